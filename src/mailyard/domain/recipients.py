@@ -1,0 +1,155 @@
+"""Recipient lists, their recipients, and the checks an address passes once, when it enters a list."""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mailyard.errors import InvalidInput
+
+MAX_PER_UPLOAD = 20_000
+MAX_PER_LIST = 50_000
+MAX_VARIABLES_BYTES = 800
+MAX_ADDRESS_LENGTH = 254
+
+_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_DOMAIN = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+
+
+class ListStatus(enum.IntEnum):
+    """Upload state of a list; the numbers are the Tencent API's."""
+
+    AWAITING_UPLOAD = 1
+    UPLOADING = 2
+    COMPLETE = 3
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecipientList:
+    """A named list of recipients owned by an account."""
+
+    id: int
+    account_id: int
+    name: str
+    description: str
+    total_count: int
+    valid_count: int
+    created_at: datetime
+
+    @property
+    def invalid_count(self) -> int:
+        return self.total_count - self.valid_count
+
+    @property
+    def status(self) -> ListStatus:
+        # Uploads finish inside their request, so a list is either empty or complete.
+        return ListStatus.COMPLETE if self.total_count else ListStatus.AWAITING_UPLOAD
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recipient:
+    """One address of a list with its own template variables; invalid ones are kept with the reason."""
+
+    id: int
+    list_id: int
+    address: str
+    variables: dict[str, Any] | None
+    valid: bool
+    reason: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecipientInput:
+    """A recipient as uploaded, checked and ready to store."""
+
+    address: str
+    variables_json: str | None
+    valid: bool
+    reason: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UploadReport:
+    """What one upload did: how many arrived, were kept valid, or were rejected and why."""
+
+    total: int
+    valid: int
+    too_long: int
+    empty: int
+    invalid: int
+    repeated: int
+
+
+def address_problem(address: str) -> str | None:
+    """Why an address cannot be delivered to, or None when it looks deliverable."""
+    if not address:
+        return "empty address"
+    if len(address) > MAX_ADDRESS_LENGTH:
+        return "address longer than 254 characters"
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
+        return "address has no @"
+    if len(local) > 64 or not _LOCAL.match(local):
+        return "invalid local part"
+    if not _DOMAIN.match(domain):
+        return "invalid domain"
+    return None
+
+
+def variables_json(variables: object) -> str | None:
+    """Normalise per-recipient variables (a JSON object or its text) to compact JSON within 800 bytes."""
+    if variables is None or variables == "":
+        return None
+    if isinstance(variables, str):
+        try:
+            variables = json.loads(variables)
+        except json.JSONDecodeError as error:
+            raise InvalidInput(f"template data is not valid JSON: {error.msg}", field="variables") from error
+    if not isinstance(variables, dict):
+        raise InvalidInput("template data must be a JSON object", field="variables")
+    text = json.dumps(variables, ensure_ascii=False, separators=(",", ":"))
+    if len(text.encode()) > MAX_VARIABLES_BYTES:
+        raise InvalidInput(f"template data is larger than {MAX_VARIABLES_BYTES} bytes", field="variables")
+    return text
+
+
+def check_recipient(address: str, variables: object = None) -> RecipientInput:
+    """Check one uploaded recipient; bad variables raise, a bad address is kept as invalid with its reason."""
+    cleaned = address.strip()
+    problem = address_problem(cleaned)
+    return RecipientInput(
+        address=cleaned.lower() if problem is None else cleaned,
+        variables_json=variables_json(variables),
+        valid=problem is None,
+        reason=problem,
+    )
+
+
+def summarize_upload(rows: list[RecipientInput]) -> UploadReport:
+    """Count an upload the way the Tencent API reports it."""
+    seen: set[str] = set()
+    repeated = 0
+    for row in rows:
+        if row.address in seen:
+            repeated += 1
+        seen.add(row.address)
+    return UploadReport(
+        total=len(rows),
+        valid=sum(row.valid for row in rows),
+        too_long=sum(len(row.address) > MAX_ADDRESS_LENGTH for row in rows),
+        empty=sum(not row.address for row in rows),
+        invalid=sum(not row.valid for row in rows),
+        repeated=repeated,
+    )
+
+
+def check_list_name(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned or len(cleaned) > 200:
+        raise InvalidInput("list name must be 1 to 200 characters", field="name")
+    return cleaned

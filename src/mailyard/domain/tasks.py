@@ -1,0 +1,120 @@
+"""Tasks: send a template to a recipient list now, at a time, or every N hours; owned by a user."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mailyard.errors import InvalidInput
+
+MAX_SUBJECT_LENGTH = 100
+MAX_INTERVAL_HOURS = 24 * 366
+
+
+class TaskType(enum.IntEnum):
+    """How a task fires; the numbers are the Tencent API's."""
+
+    IMMEDIATE = 1
+    SCHEDULED = 2
+    RECURRING = 3
+
+
+class TaskState(enum.StrEnum):
+    """Where a task is in its life; cloud status codes are derived from it."""
+
+    PENDING = "pending"  #: waiting for its (next) fire time
+    SENDING = "sending"  #: a run has deliveries not yet final
+    SUSPENDED = "suspended"  #: the daily quota ran out; resumes in the next day
+    ERROR = "error"  #: stopped by a permanent fault (see error_message); resume retries
+    DONE = "done"  #: nothing more to send
+    CANCELLED = "cancelled"  #: stopped for good by its owner
+
+
+@dataclass(frozen=True, kw_only=True)
+class Schedule:
+    """When a task fires. Times are UTC-aware; recurring tasks repeat every `interval_hours`."""
+
+    type: TaskType
+    begin_at: datetime | None = None
+    interval_hours: int | None = None
+    terminated: bool = False
+
+    def __post_init__(self) -> None:
+        if self.type is not TaskType.IMMEDIATE and self.begin_at is None:
+            raise InvalidInput("scheduled and recurring tasks need a begin time", field="begin_at")
+        if self.type is TaskType.RECURRING:
+            if self.interval_hours is None or not 1 <= self.interval_hours <= MAX_INTERVAL_HOURS:
+                raise InvalidInput(
+                    f"a recurring task needs an interval of 1 to {MAX_INTERVAL_HOURS} hours", field="interval_hours"
+                )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Counters:
+    """Ledger totals over every run of a task; kept in the same transaction as the ledger rows."""
+
+    requested: int = 0
+    sent: int = 0
+    cached: int = 0  #: queued or waiting (retry, quota) but not yet sent
+    failed: int = 0
+    skipped: int = 0  #: suppressed or invalid recipients, never sent to
+
+
+@dataclass(frozen=True, kw_only=True)
+class Task:
+    """One batch mail task."""
+
+    id: int
+    account_id: int
+    owner_id: int
+    owner_nickname: str
+    name: str
+    from_address: str
+    reply_to: str | None
+    subject: str
+    template_id: int
+    variables: dict[str, Any]
+    recipient_list_id: int
+    schedule: Schedule
+    paused: bool
+    state: TaskState
+    error_message: str | None
+    counters: Counters
+    next_fire_at: datetime | None
+    unsubscribe: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskDraft:
+    """What a caller asks for when creating a task; checked before it is stored."""
+
+    name: str | None
+    from_address: str
+    reply_to: str | None
+    subject: str
+    template_id: int
+    variables: dict[str, Any]
+    recipient_list_id: int
+    schedule: Schedule
+    unsubscribe: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskFilter:
+    """Filters for listing tasks; None means any."""
+
+    state: TaskState | None = None
+    type: TaskType | None = None
+    recipient_list_id: int | None = None
+    owner_nickname: str | None = None
+    paused: bool | None = None
+
+
+def check_subject(subject: str) -> str:
+    if not 1 <= len(subject) <= MAX_SUBJECT_LENGTH:
+        raise InvalidInput(f"subject must be 1 to {MAX_SUBJECT_LENGTH} characters", field="subject")
+    return subject

@@ -1,0 +1,46 @@
+"""Message templates: subject, text and HTML with `{{name}}` placeholders, and their review status."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from mailyard.errors import InvalidInput
+
+MAX_NAME_LENGTH = 100
+MAX_CONTENT_BYTES = 1024 * 1024
+
+
+class ReviewStatus(enum.IntEnum):
+    """Review state of a template; the numbers are the Tencent API's."""
+
+    APPROVED = 0
+    PENDING = 1
+    REJECTED = 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class Template:
+    """Reusable message content owned by an account."""
+
+    id: int
+    account_id: int
+    name: str
+    subject: str | None
+    text: str | None
+    html: str | None
+    review_status: ReviewStatus
+    created_at: datetime
+    updated_at: datetime
+
+
+def check_template_content(*, name: str, text: str | None, html: str | None) -> None:
+    """A template needs a name and at least one of text and HTML, within size limits."""
+    if not name.strip() or len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(f"template name must be 1 to {MAX_NAME_LENGTH} characters", field="name")
+    if not text and not html:
+        raise InvalidInput("a template needs text, html or both", field="text")
+    for field, value in (("text", text), ("html", html)):
+        if value and len(value.encode()) > MAX_CONTENT_BYTES:
+            raise InvalidInput(f"template {field} is larger than {MAX_CONTENT_BYTES} bytes", field=field)

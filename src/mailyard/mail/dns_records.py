@@ -1,0 +1,20 @@
+"""DNS TXT look-ups for domain verification (dnspython)."""
+
+from __future__ import annotations
+
+import dns.asyncresolver
+import dns.exception
+import dns.resolver
+
+LOOKUP_TIMEOUT_SECONDS = 5.0
+
+
+class DnsTxtResolver:
+    """The `DnsResolver` port; any failure reads as "no records" so verification simply fails."""
+
+    async def txt_records(self, name: str) -> list[str]:
+        try:
+            answer = await dns.asyncresolver.resolve(name, "TXT", lifetime=LOOKUP_TIMEOUT_SECONDS)
+        except (dns.exception.DNSException, OSError):
+            return []
+        return [b"".join(record.strings).decode(errors="replace") for record in answer]

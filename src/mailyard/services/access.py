@@ -1,0 +1,129 @@
+"""Accounts, users and access keys: issuing keys, authenticating callers, managing members."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import string
+
+from mailyard import ports
+from mailyard.domain import accounts
+from mailyard.domain.schedules import zone
+from mailyard.errors import AuthenticationFailed, Conflict, Forbidden, InvalidInput, NotFound
+
+_ALPHABET = string.ascii_letters + string.digits
+SECRET_ID_PREFIX = "AKID"
+
+
+def _random_text(length: int) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def _check_nickname(nickname: str) -> str:
+    cleaned = nickname.strip()
+    if not cleaned or len(cleaned) > 100:
+        raise InvalidInput("nickname must be 1 to 100 characters", field="nickname")
+    return cleaned
+
+
+def _check_account_name(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned or len(cleaned) > 100:
+        raise InvalidInput("account name must be 1 to 100 characters", field="account")
+    return cleaned
+
+
+class AccessService:
+    """Who may call, and with which key."""
+
+    def __init__(self, store: ports.Store, cipher: ports.SecretCipher) -> None:
+        self._store = store
+        self._cipher = cipher
+
+    async def issue_key(
+        self, *, account_name: str, nickname: str, role: accounts.Role = accounts.Role.ADMIN, time_zone: str | None = None
+    ) -> accounts.IssuedKey:
+        """Create a key pair for a user, creating the account and the user when missing."""
+        account_name, nickname = _check_account_name(account_name), _check_nickname(nickname)
+        if time_zone is not None:
+            zone(time_zone)
+        secret_id = SECRET_ID_PREFIX + _random_text(32)
+        secret_key = _random_text(40)
+        async with self._store.transaction() as repositories:
+            account = await repositories.accounts.get_by_name(account_name)
+            if account is None:
+                account = await repositories.accounts.create(
+                    name=account_name, time_zone=time_zone or accounts.DEFAULT_TIME_ZONE, daily_quota=None
+                )
+            user = await repositories.users.get_by_nickname(account.id, nickname)
+            if user is None:
+                user = await repositories.users.create(account_id=account.id, nickname=nickname, role=role)
+            await repositories.keys.create(user=user, secret_id=secret_id, sealed_secret=self._cipher.encrypt(secret_key))
+        return accounts.IssuedKey(secret_id=secret_id, secret_key=secret_key, account=account, user=user)
+
+    async def first_start_key(self, *, account_name: str, nickname: str) -> accounts.IssuedKey | None:
+        """On an empty database, the first account, admin and key; None when accounts exist already."""
+        async with self._store.transaction() as repositories:
+            if await repositories.accounts.count():
+                return None
+        return await self.issue_key(account_name=account_name, nickname=nickname, role=accounts.Role.ADMIN)
+
+    async def lookup_secret(self, secret_id: str) -> tuple[str, accounts.Principal] | None:
+        """The clear secret and principal of a key, for front doors that check HMAC signatures."""
+        async with self._store.transaction() as repositories:
+            found = await repositories.keys.find(secret_id)
+        if found is None:
+            return None
+        sealed, principal = found
+        return self._cipher.decrypt(sealed), principal
+
+    async def authenticate(self, secret_id: str, secret_key: str) -> accounts.Principal:
+        """Check a key pair given in clear (HTTP Basic); constant-time comparison."""
+        found = await self.lookup_secret(secret_id)
+        expected = found[0] if found else _random_text(40)
+        if not hmac.compare_digest(expected.encode(), secret_key.encode()) or found is None:
+            raise AuthenticationFailed("unknown access key or wrong secret")
+        return found[1]
+
+    async def list_users(self, principal: accounts.Principal) -> list[accounts.User]:
+        async with self._store.transaction() as repositories:
+            return await repositories.users.list(principal.account_id)
+
+    async def create_user(
+        self, principal: accounts.Principal, *, nickname: str, role: accounts.Role
+    ) -> accounts.IssuedKey:
+        """An admin adds a user to its account; the user gets a first key."""
+        _require_admin(principal)
+        nickname = _check_nickname(nickname)
+        async with self._store.transaction() as repositories:
+            if await repositories.users.get_by_nickname(principal.account_id, nickname):
+                raise Conflict(f"user {nickname!r} exists already", code="user_exists")
+        return await self.issue_key(account_name=principal.account_name, nickname=nickname, role=role)
+
+    async def create_key(self, principal: accounts.Principal, *, user_id: int | None = None) -> accounts.IssuedKey:
+        """Another key for oneself, or (admins) for a user of the account."""
+        target_id = principal.user_id if user_id is None else user_id
+        if target_id != principal.user_id:
+            _require_admin(principal)
+        async with self._store.transaction() as repositories:
+            user = await repositories.users.get(principal.account_id, target_id)
+        if user is None:
+            raise NotFound(f"user {target_id} not found", code="user_not_found")
+        return await self.issue_key(account_name=principal.account_name, nickname=user.nickname, role=user.role)
+
+    async def list_keys(self, principal: accounts.Principal) -> list[accounts.AccessKey]:
+        async with self._store.transaction() as repositories:
+            keys = await repositories.keys.list(principal.account_id)
+        return keys if principal.is_admin else [key for key in keys if key.user_id == principal.user_id]
+
+    async def delete_key(self, principal: accounts.Principal, key_id: int) -> None:
+        keys = {key.id: key for key in await self.list_keys(principal)}
+        if key_id not in keys:
+            raise NotFound(f"access key {key_id} not found", code="key_not_found")
+        async with self._store.transaction() as repositories:
+            await repositories.keys.delete(principal.account_id, key_id)
+
+
+def _require_admin(principal: accounts.Principal) -> None:
+    if not principal.is_admin:
+        raise Forbidden("only an admin of the account may do this", code="admin_required")

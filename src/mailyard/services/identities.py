@@ -1,0 +1,129 @@
+"""Sending domains (with DKIM keys and DNS checks) and sender addresses."""
+
+from __future__ import annotations
+
+from mailyard import ports
+from mailyard.domain import accounts, identities, recipients
+from mailyard.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+
+MAX_SENDER_ADDRESSES = 10
+
+
+class IdentityService:
+    def __init__(
+        self,
+        store: ports.Store,
+        *,
+        cipher: ports.SecretCipher,
+        dkim_keys: ports.DkimKeyMaker,
+        dns: ports.DnsResolver,
+        trust_domains: bool,
+    ) -> None:
+        self._store = store
+        self._cipher = cipher
+        self._dkim_keys = dkim_keys
+        self._dns = dns
+        self._trust_domains = trust_domains
+
+    async def create_domain(self, principal: accounts.Principal, domain: str) -> identities.SendingDomain:
+        """Register a domain with a fresh DKIM key; verified at once when the service trusts domains."""
+        name = identities.normalize_domain(domain)
+        private_pem, public_value = self._dkim_keys.generate()
+        async with self._store.transaction() as repositories:
+            if await repositories.domains.get(principal.account_id, name):
+                raise Conflict(f"domain {name} exists already", code="domain_exists")
+            return await repositories.domains.create(
+                account_id=principal.account_id,
+                domain=name,
+                verified=self._trust_domains,
+                dkim_public_value=public_value,
+                sealed_dkim_key=self._cipher.encrypt(private_pem),
+            )
+
+    async def get_domain(self, principal: accounts.Principal, domain: str) -> identities.SendingDomain:
+        async with self._store.transaction() as repositories:
+            found = await repositories.domains.get(principal.account_id, identities.normalize_domain(domain))
+        if found is None:
+            raise NotFound(f"domain {domain} not found", code="domain_not_found")
+        return found
+
+    async def list_domains(self, principal: accounts.Principal) -> list[identities.SendingDomain]:
+        async with self._store.transaction() as repositories:
+            return await repositories.domains.list(principal.account_id)
+
+    async def verify_domain(
+        self, principal: accounts.Principal, domain: str
+    ) -> tuple[identities.SendingDomain, list[identities.DnsRecord]]:
+        """Check the DNS records (or trust the domain) and store whether it is verified."""
+        found = await self.get_domain(principal, domain)
+        checked = [await self._check_record(record) for record in found.dns_records()]
+        verified = self._trust_domains or all(record.verified for record in checked)
+        async with self._store.transaction() as repositories:
+            await repositories.domains.set_verified(principal.account_id, found.id, verified)
+        refreshed = await self.get_domain(principal, domain)
+        return refreshed, checked if not self._trust_domains else refreshed.dns_records()
+
+    async def _check_record(self, record: identities.DnsRecord) -> identities.DnsRecord:
+        values = await self._dns.txt_records(record.name)
+        expected = record.expected_value.replace(" ", "")
+        matching = next((value for value in values if value.replace(" ", "") == expected), None)
+        if matching is None and record.expected_value.startswith("v=spf1"):
+            matching = next((value for value in values if value.startswith("v=spf1")), None)
+        if matching is None and record.expected_value.startswith("v=DMARC1"):
+            matching = next((value for value in values if value.startswith("v=DMARC1")), None)
+        current = matching or (values[0] if values else "")
+        return identities.DnsRecord(
+            type=record.type,
+            name=record.name,
+            expected_value=record.expected_value,
+            current_value=current,
+            verified=matching is not None,
+        )
+
+    async def delete_domain(self, principal: accounts.Principal, domain: str) -> None:
+        found = await self.get_domain(principal, domain)
+        async with self._store.transaction() as repositories:
+            senders = await repositories.senders.list(principal.account_id)
+            if any(sender.domain_id == found.id for sender in senders):
+                raise Conflict(f"domain {found.domain} still has sender addresses", code="domain_has_senders")
+            await repositories.domains.delete(principal.account_id, found.id)
+
+    async def create_sender(
+        self, principal: accounts.Principal, *, address: str, display_name: str = ""
+    ) -> identities.SenderAddress:
+        """A sender address on a verified domain of the account (at most ten per account)."""
+        cleaned = address.strip().lower()
+        if recipients.address_problem(cleaned):
+            raise InvalidInput(f"not a valid email address: {address!r}", field="address", code="address_invalid")
+        if len(display_name) > 200:
+            raise InvalidInput("display name must be at most 200 characters", field="display_name")
+        domain = cleaned.rpartition("@")[2]
+        async with self._store.transaction() as repositories:
+            found = await repositories.domains.get(principal.account_id, domain)
+            if found is None:
+                raise NotFound(f"domain {domain} is not a sending domain of the account", code="domain_not_found")
+            if not found.verified:
+                raise Conflict(f"domain {domain} is not verified", code="domain_not_verified")
+            if await repositories.senders.get(principal.account_id, cleaned):
+                raise Conflict(f"sender {cleaned} exists already", code="sender_exists")
+            if await repositories.senders.count(principal.account_id) >= MAX_SENDER_ADDRESSES:
+                raise LimitExceeded(f"at most {MAX_SENDER_ADDRESSES} sender addresses", code="too_many_senders")
+            return await repositories.senders.create(
+                account_id=principal.account_id, domain_id=found.id, address=cleaned, display_name=display_name
+            )
+
+    async def list_senders(self, principal: accounts.Principal) -> list[identities.SenderAddress]:
+        async with self._store.transaction() as repositories:
+            return await repositories.senders.list(principal.account_id)
+
+    async def delete_sender(self, principal: accounts.Principal, address: str) -> None:
+        async with self._store.transaction() as repositories:
+            if not await repositories.senders.delete(principal.account_id, address.strip().lower()):
+                raise NotFound(f"sender {address} not found", code="sender_not_found")
+
+    async def set_smtp_password(self, principal: accounts.Principal, address: str, password: str) -> None:
+        """Store an SMTP password for a sender address, encrypted."""
+        async with self._store.transaction() as repositories:
+            sealed = self._cipher.encrypt(password)
+            if not await repositories.senders.set_smtp_password(principal.account_id, address.strip().lower(), sealed):
+                raise NotFound(f"sender {address} not found", code="sender_not_found")

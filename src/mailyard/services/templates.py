@@ -1,0 +1,107 @@
+"""Templates: create, change, list, delete and preview with variables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mailyard import ports
+from mailyard.domain import accounts, paging, rendering, templates
+from mailyard.errors import Conflict, NotFound
+
+
+@dataclass(frozen=True, kw_only=True)
+class Preview:
+    """A template rendered with some variables, and the variables it needed but did not get."""
+
+    subject: str | None
+    text: str | None
+    html: str | None
+    missing: list[str]
+
+
+class TemplateService:
+    def __init__(self, store: ports.Store, *, review_required: bool) -> None:
+        self._store = store
+        self._review_required = review_required
+
+    @property
+    def _initial_status(self) -> templates.ReviewStatus:
+        return templates.ReviewStatus.PENDING if self._review_required else templates.ReviewStatus.APPROVED
+
+    async def create(
+        self, principal: accounts.Principal, *, name: str, subject: str | None, text: str | None, html: str | None
+    ) -> templates.Template:
+        templates.check_template_content(name=name, text=text, html=html)
+        async with self._store.transaction() as repositories:
+            return await repositories.templates.create(
+                account_id=principal.account_id,
+                name=name.strip(),
+                subject=subject,
+                text=text,
+                html=html,
+                review_status=self._initial_status,
+            )
+
+    async def get(self, principal: accounts.Principal, template_id: int) -> templates.Template:
+        async with self._store.transaction() as repositories:
+            template = await repositories.templates.get(principal.account_id, template_id)
+        if template is None:
+            raise NotFound(f"template {template_id} not found", code="template_not_found")
+        return template
+
+    async def list(self, principal: accounts.Principal, window: paging.Window) -> paging.Page[templates.Template]:
+        async with self._store.transaction() as repositories:
+            return await repositories.templates.list(principal.account_id, window)
+
+    async def update(
+        self,
+        principal: accounts.Principal,
+        template_id: int,
+        *,
+        name: str,
+        subject: str | None,
+        text: str | None,
+        html: str | None,
+    ) -> templates.Template:
+        """Replace a template's content; it goes back to review when review is on."""
+        templates.check_template_content(name=name, text=text, html=html)
+        async with self._store.transaction() as repositories:
+            updated = await repositories.templates.update(
+                account_id=principal.account_id,
+                template_id=template_id,
+                name=name.strip(),
+                subject=subject,
+                text=text,
+                html=html,
+                review_status=self._initial_status,
+            )
+        if updated is None:
+            raise NotFound(f"template {template_id} not found", code="template_not_found")
+        return updated
+
+    async def delete(self, principal: accounts.Principal, template_id: int) -> None:
+        await self.get(principal, template_id)
+        async with self._store.transaction() as repositories:
+            if await repositories.tasks.uses_template(template_id):
+                raise Conflict(f"template {template_id} is used by a task", code="template_in_use")
+            await repositories.templates.delete(principal.account_id, template_id)
+
+    async def preview(
+        self, principal: accounts.Principal, template_id: int, variables: dict[str, Any]
+    ) -> Preview:
+        """Render with the given variables and report placeholders left without a value."""
+        template = await self.get(principal, template_id)
+        values = rendering.merge_variables(variables, {})
+        missing: set[str] = set()
+        rendered: dict[str, str | None] = {}
+        for part, source in (("subject", template.subject), ("text", template.text), ("html", template.html)):
+            if source is None:
+                rendered[part] = None
+                continue
+            compiled = rendering.compile_template(source)
+            missing |= compiled.missing(values)
+            rendered[part] = compiled.render(values, escape_html=part == "html")
+        return Preview(
+            subject=rendered["subject"], text=rendered["text"], html=rendered["html"], missing=sorted(missing)
+        )

@@ -1,0 +1,47 @@
+"""Settings: the only reader of the environment (MAILYARD_ prefix) and of the optional config file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of a Mailyard process; read once at the edge and passed down as plain values."""
+
+    model_config = SettingsConfigDict(env_prefix="MAILYARD_", extra="ignore")
+
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    master_key: str | None = Field(default=None, repr=False)
+    redis_url: str | None = None
+    relays: str | None = Field(default=None, repr=False)
+    identity_verification: Literal["dns", "trust"] = "dns"
+    template_review: Literal["on", "off"] = "off"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 8 * 1024 * 1024
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured database URL, or the embedded SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'mailyard.db').resolve()}"
+
+
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Read settings from the environment, with an optional `KEY=value` file underneath it.
+
+    The file (``--config`` or ``MAILYARD_CONFIG``) holds MAILYARD_* lines; the environment wins over it.
+    """
+    path = config_file or (Path(os.environ["MAILYARD_CONFIG"]) if os.environ.get("MAILYARD_CONFIG") else None)
+    if path is None:
+        return Settings()
+    if not path.is_file():
+        raise FileNotFoundError(f"config file not found: {path}")
+    return Settings(_env_file=path)

@@ -1,0 +1,219 @@
+"""Runs and the delivery ledger: starting a run expands its recipient list in one statement."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from mailyard.domain import paging, runs, tasks
+from mailyard.store import tables
+from mailyard.store.rows import fetch_one, fetch_page
+
+
+def _run(row: Row[Any]) -> runs.Run:
+    return runs.Run(
+        id=row.id,
+        task_id=row.task_id,
+        account_id=row.account_id,
+        kind=runs.RunKind(row.kind),
+        fire_at=row.fire_at,
+        status=runs.RunStatus(row.status),
+        requested=row.requested_count,
+        sent=row.sent_count,
+        failed=row.failed_count,
+        skipped=row.skipped_count,
+        created_at=row.created_at,
+        finished_at=row.finished_at,
+    )
+
+
+def message_id(*, delivery_id: int, run_id: int, from_address: str) -> str:
+    """A stable Message-ID per delivery, so a resent copy carries the same one."""
+    domain = from_address.rpartition("@")[2].rstrip(">").strip() or "mailyard.invalid"
+    return f"{run_id}.{delivery_id}@{domain}"
+
+
+def _delivery(row: Row[Any]) -> runs.Delivery:
+    return runs.Delivery(
+        id=row.id,
+        run_id=row.run_id,
+        task_id=row.task_id,
+        address=row.address,
+        state=runs.DeliveryState(row.state),
+        attempts=row.attempts,
+        message_id=message_id(delivery_id=row.id, run_id=row.run_id, from_address=row.from_address),
+        smtp_code=row.smtp_code,
+        reason=row.reason,
+        updated_at=row.updated_at,
+    )
+
+
+class SqlRuns:
+    def __init__(self, connection: AsyncConnection, now: datetime) -> None:
+        self._connection = connection
+        self._now = now
+
+    async def start(self, task: tasks.Task, *, fire_at: datetime, kind: runs.RunKind) -> runs.Run | None:
+        run_id = await self._insert_run(task, fire_at=fire_at, kind=kind)
+        if run_id is None:
+            return None
+        await self._expand(task, run_id)
+        queued, skipped = await self._count_new(run_id)
+        finished = queued == 0
+        await self._connection.execute(
+            update(tables.runs)
+            .where(tables.runs.c.id == run_id)
+            .values(
+                requested_count=queued,
+                skipped_count=skipped,
+                status=(runs.RunStatus.SENT if finished else runs.RunStatus.PROCESSING).value,
+                finished_at=self._now if finished else None,
+            )
+        )
+        task_table = tables.tasks
+        await self._connection.execute(
+            update(task_table)
+            .where(task_table.c.id == task.id)
+            .values(
+                requested_count=task_table.c.requested_count + queued,
+                cached_count=task_table.c.cached_count + queued,
+                skipped_count=task_table.c.skipped_count + skipped,
+                updated_at=self._now,
+            )
+        )
+        return await self.get(task.id, run_id)
+
+    async def _insert_run(self, task: tasks.Task, *, fire_at: datetime, kind: runs.RunKind) -> int | None:
+        values = {
+            "task_id": task.id,
+            "account_id": task.account_id,
+            "kind": kind.value,
+            "fire_at": fire_at,
+            "status": runs.RunStatus.PROCESSING.value,
+            "requested_count": 0,
+            "sent_count": 0,
+            "failed_count": 0,
+            "skipped_count": 0,
+            "created_at": self._now,
+        }
+        dialect = postgresql if self._connection.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(tables.runs)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["task_id", "fire_at"])
+            .returning(tables.runs.c.id)
+        )
+        return (await self._connection.execute(statement)).scalar_one_or_none()
+
+    async def _expand(self, task: tasks.Task, run_id: int) -> None:
+        """INSERT ... SELECT: every recipient becomes a ledger row; suppressed and invalid ones are skipped."""
+        recipient, suppression = tables.recipients, tables.suppressions
+        suppressed_reason = (
+            select(suppression.c.reason)
+            .where(
+                suppression.c.account_id == task.account_id,
+                suppression.c.address == recipient.c.address,
+                (suppression.c.expires_at.is_(None)) | (suppression.c.expires_at > self._now),
+            )
+            .limit(1)
+            .scalar_subquery()
+        )
+        skip_reason = case(
+            (recipient.c.valid.is_(False), literal("invalid: ") + func.coalesce(recipient.c.reason, "")),
+            (suppressed_reason.is_not(None), literal("suppressed: ") + suppressed_reason),
+            else_=None,
+        )
+        source = select(
+            literal(run_id),
+            literal(task.id),
+            literal(task.account_id),
+            recipient.c.address,
+            recipient.c.variables,
+            case((skip_reason.is_(None), runs.DeliveryState.QUEUED.value), else_=runs.DeliveryState.SKIPPED.value),
+            literal(0),
+            skip_reason,
+            literal(self._now, tables.UtcDateTime()),
+        ).where(recipient.c.list_id == task.recipient_list_id)
+        delivery = tables.deliveries
+        columns = ["run_id", "task_id", "account_id", "address", "variables", "state", "attempts", "reason"]
+        await self._connection.execute(
+            insert(delivery).from_select([*columns, "updated_at"], source.order_by(recipient.c.id))
+        )
+
+    async def _count_new(self, run_id: int) -> tuple[int, int]:
+        delivery = tables.deliveries
+        statement = (
+            select(delivery.c.state, func.count()).where(delivery.c.run_id == run_id).group_by(delivery.c.state)
+        )
+        counts = {state: count for state, count in (await self._connection.execute(statement)).all()}
+        return counts.get(runs.DeliveryState.QUEUED.value, 0), counts.get(runs.DeliveryState.SKIPPED.value, 0)
+
+    async def cancel_queued(self, task_id: int) -> int:
+        delivery, run_table, task_table = tables.deliveries, tables.runs, tables.tasks
+        queued = (delivery.c.task_id == task_id) & (delivery.c.state == runs.DeliveryState.QUEUED.value)
+        skipped = (
+            await self._connection.execute(
+                update(delivery)
+                .where(queued)
+                .values(state=runs.DeliveryState.SKIPPED.value, reason="cancelled", updated_at=self._now)
+            )
+        ).rowcount
+        await self._connection.execute(
+            update(task_table)
+            .where(task_table.c.id == task_id)
+            .values(
+                requested_count=task_table.c.requested_count - skipped,
+                cached_count=task_table.c.cached_count - skipped,
+                skipped_count=task_table.c.skipped_count + skipped,
+            )
+        )
+        await self._connection.execute(
+            update(run_table)
+            .where(run_table.c.task_id == task_id, run_table.c.status == runs.RunStatus.PROCESSING.value)
+            .values(status=runs.RunStatus.SENT.value, finished_at=self._now)
+        )
+        return skipped
+
+    async def get(self, task_id: int, run_id: int) -> runs.Run | None:
+        table = tables.runs
+        statement = select(table).where(table.c.task_id == task_id, table.c.id == run_id)
+        return await fetch_one(self._connection, statement, _run)
+
+    async def latest(self, task_id: int) -> runs.Run | None:
+        table = tables.runs
+        statement = select(table).where(table.c.task_id == task_id).order_by(table.c.id.desc()).limit(1)
+        return await fetch_one(self._connection, statement, _run)
+
+    async def active(self, task_id: int) -> runs.Run | None:
+        table = tables.runs
+        statement = (
+            select(table)
+            .where(table.c.task_id == task_id, table.c.status == runs.RunStatus.PROCESSING.value)
+            .limit(1)
+        )
+        return await fetch_one(self._connection, statement, _run)
+
+    async def list(self, task_id: int, window: paging.Window) -> paging.Page[runs.Run]:
+        table = tables.runs
+        statement = select(table).where(table.c.task_id == task_id).order_by(table.c.id.desc())
+        return await fetch_page(self._connection, statement, window, _run)
+
+    async def deliveries(
+        self, task_id: int, window: paging.Window, *, run_id: int | None, state: runs.DeliveryState | None
+    ) -> paging.Page[runs.Delivery]:
+        delivery, task = tables.deliveries, tables.tasks
+        statement = (
+            select(delivery, task.c.from_address)
+            .join(task, task.c.id == delivery.c.task_id)
+            .where(delivery.c.task_id == task_id)
+        )
+        if run_id is not None:
+            statement = statement.where(delivery.c.run_id == run_id)
+        if state is not None:
+            statement = statement.where(delivery.c.state == state.value)
+        return await fetch_page(self._connection, statement.order_by(delivery.c.id), window, _delivery)

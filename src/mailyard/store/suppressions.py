@@ -1,0 +1,74 @@
+"""Suppressions: hard bounces, unsubscribes and the account's custom blacklist."""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from mailyard.domain import paging, suppressions
+from mailyard.store import tables
+from mailyard.store.rows import fetch_page
+
+
+def _suppression(row: Row[Any]) -> suppressions.Suppression:
+    return suppressions.Suppression(
+        id=row.id,
+        account_id=row.account_id,
+        address=row.address,
+        reason=suppressions.SuppressionReason(row.reason),
+        expires_at=row.expires_at,
+        created_at=row.created_at,
+    )
+
+
+class SqlSuppressions:
+    def __init__(self, connection: AsyncConnection, now: datetime) -> None:
+        self._connection = connection
+        self._now = now
+
+    async def add(
+        self,
+        *,
+        account_id: int,
+        address: str,
+        reason: suppressions.SuppressionReason,
+        expires_at: datetime | None,
+    ) -> suppressions.Suppression:
+        """Insert, or refresh the expiry of an existing entry for the same address and reason."""
+        table = tables.suppressions
+        match = (table.c.account_id == account_id, table.c.address == address, table.c.reason == reason.value)
+        existing = (await self._connection.execute(select(table).where(*match))).first()
+        if existing is not None:
+            await self._connection.execute(update(table).where(*match).values(expires_at=expires_at))
+        else:
+            await self._connection.execute(
+                table.insert().values(
+                    account_id=account_id,
+                    address=address,
+                    reason=reason.value,
+                    expires_at=expires_at,
+                    created_at=self._now,
+                )
+            )
+        return _suppression((await self._connection.execute(select(table).where(*match))).one())
+
+    async def list(
+        self, account_id: int, window: paging.Window, *, reason: suppressions.SuppressionReason | None
+    ) -> paging.Page[suppressions.Suppression]:
+        table = tables.suppressions
+        statement = select(table).where(table.c.account_id == account_id)
+        if reason is not None:
+            statement = statement.where(table.c.reason == reason.value)
+        return await fetch_page(self._connection, statement.order_by(table.c.id.desc()), window, _suppression)
+
+    async def remove(self, account_id: int, addresses: builtins.list[str], reason: suppressions.SuppressionReason) -> int:
+        table = tables.suppressions
+        statement = delete(table).where(
+            table.c.account_id == account_id, table.c.address.in_(addresses), table.c.reason == reason.value
+        )
+        return (await self._connection.execute(statement)).rowcount

@@ -1,0 +1,278 @@
+"""Table definitions (SQLAlchemy Core); never imported outside store/."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite has no 64-bit autoincrement BIGINT; INTEGER PRIMARY KEY is its 64-bit rowid.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stored as naive UTC on every database; read back as UTC-aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+
+
+def _id() -> Column[Any]:
+    return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+def _created() -> Column[Any]:
+    return Column("created_at", UtcDateTime(), nullable=False)
+
+
+accounts = Table(
+    "accounts",
+    metadata,
+    _id(),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("time_zone", String(64), nullable=False),
+    Column("daily_quota", Integer, nullable=True),
+    _created(),
+)
+
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("nickname", String(100), nullable=False),
+    Column("role", String(16), nullable=False),
+    _created(),
+    UniqueConstraint("account_id", "nickname", name="uq_users_account_nickname"),
+)
+
+access_keys = Table(
+    "access_keys",
+    metadata,
+    _id(),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("secret_id", String(64), nullable=False, unique=True),
+    Column("sealed_secret", Text, nullable=False),
+    _created(),
+)
+
+sending_domains = Table(
+    "sending_domains",
+    metadata,
+    _id(),
+    Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("domain", String(253), nullable=False),
+    Column("verified", Boolean, nullable=False),
+    Column("dkim_selector", String(63), nullable=False),
+    Column("dkim_public_value", Text, nullable=False),
+    Column("sealed_dkim_key", Text, nullable=False),
+    _created(),
+    UniqueConstraint("account_id", "domain", name="uq_sending_domains_account_domain"),
+)
+
+sender_addresses = Table(
+    "sender_addresses",
+    metadata,
+    _id(),
+    Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("domain_id", Id, ForeignKey("sending_domains.id", ondelete="CASCADE"), nullable=False),
+    Column("address", String(254), nullable=False),
+    Column("display_name", String(200), nullable=False, default=""),
+    Column("sealed_smtp_password", Text, nullable=True),
+    _created(),
+    UniqueConstraint("account_id", "address", name="uq_sender_addresses_account_address"),
+)
+
+templates = Table(
+    "templates",
+    metadata,
+    _id(),
+    Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("subject", Text, nullable=True),
+    Column("text", Text, nullable=True),
+    Column("html", Text, nullable=True),
+    Column("review_status", Integer, nullable=False),
+    _created(),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_templates_account_id_id", "account_id", "id"),
+)
+
+recipient_lists = Table(
+    "recipient_lists",
+    metadata,
+    _id(),
+    Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("total_count", Integer, nullable=False, default=0),
+    Column("valid_count", Integer, nullable=False, default=0),
+    _created(),
+    Index("ix_recipient_lists_account_id_id", "account_id", "id"),
+)
+
+recipients = Table(
+    "recipients",
+    metadata,
+    _id(),
+    Column("list_id", Id, ForeignKey("recipient_lists.id", ondelete="CASCADE"), nullable=False),
+    Column("address", String(320), nullable=False),
+    Column("variables", Text, nullable=True),
+    Column("valid", Boolean, nullable=False),
+    Column("reason", String(200), nullable=True),
+    _created(),
+    Index("ix_recipients_list_id_id", "list_id", "id"),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    _id(),
+    Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("owner_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("from_address", String(400), nullable=False),
+    Column("reply_to", String(400), nullable=True),
+    Column("subject", String(400), nullable=False),
+    Column("template_id", Id, ForeignKey("templates.id", ondelete="RESTRICT"), nullable=False),
+    Column("variables", Text, nullable=False, default="{}"),
+    Column("recipient_list_id", Id, ForeignKey("recipient_lists.id", ondelete="RESTRICT"), nullable=False),
+    Column("task_type", Integer, nullable=False),
+    Column("begin_at", UtcDateTime(), nullable=True),
+    Column("interval_hours", Integer, nullable=True),
+    Column("terminated", Boolean, nullable=False, default=False),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("state", String(16), nullable=False),
+    Column("error_message", Text, nullable=True),
+    Column("unsubscribe", String(8), nullable=True),
+    Column("requested_count", BigInteger, nullable=False, default=0),
+    Column("sent_count", BigInteger, nullable=False, default=0),
+    Column("cached_count", BigInteger, nullable=False, default=0),
+    Column("failed_count", BigInteger, nullable=False, default=0),
+    Column("skipped_count", BigInteger, nullable=False, default=0),
+    Column("next_fire_at", UtcDateTime(), nullable=True),
+    _created(),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    # Listing by account with a filter, newest first, must stay fast at 10^6 rows.
+    Index("ix_tasks_account_id_id", "account_id", "id"),
+    Index("ix_tasks_account_state_id", "account_id", "state", "id"),
+    Index("ix_tasks_account_type_id", "account_id", "task_type", "id"),
+    Index("ix_tasks_account_list_id", "account_id", "recipient_list_id", "id"),
+    Index("ix_tasks_owner_id_id", "owner_id", "id"),
+    Index("ix_tasks_next_fire_at", "next_fire_at"),
+)
+
+task_grants = Table(
+    "task_grants",
+    metadata,
+    Column("task_id", Id, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_task_grants_user_task", "user_id", "task_id"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    _id(),
+    Column("task_id", Id, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("fire_at", UtcDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("requested_count", BigInteger, nullable=False, default=0),
+    Column("sent_count", BigInteger, nullable=False, default=0),
+    Column("failed_count", BigInteger, nullable=False, default=0),
+    Column("skipped_count", BigInteger, nullable=False, default=0),
+    _created(),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    # No fire time runs twice, whatever crashes or however many schedulers run.
+    UniqueConstraint("task_id", "fire_at", name="uq_runs_task_fire_at"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    _id(),
+    Column("run_id", Id, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("task_id", Id, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", Id, nullable=False),
+    Column("address", String(320), nullable=False),
+    Column("variables", Text, nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("not_before", UtcDateTime(), nullable=True),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_expires_at", UtcDateTime(), nullable=True),
+    Column("smtp_code", Integer, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_deliveries_run_id_id", "run_id", "id"),
+    Index("ix_deliveries_task_id_id", "task_id", "id"),
+    Index("ix_deliveries_state_not_before", "state", "not_before"),
+)
+
+suppressions = Table(
+    "suppressions",
+    metadata,
+    _id(),
+    Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("address", String(320), nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=True),
+    _created(),
+    UniqueConstraint("account_id", "address", "reason", name="uq_suppressions_account_address_reason"),
+)
+
+outbox_messages = Table(
+    "outbox_messages",
+    metadata,
+    _id(),
+    Column("account_id", Id, nullable=False),
+    Column("task_id", Id, nullable=True),
+    Column("delivery_id", Id, nullable=True),
+    Column("envelope_from", String(320), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("message_id", String(200), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    _created(),
+    Index("ix_outbox_messages_account_id_id", "account_id", "id"),
+)

@@ -1,0 +1,192 @@
+"""Tasks and the grants that share them; listing applies the visibility scope."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, insert, or_, select, true, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from mailyard.domain import paging
+from mailyard.domain import tasks as model
+from mailyard.domain.visibility import TaskScope
+from mailyard.store import tables
+from mailyard.store.rows import fetch_one, fetch_page
+
+
+def _task(row: Row[Any]) -> model.Task:
+    return model.Task(
+        id=row.id,
+        account_id=row.account_id,
+        owner_id=row.owner_id,
+        owner_nickname=row.owner_nickname,
+        name=row.name,
+        from_address=row.from_address,
+        reply_to=row.reply_to,
+        subject=row.subject,
+        template_id=row.template_id,
+        variables=json.loads(row.variables),
+        recipient_list_id=row.recipient_list_id,
+        schedule=model.Schedule(
+            type=model.TaskType(row.task_type),
+            begin_at=row.begin_at,
+            interval_hours=row.interval_hours,
+            terminated=row.terminated,
+        ),
+        paused=row.paused,
+        state=model.TaskState(row.state),
+        error_message=row.error_message,
+        counters=model.Counters(
+            requested=row.requested_count,
+            sent=row.sent_count,
+            cached=row.cached_count,
+            failed=row.failed_count,
+            skipped=row.skipped_count,
+        ),
+        next_fire_at=row.next_fire_at,
+        unsubscribe=row.unsubscribe,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _select_tasks() -> Select[Any]:
+    task, users = tables.tasks, tables.users
+    return select(task, users.c.nickname.label("owner_nickname")).join(users, users.c.id == task.c.owner_id)
+
+
+def scope_condition(scope: TaskScope) -> ColumnElement[bool]:
+    """The visibility rule as SQL: the account's tasks; for a member only its own and granted ones."""
+    task, grants = tables.tasks, tables.task_grants
+    in_account = task.c.account_id == scope.account_id
+    if scope.member_id is None:
+        return in_account
+    granted = select(grants.c.task_id).where(grants.c.user_id == scope.member_id)
+    return in_account & or_(task.c.owner_id == scope.member_id, task.c.id.in_(granted))
+
+
+def _filter_condition(task_filter: model.TaskFilter) -> ColumnElement[bool]:
+    task, users = tables.tasks, tables.users
+    condition: ColumnElement[bool] = true()
+    if task_filter.state is not None:
+        condition = condition & (task.c.state == task_filter.state.value)
+    if task_filter.type is not None:
+        condition = condition & (task.c.task_type == int(task_filter.type))
+    if task_filter.recipient_list_id is not None:
+        condition = condition & (task.c.recipient_list_id == task_filter.recipient_list_id)
+    if task_filter.owner_nickname is not None:
+        condition = condition & (users.c.nickname == task_filter.owner_nickname)
+    if task_filter.paused is not None:
+        condition = condition & (task.c.paused == task_filter.paused)
+    return condition
+
+
+class SqlTasks:
+    def __init__(self, connection: AsyncConnection, now: datetime) -> None:
+        self._connection = connection
+        self._now = now
+
+    async def create(
+        self, *, account_id: int, owner_id: int, draft: model.TaskDraft, name: str, next_fire_at: datetime | None
+    ) -> model.Task:
+        schedule = draft.schedule
+        statement = (
+            insert(tables.tasks)
+            .values(
+                account_id=account_id,
+                owner_id=owner_id,
+                name=name,
+                from_address=draft.from_address,
+                reply_to=draft.reply_to,
+                subject=draft.subject,
+                template_id=draft.template_id,
+                variables=json.dumps(draft.variables, ensure_ascii=False),
+                recipient_list_id=draft.recipient_list_id,
+                task_type=int(schedule.type),
+                begin_at=schedule.begin_at,
+                interval_hours=schedule.interval_hours,
+                terminated=schedule.terminated,
+                paused=False,
+                state=model.TaskState.PENDING.value,
+                unsubscribe=draft.unsubscribe,
+                requested_count=0,
+                sent_count=0,
+                cached_count=0,
+                failed_count=0,
+                skipped_count=0,
+                next_fire_at=next_fire_at,
+                created_at=self._now,
+                updated_at=self._now,
+            )
+            .returning(tables.tasks.c.id)
+        )
+        task_id = (await self._connection.execute(statement)).scalar_one()
+        task = await self.get(account_id, task_id)
+        assert task is not None
+        return task
+
+    async def get(self, account_id: int, task_id: int) -> model.Task | None:
+        task = tables.tasks
+        statement = _select_tasks().where(task.c.account_id == account_id, task.c.id == task_id)
+        return await fetch_one(self._connection, statement, _task)
+
+    async def grants(self, task_id: int) -> frozenset[int]:
+        grants = tables.task_grants
+        rows = await self._connection.execute(select(grants.c.user_id).where(grants.c.task_id == task_id))
+        return frozenset(rows.scalars())
+
+    async def list(
+        self, scope: TaskScope, task_filter: model.TaskFilter, window: paging.Window
+    ) -> paging.Page[model.Task]:
+        statement = (
+            _select_tasks()
+            .where(scope_condition(scope), _filter_condition(task_filter))
+            .order_by(tables.tasks.c.id.desc())
+        )
+        return await fetch_page(self._connection, statement, window, _task)
+
+    async def set_paused(self, task_id: int, paused: bool) -> None:
+        await self._update(task_id, paused=paused)
+
+    async def set_state(
+        self, task_id: int, state: model.TaskState, *, error_message: str | None = None, terminated: bool = False
+    ) -> None:
+        values: dict[str, Any] = {"state": state.value, "error_message": error_message}
+        if terminated:
+            values |= {"terminated": True, "next_fire_at": None}
+        await self._update(task_id, **values)
+
+    async def set_next_fire_at(self, task_id: int, next_fire_at: datetime | None) -> None:
+        await self._update(task_id, next_fire_at=next_fire_at)
+
+    async def grant(self, task_id: int, user_id: int) -> None:
+        grants = tables.task_grants
+        exists = await self._connection.execute(
+            select(grants.c.task_id).where(grants.c.task_id == task_id, grants.c.user_id == user_id)
+        )
+        if exists.first() is None:
+            await self._connection.execute(insert(grants).values(task_id=task_id, user_id=user_id))
+
+    async def revoke(self, task_id: int, user_id: int) -> bool:
+        grants = tables.task_grants
+        statement = delete(grants).where(grants.c.task_id == task_id, grants.c.user_id == user_id)
+        return (await self._connection.execute(statement)).rowcount > 0
+
+    async def uses_list(self, list_id: int) -> bool:
+        task = tables.tasks
+        statement = select(task.c.id).where(task.c.recipient_list_id == list_id).limit(1)
+        return (await self._connection.execute(statement)).first() is not None
+
+    async def uses_template(self, template_id: int) -> bool:
+        task = tables.tasks
+        statement = select(task.c.id).where(task.c.template_id == template_id).limit(1)
+        return (await self._connection.execute(statement)).first() is not None
+
+    async def _update(self, task_id: int, **values: Any) -> None:
+        task = tables.tasks
+        await self._connection.execute(
+            update(task).where(task.c.id == task_id).values(updated_at=self._now, **values)
+        )

@@ -1,0 +1,47 @@
+"""The SQL store: one transaction per unit of work, with every repository bound to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from mailyard import ports
+from mailyard.store.accounts import SqlAccessKeys, SqlAccounts, SqlUsers
+from mailyard.store.identities import SqlDomains, SqlSenders
+from mailyard.store.recipients import SqlRecipientLists
+from mailyard.store.runs import SqlRuns
+from mailyard.store.suppressions import SqlSuppressions
+from mailyard.store.tasks import SqlTasks
+from mailyard.store.templates import SqlTemplates
+
+
+class SqlRepositories:
+    """Every repository of one transaction; `now` is fixed for the whole unit of work."""
+
+    def __init__(self, connection: AsyncConnection, now: datetime) -> None:
+        self.accounts: ports.AccountRepository = SqlAccounts(connection, now)
+        self.users: ports.UserRepository = SqlUsers(connection, now)
+        self.keys: ports.AccessKeyRepository = SqlAccessKeys(connection, now)
+        self.domains: ports.DomainRepository = SqlDomains(connection, now)
+        self.senders: ports.SenderRepository = SqlSenders(connection, now)
+        self.templates: ports.TemplateRepository = SqlTemplates(connection, now)
+        self.lists: ports.RecipientListRepository = SqlRecipientLists(connection, now)
+        self.tasks: ports.TaskRepository = SqlTasks(connection, now)
+        self.runs: ports.RunRepository = SqlRuns(connection, now)
+        self.suppressions: ports.SuppressionRepository = SqlSuppressions(connection, now)
+
+
+class SqlStore:
+    """The `Store` port over an async SQLAlchemy engine."""
+
+    def __init__(self, engine: AsyncEngine, clock: ports.Clock) -> None:
+        self.engine = engine
+        self._clock = clock
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[ports.Repositories]:
+        async with self.engine.begin() as connection:
+            yield SqlRepositories(connection, self._clock.now())

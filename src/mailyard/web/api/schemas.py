@@ -1,0 +1,245 @@
+"""Wire schemas of the native API (pydantic); mapped to and from domain objects in the routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PageOut(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+
+class TemplateIn(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    subject: Annotated[str | None, Field(max_length=400)] = None
+    text: str | None = None
+    html: str | None = None
+
+
+class TemplateOut(BaseModel):
+    id: int
+    name: str
+    subject: str | None
+    text: str | None
+    html: str | None
+    review_status: Literal["approved", "pending", "rejected"]
+    created_at: datetime
+    updated_at: datetime
+
+
+class PreviewIn(Strict):
+    variables: dict[str, Any] = {}
+
+
+class PreviewOut(BaseModel):
+    subject: str | None
+    text: str | None
+    html: str | None
+    missing: list[str]
+
+
+class ListIn(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(max_length=300)] = ""
+
+
+class ListOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    total_count: int
+    valid_count: int
+    invalid_count: int
+    status: Literal["empty", "complete"]
+    created_at: datetime
+
+
+class RecipientIn(Strict):
+    address: Annotated[str, Field(max_length=1000)]
+    variables: dict[str, Any] | None = None
+
+
+class RecipientsIn(Strict):
+    recipients: Annotated[list[RecipientIn], Field(min_length=1)]
+
+
+class UploadOut(BaseModel):
+    total: int
+    valid: int
+    invalid: int
+    repeated: int
+
+
+class RecipientOut(BaseModel):
+    id: int
+    address: str
+    variables: dict[str, Any] | None
+    valid: bool
+    reason: str | None
+    created_at: datetime
+
+
+class DnsRecordOut(BaseModel):
+    type: str
+    name: str
+    expected_value: str
+    current_value: str
+    verified: bool
+
+
+class DomainIn(Strict):
+    domain: Annotated[str, Field(min_length=1, max_length=253)]
+
+
+class DomainOut(BaseModel):
+    id: int
+    domain: str
+    verified: bool
+    dns_records: list[DnsRecordOut]
+    created_at: datetime
+
+
+class SenderIn(Strict):
+    address: Annotated[str, Field(min_length=3, max_length=254)]
+    display_name: Annotated[str, Field(max_length=200)] = ""
+
+
+class SenderOut(BaseModel):
+    id: int
+    address: str
+    display_name: str
+    domain_id: int
+    created_at: datetime
+
+
+class ScheduleIn(Strict):
+    type: Literal["immediate", "scheduled", "recurring"] = "immediate"
+    begin_at: datetime | None = Field(default=None, description="ISO 8601 with an offset")
+    interval_hours: Annotated[int | None, Field(ge=1, le=24 * 366)] = None
+
+
+class TaskIn(Strict):
+    name: Annotated[str | None, Field(max_length=200)] = None
+    from_address: Annotated[str, Field(min_length=3, max_length=400)]
+    reply_to: Annotated[str | None, Field(max_length=400)] = None
+    subject: Annotated[str, Field(min_length=1, max_length=100)]
+    template_id: Id
+    variables: dict[str, Any] = {}
+    recipient_list_id: Id
+    schedule: ScheduleIn = ScheduleIn()
+
+
+class CountersOut(BaseModel):
+    requested: int
+    sent: int
+    cached: int
+    failed: int
+    skipped: int
+
+
+class ScheduleOut(BaseModel):
+    type: Literal["immediate", "scheduled", "recurring"]
+    begin_at: datetime | None
+    interval_hours: int | None
+    terminated: bool
+
+
+class TaskOut(BaseModel):
+    id: int
+    name: str
+    owner: str
+    from_address: str
+    reply_to: str | None
+    subject: str
+    template_id: int
+    variables: dict[str, Any]
+    recipient_list_id: int
+    schedule: ScheduleOut
+    paused: bool
+    state: str
+    error_message: str | None
+    counters: CountersOut
+    next_fire_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class GrantIn(Strict):
+    nickname: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class RunOut(BaseModel):
+    id: int
+    task_id: int
+    kind: str
+    status: str
+    fire_at: datetime
+    requested: int
+    sent: int
+    failed: int
+    skipped: int
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    run_id: int
+    address: str
+    state: str
+    attempts: int
+    message_id: str
+    smtp_code: int | None
+    reason: str | None
+    updated_at: datetime
+
+
+class UserIn(Strict):
+    nickname: Annotated[str, Field(min_length=1, max_length=100)]
+    role: Literal["admin", "member"] = "member"
+
+
+class UserOut(BaseModel):
+    id: int
+    nickname: str
+    role: str
+    created_at: datetime
+
+
+class KeyIn(Strict):
+    user_id: Id | None = None
+
+
+class KeyOut(BaseModel):
+    id: int
+    user_id: int
+    secret_id: str
+    created_at: datetime
+
+
+class IssuedKeyOut(BaseModel):
+    SecretId: str
+    SecretKey: str
+    user: UserOut
+
+
+class MeOut(BaseModel):
+    account: str
+    user_id: int
+    nickname: str
+    role: str
+    time_zone: str

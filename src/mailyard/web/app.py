@@ -1,0 +1,57 @@
+"""The ASGI application: the native API under /v1 and the cloud front doors on `/`, on one port."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from mailyard import __version__
+from mailyard.services.container import Services
+from mailyard.web.api.errors import install_error_handlers
+from mailyard.web.api.limits import BodySizeLimit
+from mailyard.web.api.router import create_router
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebOptions:
+    max_body_bytes: int = 8 * 1024 * 1024
+    redis_url: str | None = None
+
+
+class FrontDoor(Protocol):
+    """A cloud API served on `/`; the first door that claims a request handles it."""
+
+    def claims(self, request: Request) -> bool: ...
+    async def handle(self, request: Request) -> Response: ...
+
+
+def create_app(services: Services, options: WebOptions, doors: Sequence[FrontDoor] = ()) -> FastAPI:
+    app = FastAPI(
+        title="Mailyard",
+        version=__version__,
+        description="Native REST API of Mailyard. Authenticate with HTTP Basic: SecretId as user, SecretKey as password.",
+    )
+    app.state.services = services
+    app.add_middleware(BodySizeLimit, max_bytes=options.max_body_bytes, prefix="/v1")
+    install_error_handlers(app)
+    app.include_router(create_router(), prefix="/v1")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    async def cloud_api(request: Request) -> Response:
+        for door in doors:
+            if door.claims(request):
+                return await door.handle(request)
+        return JSONResponse(
+            {"error": {"code": "unknown_protocol", "message": "not a Tencent Cloud or Alibaba Cloud API request"}},
+            status_code=400,
+        )
+
+    app.add_api_route("/", cloud_api, methods=["GET", "POST"], include_in_schema=False)
+    return app
