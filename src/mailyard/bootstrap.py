@@ -64,6 +64,15 @@ async def open_runtime(
     return Runtime(settings=settings, engine=engine, store=store, services=services)
 
 
+async def upgrade_database(settings: Settings) -> None:
+    """Bring the schema of the configured database up to date."""
+    engine = engines.create_engine(settings.resolved_database_url)
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
 def create_web_app(runtime: Runtime) -> FastAPI:
     """The ASGI app serving every front door of one process."""
     options = WebOptions(max_body_bytes=runtime.settings.max_body_bytes, redis_url=runtime.settings.redis_url)

@@ -1,12 +1,12 @@
 """One exception root for Mailyard; every error carries a stable code and knows nothing of transports.
 
-    MailyardError
-    ├── InvalidInput          bad field value or missing field (has `field`)
-    ├── NotFound              no such thing in the caller's account
-    ├── Forbidden             exists, but the caller may not see or change it
-    ├── Conflict              the state forbids it (already running, name taken, list in use)
-    ├── LimitExceeded         a documented limit (20,000 per upload, 50,000 per list, ...)
-    └── AuthenticationFailed  unknown key or wrong secret
+MailyardError
+├── InvalidInput          bad field value or missing field (has `field`)
+├── NotFound              no such thing in the caller's account
+├── Forbidden             exists, but the caller may not see or change it
+├── Conflict              the state forbids it (already running, name taken, list in use)
+├── LimitExceeded         a documented limit (20,000 per upload, 50,000 per list, ...)
+└── AuthenticationFailed  unknown key or wrong secret
 """
 
 from __future__ import annotations

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from mailyard.domain import accounts, identities, paging, recipients, runs, suppressions, tasks, templates
+from mailyard.domain import accounts, identities, paging, recipients, runs, sending, suppressions, tasks, templates
+from mailyard.domain.outcomes import DeliveryOutcome
 from mailyard.domain.visibility import TaskScope
 
 
@@ -41,6 +43,7 @@ class AccountRepository(Protocol):
     async def get(self, account_id: int) -> accounts.Account | None: ...
     async def get_by_name(self, name: str) -> accounts.Account | None: ...
     async def count(self) -> int: ...
+    async def names(self, *, limit: int) -> list[str]: ...
 
 
 class UserRepository(Protocol):
@@ -51,7 +54,9 @@ class UserRepository(Protocol):
 
 
 class AccessKeyRepository(Protocol):
-    async def create(self, *, user: accounts.User, secret_id: str, sealed_secret: str) -> accounts.AccessKey: ...
+    async def create(
+        self, *, user: accounts.User, secret_id: str, sealed_secret: str
+    ) -> accounts.AccessKey: ...
     async def find(self, secret_id: str) -> tuple[str, accounts.Principal] | None:
         """The sealed secret and the principal of a key, by its public id."""
         ...
@@ -131,7 +136,13 @@ class RecipientListRepository(Protocol):
 
 class TaskRepository(Protocol):
     async def create(
-        self, *, account_id: int, owner_id: int, draft: tasks.TaskDraft, name: str, next_fire_at: datetime | None
+        self,
+        *,
+        account_id: int,
+        owner_id: int,
+        draft: tasks.TaskDraft,
+        name: str,
+        next_fire_at: datetime | None,
     ) -> tasks.Task: ...
     async def get(self, account_id: int, task_id: int) -> tasks.Task | None: ...
     async def grants(self, task_id: int) -> frozenset[int]: ...
@@ -140,13 +151,21 @@ class TaskRepository(Protocol):
     ) -> paging.Page[tasks.Task]: ...
     async def set_paused(self, task_id: int, paused: bool) -> None: ...
     async def set_state(
-        self, task_id: int, state: tasks.TaskState, *, error_message: str | None = None, terminated: bool = False
+        self,
+        task_id: int,
+        state: tasks.TaskState,
+        *,
+        error_message: str | None = None,
+        terminated: bool = False,
     ) -> None: ...
     async def set_next_fire_at(self, task_id: int, next_fire_at: datetime | None) -> None: ...
     async def grant(self, task_id: int, user_id: int) -> None: ...
     async def revoke(self, task_id: int, user_id: int) -> bool: ...
     async def uses_list(self, list_id: int) -> bool: ...
     async def uses_template(self, template_id: int) -> bool: ...
+    async def due(self, now: datetime, limit: int) -> builtins.list[tasks.Task]:
+        """Tasks whose next fire time has come and that may fire: not paused, cancelled or in error."""
+        ...
 
 
 class RunRepository(Protocol):
@@ -179,7 +198,63 @@ class SuppressionRepository(Protocol):
     async def list(
         self, account_id: int, window: paging.Window, *, reason: suppressions.SuppressionReason | None
     ) -> paging.Page[suppressions.Suppression]: ...
-    async def remove(self, account_id: int, addresses: builtins.list[str], reason: suppressions.SuppressionReason) -> int: ...
+    async def remove(
+        self, account_id: int, addresses: builtins.list[str], reason: suppressions.SuppressionReason
+    ) -> int: ...
+
+
+class DeliveryQueue(Protocol):
+    """The ledger seen as a work queue: leases on queued deliveries and outcomes recorded in batches."""
+
+    async def claim(self, *, owner: str, limit: int, lease_for: timedelta) -> builtins.list[sending.ClaimedDelivery]:
+        """Lease up to `limit` due deliveries of tasks that may send (expired leases included)."""
+        ...
+
+    async def renew(self, *, owner: str, delivery_ids: Sequence[int], lease_for: timedelta) -> int: ...
+    async def release(self, *, owner: str, delivery_ids: Sequence[int]) -> int:
+        """Put leased deliveries back in the queue untouched, e.g. when a worker stops."""
+        ...
+
+    async def record(
+        self, *, owner: str, results: Sequence[sending.DeliveryResult]
+    ) -> builtins.list[sending.FinishedRun]:
+        """Write outcomes of deliveries still leased by `owner`, with task and run counters; the runs that
+        have nothing left to send are closed and returned."""
+        ...
+
+
+class OutboxRepository(Protocol):
+    async def list(
+        self, scope: TaskScope, window: paging.Window, *, task_id: int | None
+    ) -> paging.Page[sending.OutboxMessage]: ...
+    async def get(self, scope: TaskScope, message_id: int) -> sending.OutboxMessage | None: ...
+
+
+class ComposedMessage(Protocol):
+    """A message compiled once per run; rendering a recipient's copy only fills in its values."""
+
+    def render(self, *, recipient: str, values: Mapping[str, str], message_id: str, date: datetime) -> bytes: ...
+    def render_for_smtp(
+        self, *, recipient: str, values: Mapping[str, str], message_id: str, date: datetime
+    ) -> bytes: ...
+
+
+class MessageComposer(Protocol):
+    def compile(self, draft: sending.MessageDraft) -> ComposedMessage:
+        """Raises ValueError when the draft cannot make a valid message."""
+        ...
+
+
+class Mailer(Protocol):
+    """Delivers one letter; SMTP replies and faults come back classified, never raised."""
+
+    @property
+    def takes_smtp_data(self) -> bool:
+        """True when letters must carry SMTP DATA (dot-stuffed, final dot) rather than plain RFC 5322 bytes."""
+        ...
+
+    async def deliver(self, letter: sending.Letter) -> DeliveryOutcome: ...
+    async def close(self) -> None: ...
 
 
 class Repositories(Protocol):
@@ -195,6 +270,8 @@ class Repositories(Protocol):
     tasks: TaskRepository
     runs: RunRepository
     suppressions: SuppressionRepository
+    queue: DeliveryQueue
+    outbox: OutboxRepository
 
 
 class Store(Protocol):

@@ -34,7 +34,9 @@ def read_recipients_csv(text: str) -> Iterator[tuple[str, dict[str, Any] | None]
         yield _row_recipient(names, row, address_index, line)
 
 
-def _row_recipient(names: list[str], row: list[str], address_index: int, line: int) -> tuple[str, dict[str, Any] | None]:
+def _row_recipient(
+    names: list[str], row: list[str], address_index: int, line: int
+) -> tuple[str, dict[str, Any] | None]:
     address = row[address_index] if address_index < len(row) else ""
     variables: dict[str, Any] = {}
     for index, cell in enumerate(row):

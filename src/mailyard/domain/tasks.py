@@ -44,11 +44,11 @@ class Schedule:
     def __post_init__(self) -> None:
         if self.type is not TaskType.IMMEDIATE and self.begin_at is None:
             raise InvalidInput("scheduled and recurring tasks need a begin time", field="begin_at")
-        if self.type is TaskType.RECURRING:
-            if self.interval_hours is None or not 1 <= self.interval_hours <= MAX_INTERVAL_HOURS:
-                raise InvalidInput(
-                    f"a recurring task needs an interval of 1 to {MAX_INTERVAL_HOURS} hours", field="interval_hours"
-                )
+        if self.type is TaskType.RECURRING and not 1 <= (self.interval_hours or 0) <= MAX_INTERVAL_HOURS:
+            raise InvalidInput(
+                f"a recurring task needs an interval of 1 to {MAX_INTERVAL_HOURS} hours",
+                field="interval_hours",
+            )
 
 
 @dataclass(frozen=True, kw_only=True)

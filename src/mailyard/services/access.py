@@ -41,7 +41,12 @@ class AccessService:
         self._cipher = cipher
 
     async def issue_key(
-        self, *, account_name: str, nickname: str, role: accounts.Role = accounts.Role.ADMIN, time_zone: str | None = None
+        self,
+        *,
+        account_name: str,
+        nickname: str,
+        role: accounts.Role = accounts.Role.ADMIN,
+        time_zone: str | None = None,
     ) -> accounts.IssuedKey:
         """Create a key pair for a user, creating the account and the user when missing."""
         account_name, nickname = _check_account_name(account_name), _check_nickname(nickname)
@@ -58,7 +63,9 @@ class AccessService:
             user = await repositories.users.get_by_nickname(account.id, nickname)
             if user is None:
                 user = await repositories.users.create(account_id=account.id, nickname=nickname, role=role)
-            await repositories.keys.create(user=user, secret_id=secret_id, sealed_secret=self._cipher.encrypt(secret_key))
+            await repositories.keys.create(
+                user=user, secret_id=secret_id, sealed_secret=self._cipher.encrypt(secret_key)
+            )
         return accounts.IssuedKey(secret_id=secret_id, secret_key=secret_key, account=account, user=user)
 
     async def first_start_key(self, *, account_name: str, nickname: str) -> accounts.IssuedKey | None:
@@ -67,6 +74,24 @@ class AccessService:
             if await repositories.accounts.count():
                 return None
         return await self.issue_key(account_name=account_name, nickname=nickname, role=accounts.Role.ADMIN)
+
+    async def operator(self, account_name: str | None) -> accounts.Principal:
+        """The principal the command line acts as: the first admin of the named (or only) account."""
+        async with self._store.transaction() as repositories:
+            account = await _operator_account(repositories, account_name)
+            admins = [
+                user for user in await repositories.users.list(account.id) if user.role is accounts.Role.ADMIN
+            ]
+        if not admins:
+            raise NotFound(f"account {account.name!r} has no admin user", code="admin_not_found")
+        return accounts.Principal(
+            account_id=account.id,
+            account_name=account.name,
+            user_id=admins[0].id,
+            nickname=admins[0].nickname,
+            role=accounts.Role.ADMIN,
+            time_zone=account.time_zone,
+        )
 
     async def lookup_secret(self, secret_id: str) -> tuple[str, accounts.Principal] | None:
         """The clear secret and principal of a key, for front doors that check HMAC signatures."""
@@ -100,7 +125,9 @@ class AccessService:
                 raise Conflict(f"user {nickname!r} exists already", code="user_exists")
         return await self.issue_key(account_name=principal.account_name, nickname=nickname, role=role)
 
-    async def create_key(self, principal: accounts.Principal, *, user_id: int | None = None) -> accounts.IssuedKey:
+    async def create_key(
+        self, principal: accounts.Principal, *, user_id: int | None = None
+    ) -> accounts.IssuedKey:
         """Another key for oneself, or (admins) for a user of the account."""
         target_id = principal.user_id if user_id is None else user_id
         if target_id != principal.user_id:
@@ -109,7 +136,9 @@ class AccessService:
             user = await repositories.users.get(principal.account_id, target_id)
         if user is None:
             raise NotFound(f"user {target_id} not found", code="user_not_found")
-        return await self.issue_key(account_name=principal.account_name, nickname=user.nickname, role=user.role)
+        return await self.issue_key(
+            account_name=principal.account_name, nickname=user.nickname, role=user.role
+        )
 
     async def list_keys(self, principal: accounts.Principal) -> list[accounts.AccessKey]:
         async with self._store.transaction() as repositories:
@@ -122,6 +151,20 @@ class AccessService:
             raise NotFound(f"access key {key_id} not found", code="key_not_found")
         async with self._store.transaction() as repositories:
             await repositories.keys.delete(principal.account_id, key_id)
+
+
+async def _operator_account(repositories: ports.Repositories, account_name: str | None) -> accounts.Account:
+    if account_name is not None:
+        account = await repositories.accounts.get_by_name(account_name)
+        if account is None:
+            raise NotFound(f"account {account_name!r} not found", code="account_not_found")
+        return account
+    names = await repositories.accounts.names(limit=2)
+    if len(names) != 1:
+        raise InvalidInput("several accounts exist (or none): name one with --account", field="account")
+    found = await repositories.accounts.get_by_name(names[0])
+    assert found is not None
+    return found
 
 
 def _require_admin(principal: accounts.Principal) -> None:

@@ -36,7 +36,9 @@ def build_services(
         access=AccessService(store, cipher),
         templates=TemplateService(store, review_required=template_review),
         recipients=RecipientService(store),
-        identities=IdentityService(store, cipher=cipher, dkim_keys=dkim_keys, dns=dns, trust_domains=trust_domains),
+        identities=IdentityService(
+            store, cipher=cipher, dkim_keys=dkim_keys, dns=dns, trust_domains=trust_domains
+        ),
         tasks=TaskService(store, clock),
         clock=clock,
     )

@@ -33,7 +33,9 @@ class RecipientService:
         async with self._store.transaction() as repositories:
             if await repositories.lists.get_by_name(principal.account_id, name):
                 raise Conflict(f"a recipient list named {name!r} exists already", code="list_name_taken")
-            return await repositories.lists.create(account_id=principal.account_id, name=name, description=description)
+            return await repositories.lists.create(
+                account_id=principal.account_id, name=name, description=description
+            )
 
     async def get_list(self, principal: accounts.Principal, list_id: int) -> recipients.RecipientList:
         async with self._store.transaction() as repositories:
@@ -54,7 +56,9 @@ class RecipientService:
         if status is recipients.ListStatus.UPLOADING:
             return paging.Page([], 0)  # uploads complete within their request
         async with self._store.transaction() as repositories:
-            return await repositories.lists.list(principal.account_id, window, keyword=keyword, non_empty=non_empty)
+            return await repositories.lists.list(
+                principal.account_id, window, keyword=keyword, non_empty=non_empty
+            )
 
     async def add_recipients(
         self, principal: accounts.Principal, list_id: int, entries: Iterable[tuple[str, Any]]

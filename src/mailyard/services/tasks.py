@@ -40,9 +40,9 @@ class TaskService:
         subject = tasks.check_subject(request.subject)
         now = self._clock.now()
         schedule = request.schedule
-        if schedule.begin_at is not None and schedule.type is not tasks.TaskType.IMMEDIATE:
-            if schedule.begin_at < now - BEGIN_TIME_TOLERANCE:
-                raise InvalidInput("begin time is in the past", field="begin_at", code="begin_time_in_past")
+        begins = schedule.begin_at if schedule.type is not tasks.TaskType.IMMEDIATE else None
+        if begins is not None and begins < now - BEGIN_TIME_TOLERANCE:
+            raise InvalidInput("begin time is in the past", field="begin_at", code="begin_time_in_past")
         sender = _sender_address(request.from_address)
         draft = tasks.TaskDraft(
             name=request.name,
@@ -145,7 +145,9 @@ class TaskService:
             task = await _visible_task(repositories, principal, task_id)
             return await repositories.runs.list(task.id, window)
 
-    async def get_run(self, principal: accounts.Principal, task_id: int, run_id: int | None) -> runs.Run | None:
+    async def get_run(
+        self, principal: accounts.Principal, task_id: int, run_id: int | None
+    ) -> runs.Run | None:
         """One run of a task, or its latest when no id is given."""
         async with self._store.transaction() as repositories:
             task = await _visible_task(repositories, principal, task_id)
@@ -174,7 +176,9 @@ def _sender_address(from_address: str) -> str:
     """The bare address of `Name <addr>` or `addr`."""
     _name, address = email.utils.parseaddr(from_address.strip())
     if not address or "@" not in address:
-        raise InvalidInput(f"not a valid sender: {from_address!r}", field="from_address", code="sender_invalid")
+        raise InvalidInput(
+            f"not a valid sender: {from_address!r}", field="from_address", code="sender_invalid"
+        )
     return address.lower()
 
 
@@ -196,7 +200,9 @@ async def _check_references(
         raise Conflict(f"recipient list {draft.recipient_list_id} is empty", code="list_empty")
 
 
-async def _visible_task(repositories: ports.Repositories, principal: accounts.Principal, task_id: int) -> tasks.Task:
+async def _visible_task(
+    repositories: ports.Repositories, principal: accounts.Principal, task_id: int
+) -> tasks.Task:
     task = await repositories.tasks.get(principal.account_id, task_id)
     if task is None:
         raise NotFound(f"task {task_id} not found", code="task_not_found")
@@ -207,7 +213,9 @@ async def _visible_task(repositories: ports.Repositories, principal: accounts.Pr
     return task
 
 
-async def _managed_task(repositories: ports.Repositories, principal: accounts.Principal, task_id: int) -> tasks.Task:
+async def _managed_task(
+    repositories: ports.Repositories, principal: accounts.Principal, task_id: int
+) -> tasks.Task:
     task = await _visible_task(repositories, principal, task_id)
     if not visibility.can_manage(principal, owner_id=task.owner_id):
         raise Forbidden(f"only the owner or an admin may change task {task_id}", code="task_forbidden")

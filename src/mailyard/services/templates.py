@@ -30,7 +30,13 @@ class TemplateService:
         return templates.ReviewStatus.PENDING if self._review_required else templates.ReviewStatus.APPROVED
 
     async def create(
-        self, principal: accounts.Principal, *, name: str, subject: str | None, text: str | None, html: str | None
+        self,
+        principal: accounts.Principal,
+        *,
+        name: str,
+        subject: str | None,
+        text: str | None,
+        html: str | None,
     ) -> templates.Template:
         templates.check_template_content(name=name, text=text, html=html)
         async with self._store.transaction() as repositories:
@@ -50,7 +56,9 @@ class TemplateService:
             raise NotFound(f"template {template_id} not found", code="template_not_found")
         return template
 
-    async def list(self, principal: accounts.Principal, window: paging.Window) -> paging.Page[templates.Template]:
+    async def list(
+        self, principal: accounts.Principal, window: paging.Window
+    ) -> paging.Page[templates.Template]:
         async with self._store.transaction() as repositories:
             return await repositories.templates.list(principal.account_id, window)
 

@@ -111,7 +111,7 @@ class SqlRuns:
         return (await self._connection.execute(statement)).scalar_one_or_none()
 
     async def _expand(self, task: tasks.Task, run_id: int) -> None:
-        """INSERT ... SELECT: every recipient becomes a ledger row; suppressed and invalid ones are skipped."""
+        """INSERT ... SELECT: each recipient becomes a ledger row; suppressed and invalid ones are skipped."""
         recipient, suppression = tables.recipients, tables.suppressions
         suppressed_reason = (
             select(suppression.c.reason)
@@ -134,7 +134,10 @@ class SqlRuns:
             literal(task.account_id),
             recipient.c.address,
             recipient.c.variables,
-            case((skip_reason.is_(None), runs.DeliveryState.QUEUED.value), else_=runs.DeliveryState.SKIPPED.value),
+            case(
+                (skip_reason.is_(None), runs.DeliveryState.QUEUED.value),
+                else_=runs.DeliveryState.SKIPPED.value,
+            ),
             literal(0),
             skip_reason,
             literal(self._now, tables.UtcDateTime()),
@@ -148,7 +151,9 @@ class SqlRuns:
     async def _count_new(self, run_id: int) -> tuple[int, int]:
         delivery = tables.deliveries
         statement = (
-            select(delivery.c.state, func.count()).where(delivery.c.run_id == run_id).group_by(delivery.c.state)
+            select(delivery.c.state, func.count())
+            .where(delivery.c.run_id == run_id)
+            .group_by(delivery.c.state)
         )
         counts = {state: count for state, count in (await self._connection.execute(statement)).all()}
         return counts.get(runs.DeliveryState.QUEUED.value, 0), counts.get(runs.DeliveryState.SKIPPED.value, 0)

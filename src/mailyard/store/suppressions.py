@@ -66,7 +66,9 @@ class SqlSuppressions:
             statement = statement.where(table.c.reason == reason.value)
         return await fetch_page(self._connection, statement.order_by(table.c.id.desc()), window, _suppression)
 
-    async def remove(self, account_id: int, addresses: builtins.list[str], reason: suppressions.SuppressionReason) -> int:
+    async def remove(
+        self, account_id: int, addresses: builtins.list[str], reason: suppressions.SuppressionReason
+    ) -> int:
         table = tables.suppressions
         statement = delete(table).where(
             table.c.account_id == account_id, table.c.address.in_(addresses), table.c.reason == reason.value

@@ -90,7 +90,13 @@ class SqlTasks:
         self._now = now
 
     async def create(
-        self, *, account_id: int, owner_id: int, draft: model.TaskDraft, name: str, next_fire_at: datetime | None
+        self,
+        *,
+        account_id: int,
+        owner_id: int,
+        draft: model.TaskDraft,
+        name: str,
+        next_fire_at: datetime | None,
     ) -> model.Task:
         schedule = draft.schedule
         statement = (
@@ -152,7 +158,12 @@ class SqlTasks:
         await self._update(task_id, paused=paused)
 
     async def set_state(
-        self, task_id: int, state: model.TaskState, *, error_message: str | None = None, terminated: bool = False
+        self,
+        task_id: int,
+        state: model.TaskState,
+        *,
+        error_message: str | None = None,
+        terminated: bool = False,
     ) -> None:
         values: dict[str, Any] = {"state": state.value, "error_message": error_message}
         if terminated:

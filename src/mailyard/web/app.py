@@ -33,7 +33,7 @@ def create_app(services: Services, options: WebOptions, doors: Sequence[FrontDoo
     app = FastAPI(
         title="Mailyard",
         version=__version__,
-        description="Native REST API of Mailyard. Authenticate with HTTP Basic: SecretId as user, SecretKey as password.",
+        description="Native REST API of Mailyard. HTTP Basic auth: SecretId as user, SecretKey as password.",
     )
     app.state.services = services
     app.add_middleware(BodySizeLimit, max_bytes=options.max_body_bytes, prefix="/v1")
@@ -49,7 +49,12 @@ def create_app(services: Services, options: WebOptions, doors: Sequence[FrontDoo
             if door.claims(request):
                 return await door.handle(request)
         return JSONResponse(
-            {"error": {"code": "unknown_protocol", "message": "not a Tencent Cloud or Alibaba Cloud API request"}},
+            {
+                "error": {
+                    "code": "unknown_protocol",
+                    "message": "not a Tencent Cloud or Alibaba Cloud API request",
+                }
+            },
             status_code=400,
         )
 

@@ -37,15 +37,23 @@ def _status_of(error: errors.MailyardError) -> int:
 async def _mailyard_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, errors.MailyardError)
     field = getattr(error, "field", None)
-    headers = {"WWW-Authenticate": 'Basic realm="mailyard"'} if isinstance(error, errors.AuthenticationFailed) else None
-    return JSONResponse(error_body(error.code, error.message, field), status_code=_status_of(error), headers=headers)
+    headers = (
+        {"WWW-Authenticate": 'Basic realm="mailyard"'}
+        if isinstance(error, errors.AuthenticationFailed)
+        else None
+    )
+    return JSONResponse(
+        error_body(error.code, error.message, field), status_code=_status_of(error), headers=headers
+    )
 
 
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid request"}
     location = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
-    message = f"{location}: {first.get('msg', 'invalid')}" if location else str(first.get("msg", "invalid request"))
+    message = (
+        f"{location}: {first.get('msg', 'invalid')}" if location else str(first.get("msg", "invalid request"))
+    )
     return JSONResponse(error_body("invalid_request", message, location or None), status_code=422)
 
 
@@ -54,7 +62,9 @@ async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     codes = {401: "authentication_failed", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
     code = codes.get(error.status_code, "http_error")
     return JSONResponse(
-        error_body(code, str(error.detail)), status_code=error.status_code, headers=getattr(error, "headers", None)
+        error_body(code, str(error.detail)),
+        status_code=error.status_code,
+        headers=getattr(error, "headers", None),
     )
 
 

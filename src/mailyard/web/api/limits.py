@@ -51,7 +51,13 @@ class BodySizeLimit:
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(
-            {"error": {"code": "body_too_large", "message": f"request body over {self._max_bytes} bytes", "field": None}}
+            {
+                "error": {
+                    "code": "body_too_large",
+                    "message": f"request body over {self._max_bytes} bytes",
+                    "field": None,
+                }
+            }
         ).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})

@@ -38,7 +38,9 @@ async def list_templates(
 
 
 @router.get("/templates/{template_id}", tags=["templates"])
-async def get_template(template_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep) -> schemas.TemplateOut:
+async def get_template(
+    template_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep
+) -> schemas.TemplateOut:
     return mapping.template_out(await services.templates.get(principal, template_id))
 
 
@@ -53,7 +55,9 @@ async def update_template(
 
 
 @router.delete("/templates/{template_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["templates"])
-async def delete_template(template_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep) -> None:
+async def delete_template(
+    template_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep
+) -> None:
     await services.templates.delete(principal, template_id)
 
 
@@ -62,11 +66,15 @@ async def preview_template(
     template_id: PositiveId, body: schemas.PreviewIn, principal: CurrentPrincipal, services: ServicesDep
 ) -> schemas.PreviewOut:
     preview = await services.templates.preview(principal, template_id, body.variables)
-    return schemas.PreviewOut(subject=preview.subject, text=preview.text, html=preview.html, missing=preview.missing)
+    return schemas.PreviewOut(
+        subject=preview.subject, text=preview.text, html=preview.html, missing=preview.missing
+    )
 
 
 @router.post("/lists", status_code=status.HTTP_201_CREATED, tags=["recipient lists"])
-async def create_list(body: schemas.ListIn, principal: CurrentPrincipal, services: ServicesDep) -> schemas.ListOut:
+async def create_list(
+    body: schemas.ListIn, principal: CurrentPrincipal, services: ServicesDep
+) -> schemas.ListOut:
     created = await services.recipients.create_list(principal, name=body.name, description=body.description)
     return mapping.list_out(created)
 
@@ -84,7 +92,9 @@ async def list_lists(
 
 
 @router.get("/lists/{list_id}", tags=["recipient lists"])
-async def get_list(list_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep) -> schemas.ListOut:
+async def get_list(
+    list_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep
+) -> schemas.ListOut:
     return mapping.list_out(await services.recipients.get_list(principal, list_id))
 
 
@@ -99,7 +109,9 @@ async def add_recipients(
 ) -> schemas.UploadOut:
     entries = [(item.address, item.variables) for item in body.recipients]
     report = await services.recipients.add_recipients(principal, list_id, entries)
-    return schemas.UploadOut(total=report.total, valid=report.valid, invalid=report.invalid, repeated=report.repeated)
+    return schemas.UploadOut(
+        total=report.total, valid=report.valid, invalid=report.invalid, repeated=report.repeated
+    )
 
 
 CSV_BODY = {
@@ -124,7 +136,9 @@ async def import_recipients_csv(
     except csv.Error as error:
         raise InvalidInput(f"not a readable CSV file: {error}", field="body") from error
     report = await services.recipients.add_recipients(principal, list_id, entries)
-    return schemas.UploadOut(total=report.total, valid=report.valid, invalid=report.invalid, repeated=report.repeated)
+    return schemas.UploadOut(
+        total=report.total, valid=report.valid, invalid=report.invalid, repeated=report.repeated
+    )
 
 
 @router.get("/lists/{list_id}/recipients", tags=["recipient lists"])

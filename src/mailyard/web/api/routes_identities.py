@@ -15,7 +15,9 @@ Address = Annotated[str, Path(min_length=3, max_length=254)]
 
 
 @router.post("/domains", status_code=status.HTTP_201_CREATED, tags=["sending domains"])
-async def create_domain(body: schemas.DomainIn, principal: CurrentPrincipal, services: ServicesDep) -> schemas.DomainOut:
+async def create_domain(
+    body: schemas.DomainIn, principal: CurrentPrincipal, services: ServicesDep
+) -> schemas.DomainOut:
     return mapping.domain_out(await services.identities.create_domain(principal, body.domain))
 
 
@@ -25,12 +27,16 @@ async def list_domains(principal: CurrentPrincipal, services: ServicesDep) -> li
 
 
 @router.get("/domains/{domain}", tags=["sending domains"])
-async def get_domain(domain: DomainName, principal: CurrentPrincipal, services: ServicesDep) -> schemas.DomainOut:
+async def get_domain(
+    domain: DomainName, principal: CurrentPrincipal, services: ServicesDep
+) -> schemas.DomainOut:
     return mapping.domain_out(await services.identities.get_domain(principal, domain))
 
 
 @router.post("/domains/{domain}/verify", tags=["sending domains"])
-async def verify_domain(domain: DomainName, principal: CurrentPrincipal, services: ServicesDep) -> schemas.DomainOut:
+async def verify_domain(
+    domain: DomainName, principal: CurrentPrincipal, services: ServicesDep
+) -> schemas.DomainOut:
     verified, records = await services.identities.verify_domain(principal, domain)
     return mapping.domain_out(verified, records)
 
@@ -41,8 +47,12 @@ async def delete_domain(domain: DomainName, principal: CurrentPrincipal, service
 
 
 @router.post("/senders", status_code=status.HTTP_201_CREATED, tags=["sender addresses"])
-async def create_sender(body: schemas.SenderIn, principal: CurrentPrincipal, services: ServicesDep) -> schemas.SenderOut:
-    sender = await services.identities.create_sender(principal, address=body.address, display_name=body.display_name)
+async def create_sender(
+    body: schemas.SenderIn, principal: CurrentPrincipal, services: ServicesDep
+) -> schemas.SenderOut:
+    sender = await services.identities.create_sender(
+        principal, address=body.address, display_name=body.display_name
+    )
     return mapping.sender_out(sender)
 
 

@@ -1,0 +1,64 @@
+"""What every command shares: settings, an open runtime, and one-line errors with a non-zero exit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from mailyard import bootstrap
+from mailyard.errors import MailyardError
+from mailyard.settings import Settings, load_settings
+
+T = TypeVar("T")
+console = Console()
+error_console = Console(stderr=True)
+
+
+class CommandState:
+    """Options of the top-level command, read by the sub-commands."""
+
+    config_file: Path | None = None
+
+
+state = CommandState()
+
+
+def settings() -> Settings:
+    return load_settings(state.config_file)
+
+
+@asynccontextmanager
+async def opened_runtime() -> AsyncIterator[bootstrap.Runtime]:
+    runtime = await bootstrap.open_runtime(settings())
+    try:
+        yield runtime
+    finally:
+        await runtime.close()
+
+
+def run(work: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine; known errors become one line on stderr and exit code 1."""
+    try:
+        return asyncio.run(_awaited(work))
+    except MailyardError as error:
+        fail(error.message)
+    except ValidationError as error:
+        fail(f"bad setting: {error.errors()[0].get('msg', error)}")
+    except (OSError, ValueError) as error:
+        fail(str(error))
+
+
+async def _awaited(work: Callable[[], Awaitable[T]]) -> T:
+    return await work()
+
+
+def fail(message: str, *, code: int = 1) -> NoReturn:
+    error_console.print(f"error: {message}", markup=False, highlight=False)
+    raise typer.Exit(code)

@@ -1,0 +1,39 @@
+"""`mailyard keys`: access keys."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from mailyard.cli import context
+from mailyard.domain import accounts
+
+app = typer.Typer(help="Access keys (SecretId + SecretKey).", no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    account: Annotated[str, typer.Option(help="Account name; created when missing.")],
+    user: Annotated[str, typer.Option(help="User nickname; created when missing.")],
+    role: Annotated[accounts.Role, typer.Option(help="Role of a new user.")] = accounts.Role.ADMIN,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print exactly {"SecretId": ..., "SecretKey": ...}.')
+    ] = False,
+) -> None:
+    """Create a key pair; the secret is shown once and never again."""
+
+    async def work() -> accounts.IssuedKey:
+        async with context.opened_runtime() as runtime:
+            return await runtime.services.access.issue_key(account_name=account, nickname=user, role=role)
+
+    issued = context.run(work)
+    if as_json:
+        typer.echo(json.dumps({"SecretId": issued.secret_id, "SecretKey": issued.secret_key}))
+        return
+    context.console.print(
+        f"account   {issued.account.name}\nuser      {issued.user.nickname} ({issued.user.role})"
+    )
+    context.console.print(f"SecretId  {issued.secret_id}\nSecretKey {issued.secret_key}", highlight=False)
+    context.console.print("[yellow]Store the SecretKey now: it cannot be shown again.[/yellow]")

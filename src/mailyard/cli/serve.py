@@ -1,0 +1,65 @@
+"""`mailyard serve` (API, front doors and engine in one process) and `mailyard worker` (engine only)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from mailyard import bootstrap
+from mailyard.cli import context
+from mailyard.domain.accounts import IssuedKey
+
+FIRST_ACCOUNT = "default"
+FIRST_USER = "admin"
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to listen on.")] = None,
+) -> None:
+    """Serve the native API and both cloud APIs on one port, and send mail in the same process."""
+    settings = context.settings()
+    chosen_host, chosen_port = host or settings.host, port or settings.port
+
+    async def work() -> None:
+        runtime = await bootstrap.open_runtime(settings)
+        try:
+            issued = await runtime.services.access.first_start_key(
+                account_name=FIRST_ACCOUNT, nickname=FIRST_USER
+            )
+            if issued is not None:
+                _announce_first_key(issued, f"http://{chosen_host}:{chosen_port}")
+            config = uvicorn.Config(
+                bootstrap.create_web_app(runtime), host=chosen_host, port=chosen_port, log_level="info"
+            )
+            await uvicorn.Server(config).serve()
+        finally:
+            await runtime.close()
+
+    context.run(work)
+
+
+def worker() -> None:
+    """Run the scheduler and the sending loop without serving HTTP."""
+
+    async def work() -> None:
+        runtime = await bootstrap.open_runtime(context.settings())
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runtime.close()
+
+    context.run(work)
+
+
+def _announce_first_key(issued: IssuedKey, url: str) -> None:
+    console = context.console
+    console.print(f"[bold]Mailyard is ready at {url}[/bold]  (API docs: {url}/docs)")
+    console.print(
+        f"First account {issued.account.name!r}, admin user {issued.user.nickname!r}; its access key:"
+    )
+    console.print(f"  SecretId  {issued.secret_id}\n  SecretKey {issued.secret_key}", highlight=False)
+    console.print("[yellow]This secret is shown once. Create more with `mailyard keys create`.[/yellow]")
