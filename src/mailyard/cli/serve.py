@@ -19,6 +19,9 @@ FIRST_USER = "admin"
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to listen on.")] = None,
+    api_only: Annotated[
+        bool, typer.Option("--api-only", help="Serve HTTP only; leave sending to `mailyard worker` processes.")
+    ] = False,
 ) -> None:
     """Serve the native API and both cloud APIs on one port, and send mail in the same process."""
     settings = context.settings()

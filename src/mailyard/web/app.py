@@ -13,6 +13,7 @@ from mailyard import __version__
 from mailyard.services.container import Services
 from mailyard.web.api.errors import install_error_handlers
 from mailyard.web.api.limits import BodySizeLimit
+from mailyard.web.aliyun import front as aliyun_front
 from mailyard.web.api.router import create_router
 
 
@@ -29,7 +30,12 @@ class FrontDoor(Protocol):
     async def handle(self, request: Request) -> Response: ...
 
 
-def create_app(services: Services, options: WebOptions, doors: Sequence[FrontDoor] = ()) -> FastAPI:
+def cloud_doors(services: Services, options: WebOptions) -> list[FrontDoor]:
+    """The cloud front doors, in the order they are asked whether a request is theirs."""
+    return [aliyun_front.create_door(services, redis_url=options.redis_url)]
+
+
+def create_app(services: Services, options: WebOptions, doors: Sequence[FrontDoor] | None = None) -> FastAPI:
     app = FastAPI(
         title="Mailyard",
         version=__version__,
@@ -44,8 +50,10 @@ def create_app(services: Services, options: WebOptions, doors: Sequence[FrontDoo
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    chosen_doors = cloud_doors(services, options) if doors is None else doors
+
     async def cloud_api(request: Request) -> Response:
-        for door in doors:
+        for door in chosen_doors:
             if door.claims(request):
                 return await door.handle(request)
         return JSONResponse(
