@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse
 
 from mailyard import __version__
 from mailyard.services.container import Services
+from mailyard.web.aliyun import front as aliyun_front
 from mailyard.web.api.errors import install_error_handlers
 from mailyard.web.api.limits import BodySizeLimit
-from mailyard.web.aliyun import front as aliyun_front
 from mailyard.web.api.router import create_router
 
 
