@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mailyard import ports
 from mailyard.clock import SystemClock
-from mailyard.mail import dkim
+from mailyard.domain import sending
+from mailyard.domain.outcomes import DeliveryOutcome
+from mailyard.mail import dkim, mime
 from mailyard.mail.dns_records import DnsTxtResolver
+from mailyard.mail.relay_pool import RelayPool
+from mailyard.mail.relays import parse_relays
 from mailyard.services.container import Services, build_services
 from mailyard.settings import Settings
 from mailyard.store import engine as engines
 from mailyard.store import migrate
+from mailyard.store.outbox import OutboxMailer
 from mailyard.store.unit_of_work import SqlStore
 from mailyard.vault import FernetCipher, load_master_key
 from mailyard.web.app import WebOptions, create_app
+from mailyard.worker.runner import Worker, WorkerOptions
 
 
 class DkimKeyMaker:
@@ -26,6 +36,47 @@ class DkimKeyMaker:
     def generate(self) -> tuple[str, str]:
         private_pem, public_value = dkim.generate_dkim_key()
         return private_pem.decode(), public_value
+
+
+class MimeComposer:
+    """The `MessageComposer` port over mail.mime: a run's message compiled once into bytes with slots."""
+
+    def compile(self, draft: sending.MessageDraft) -> ports.ComposedMessage:
+        return mime.compile_message(
+            mime.MessageBlueprint(
+                from_address=draft.from_address,
+                from_name=draft.from_name,
+                reply_to=draft.reply_to,
+                subject=draft.subject,
+                text=draft.text,
+                html=draft.html,
+                list_unsubscribe=draft.list_unsubscribe,
+                message_id_domain=draft.message_id_domain,
+            )
+        )
+
+
+class RelayMailer:
+    """The `Mailer` port over the SMTP relay pool."""
+
+    takes_smtp_data = True
+
+    def __init__(self, pool: RelayPool) -> None:
+        self._pool = pool
+
+    async def deliver(self, letter: sending.Letter) -> DeliveryOutcome:
+        return await self._pool.deliver(letter.envelope_from, letter.recipient, letter.data)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
+def create_mailer(settings: Settings, engine: AsyncEngine, clock: ports.Clock) -> ports.Mailer:
+    """The relay pool when MAILYARD_RELAYS names relays, else the built-in outbox."""
+    relays = parse_relays(settings.relays or "")
+    if not relays:
+        return OutboxMailer(engine, clock)
+    return RelayMailer(RelayPool(relays))
 
 
 @dataclass
@@ -39,12 +90,11 @@ class Runtime:
     closers: list[object] = field(default_factory=list)
 
     async def close(self) -> None:
+        await self.services.sending.close()
         await self.engine.dispose()
 
 
-async def open_runtime(
-    settings: Settings, *, clock: ports.Clock | None = None, upgrade_schema: bool = True
-) -> Runtime:
+async def open_runtime(settings: Settings, *, clock: ports.Clock | None = None, upgrade_schema: bool = True) -> Runtime:
     """Connect to the database (bringing its schema up to date) and build every service."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = engines.create_engine(settings.resolved_database_url)
@@ -60,6 +110,9 @@ async def open_runtime(
         dns=DnsTxtResolver(),
         trust_domains=settings.identity_verification == "trust",
         template_review=settings.template_review == "on",
+        mailer=create_mailer(settings, engine, chosen_clock),
+        composer=MimeComposer(),
+        lease_for=timedelta(seconds=settings.lease_seconds),
     )
     return Runtime(settings=settings, engine=engine, store=store, services=services)
 
@@ -73,7 +126,42 @@ async def upgrade_database(settings: Settings) -> None:
         await engine.dispose()
 
 
-def create_web_app(runtime: Runtime) -> FastAPI:
-    """The ASGI app serving every front door of one process."""
+def create_web_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
+    """The ASGI app serving every front door of one process; optionally sending mail in the same process."""
     options = WebOptions(max_body_bytes=runtime.settings.max_body_bytes, redis_url=runtime.settings.redis_url)
-    return create_app(runtime.services, options)
+    return create_app(runtime.services, options, lifespan=_worker_lifespan(runtime) if with_worker else None)
+
+
+def _worker_lifespan(runtime: Runtime) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Run the sending loop beside the server; on shutdown, stop it gracefully before the process exits."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        worker = asyncio.create_task(run_worker(runtime, stop), name="mailyard-worker")
+        try:
+            yield
+        finally:
+            stop.set()
+            await worker
+
+    return lifespan
+
+
+def create_worker(runtime: Runtime, *, name: str | None = None) -> Worker:
+    """The sending loop of one process, over the runtime's services."""
+    settings = runtime.settings
+    options = WorkerOptions(
+        concurrency=settings.worker_concurrency,
+        batch_size=settings.worker_batch_size,
+        poll_seconds=settings.poll_seconds,
+    )
+    return Worker(runtime.services.sending, runtime.services.scheduling, options, name=name)
+
+
+async def run_worker(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Run the sending loop until `stop` is set (`mailyard worker`, and in-process under `mailyard serve`).
+
+    The caller owns signals: see mailyard.worker.signals.stop_on_signals.
+    """
+    await create_worker(runtime).run(stop)

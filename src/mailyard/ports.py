@@ -8,7 +8,17 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from mailyard.domain import accounts, identities, paging, recipients, runs, sending, suppressions, tasks, templates
+from mailyard.domain import (
+    accounts,
+    identities,
+    paging,
+    recipients,
+    runs,
+    sending,
+    suppressions,
+    tasks,
+    templates,
+)
 from mailyard.domain.outcomes import DeliveryOutcome
 from mailyard.domain.visibility import TaskScope
 
@@ -54,9 +64,7 @@ class UserRepository(Protocol):
 
 
 class AccessKeyRepository(Protocol):
-    async def create(
-        self, *, user: accounts.User, secret_id: str, sealed_secret: str
-    ) -> accounts.AccessKey: ...
+    async def create(self, *, user: accounts.User, secret_id: str, sealed_secret: str) -> accounts.AccessKey: ...
     async def find(self, secret_id: str) -> tuple[str, accounts.Principal] | None:
         """The sealed secret and the principal of a key, by its public id."""
         ...
@@ -250,7 +258,7 @@ class Mailer(Protocol):
 
     @property
     def takes_smtp_data(self) -> bool:
-        """True when letters must carry SMTP DATA (dot-stuffed, final dot) rather than plain RFC 5322 bytes."""
+        """True when letters carry SMTP DATA (dot-stuffed, final dot) rather than plain RFC 5322 bytes."""
         ...
 
     async def deliver(self, letter: sending.Letter) -> DeliveryOutcome: ...

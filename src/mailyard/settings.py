@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     max_body_bytes: int = 8 * 1024 * 1024
+    worker_concurrency: int = Field(default=32, ge=1, le=1024)
+    worker_batch_size: int = Field(default=128, ge=1, le=10_000)
+    lease_seconds: float = Field(default=60.0, ge=1.0)
+    poll_seconds: float = Field(default=1.0, gt=0.0)
 
     @property
     def resolved_database_url(self) -> str:

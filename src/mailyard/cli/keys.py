@@ -18,9 +18,7 @@ def create(
     account: Annotated[str, typer.Option(help="Account name; created when missing.")],
     user: Annotated[str, typer.Option(help="User nickname; created when missing.")],
     role: Annotated[accounts.Role, typer.Option(help="Role of a new user.")] = accounts.Role.ADMIN,
-    as_json: Annotated[
-        bool, typer.Option("--json", help='Print exactly {"SecretId": ..., "SecretKey": ...}.')
-    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help='Print exactly {"SecretId": ..., "SecretKey": ...}.')] = False,
 ) -> None:
     """Create a key pair; the secret is shown once and never again."""
 
@@ -32,8 +30,6 @@ def create(
     if as_json:
         typer.echo(json.dumps({"SecretId": issued.secret_id, "SecretKey": issued.secret_key}))
         return
-    context.console.print(
-        f"account   {issued.account.name}\nuser      {issued.user.nickname} ({issued.user.role})"
-    )
+    context.console.print(f"account   {issued.account.name}\nuser      {issued.user.nickname} ({issued.user.role})")
     context.console.print(f"SecretId  {issued.secret_id}\nSecretKey {issued.secret_key}", highlight=False)
     context.console.print("[yellow]Store the SecretKey now: it cannot be shown again.[/yellow]")

@@ -66,6 +66,5 @@ def import_csv(
 
     context.run(work)
     context.console.print(
-        f"imported {len(rows)} recipients into list {list_id}: "
-        f"{totals['valid']} valid, {totals['invalid']} invalid"
+        f"imported {len(rows)} recipients into list {list_id}: {totals['valid']} valid, {totals['invalid']} invalid"
     )

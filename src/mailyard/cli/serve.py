@@ -11,6 +11,7 @@ import uvicorn
 from mailyard import bootstrap
 from mailyard.cli import context
 from mailyard.domain.accounts import IssuedKey
+from mailyard.worker.signals import stop_on_signals
 
 FIRST_ACCOUNT = "default"
 FIRST_USER = "admin"
@@ -30,14 +31,11 @@ def serve(
     async def work() -> None:
         runtime = await bootstrap.open_runtime(settings)
         try:
-            issued = await runtime.services.access.first_start_key(
-                account_name=FIRST_ACCOUNT, nickname=FIRST_USER
-            )
+            issued = await runtime.services.access.first_start_key(account_name=FIRST_ACCOUNT, nickname=FIRST_USER)
             if issued is not None:
                 _announce_first_key(issued, f"http://{chosen_host}:{chosen_port}")
-            config = uvicorn.Config(
-                bootstrap.create_web_app(runtime), host=chosen_host, port=chosen_port, log_level="info"
-            )
+            app = bootstrap.create_web_app(runtime, with_worker=not api_only)
+            config = uvicorn.Config(app, host=chosen_host, port=chosen_port, log_level="info")
             await uvicorn.Server(config).serve()
         finally:
             await runtime.close()
@@ -50,8 +48,10 @@ def worker() -> None:
 
     async def work() -> None:
         runtime = await bootstrap.open_runtime(context.settings())
+        stop = asyncio.Event()
+        stop_on_signals(stop)
         try:
-            await asyncio.Event().wait()
+            await bootstrap.run_worker(runtime, stop)
         finally:
             await runtime.close()
 
@@ -61,8 +61,6 @@ def worker() -> None:
 def _announce_first_key(issued: IssuedKey, url: str) -> None:
     console = context.console
     console.print(f"[bold]Mailyard is ready at {url}[/bold]  (API docs: {url}/docs)")
-    console.print(
-        f"First account {issued.account.name!r}, admin user {issued.user.nickname!r}; its access key:"
-    )
+    console.print(f"First account {issued.account.name!r}, admin user {issued.user.nickname!r}; its access key:")
     console.print(f"  SecretId  {issued.secret_id}\n  SecretKey {issued.secret_key}", highlight=False)
     console.print("[yellow]This secret is shown once. Create more with `mailyard keys create`.[/yellow]")

@@ -17,9 +17,7 @@ AccountOption = Annotated[str | None, typer.Option(help="Account name (needed wh
 TaskId = Annotated[int, typer.Argument(min=1, help="Task id.")]
 
 
-def _as_operator(
-    account: str | None, action: Callable[[Services, accounts.Principal], Awaitable[str]]
-) -> None:
+def _as_operator(account: str | None, action: Callable[[Services, accounts.Principal], Awaitable[str]]) -> None:
     async def work() -> str:
         async with context.opened_runtime() as runtime:
             principal = await runtime.services.access.operator(account)
@@ -39,9 +37,7 @@ def list_tasks(
     async def work() -> paging.Page[tasks.Task]:
         async with context.opened_runtime() as runtime:
             principal = await runtime.services.access.operator(account)
-            return await runtime.services.tasks.list(
-                principal, tasks.TaskFilter(), paging.Window(offset, limit)
-            )
+            return await runtime.services.tasks.list(principal, tasks.TaskFilter(), paging.Window(offset, limit))
 
     page = context.run(work)
     table = Table(title=f"Tasks ({len(page.items)} of {page.total})")

@@ -38,9 +38,7 @@ class SendingDomain:
     def dns_records(self) -> list[DnsRecord]:
         """SPF, DKIM and DMARC records that make the domain a good sender."""
         return [
-            DnsRecord(
-                type="TXT", name=self.domain, expected_value="v=spf1 a mx ~all", verified=self.verified
-            ),
+            DnsRecord(type="TXT", name=self.domain, expected_value="v=spf1 a mx ~all", verified=self.verified),
             DnsRecord(
                 type="TXT",
                 name=f"{self.dkim_selector}._domainkey.{self.domain}",

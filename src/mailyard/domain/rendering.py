@@ -70,9 +70,7 @@ def compile_template(source: str) -> CompiledTemplate:
         names.append(match.group(1))
         position = match.end()
     literals.append(source[position:])
-    return CompiledTemplate(
-        source=source, literals=tuple(literals), names=tuple(names), variables=frozenset(names)
-    )
+    return CompiledTemplate(source=source, literals=tuple(literals), names=tuple(names), variables=frozenset(names))
 
 
 def variable_text(value: object) -> str:
@@ -101,9 +99,7 @@ def variable_text(value: object) -> str:
     )
 
 
-def merge_variables(
-    task_variables: Mapping[str, object], recipient_variables: Mapping[str, object]
-) -> dict[str, str]:
+def merge_variables(task_variables: Mapping[str, object], recipient_variables: Mapping[str, object]) -> dict[str, str]:
     """The variables for one recipient: the task's, overridden by the recipient's, as text."""
     merged = {name: variable_text(value) for name, value in task_variables.items()}
     merged.update((name, variable_text(value)) for name, value in recipient_variables.items())
@@ -125,18 +121,14 @@ def parse_template_data(source: str | None) -> dict[str, str]:
     try:
         data = json.loads(source, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
-        raise TemplateDataError(
-            f"template data is not valid JSON: {error.msg} at position {error.pos}"
-        ) from None
+        raise TemplateDataError(f"template data is not valid JSON: {error.msg} at position {error.pos}") from None
     if not isinstance(data, dict):
         raise TemplateDataError(f"template data must be a JSON object, not {_json_kind(data)}")
     result: dict[str, str] = {}
     for name, value in data.items():
         if isinstance(value, dict | list):
             kind = _json_kind(value)
-            raise TemplateDataError(
-                f"template variable {name!r} must be a string, number, boolean or null, not {kind}"
-            )
+            raise TemplateDataError(f"template variable {name!r} must be a string, number, boolean or null, not {kind}")
         result[name] = variable_text(value)
     return result
 

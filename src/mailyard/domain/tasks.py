@@ -11,6 +11,7 @@ from mailyard.errors import InvalidInput
 
 MAX_SUBJECT_LENGTH = 100
 MAX_INTERVAL_HOURS = 24 * 366
+LATEST_BEGIN_AT = datetime(9998, 1, 1)  #: wall-clock time, whatever the offset
 
 
 class TaskType(enum.IntEnum):
@@ -44,6 +45,9 @@ class Schedule:
     def __post_init__(self) -> None:
         if self.type is not TaskType.IMMEDIATE and self.begin_at is None:
             raise InvalidInput("scheduled and recurring tasks need a begin time", field="begin_at")
+        if self.begin_at is not None and self.begin_at.replace(tzinfo=None) >= LATEST_BEGIN_AT:
+            # Later times overflow once converted to UTC or moved on by an interval.
+            raise InvalidInput(f"begin time must be before {LATEST_BEGIN_AT:%Y-%m-%d}", field="begin_at")
         if self.type is TaskType.RECURRING and not 1 <= (self.interval_hours or 0) <= MAX_INTERVAL_HOURS:
             raise InvalidInput(
                 f"a recurring task needs an interval of 1 to {MAX_INTERVAL_HOURS} hours",

@@ -20,9 +20,7 @@ class TaskScope:
 
     @classmethod
     def of(cls, principal: accounts.Principal) -> TaskScope:
-        return cls(
-            account_id=principal.account_id, member_id=None if principal.is_admin else principal.user_id
-        )
+        return cls(account_id=principal.account_id, member_id=None if principal.is_admin else principal.user_id)
 
 
 def can_see(scope: TaskScope, *, account_id: int, owner_id: int, granted_to: frozenset[int]) -> bool:

@@ -136,9 +136,7 @@ def sign_message(
     message: bytes, *, domain: str, selector: str, private_pem: bytes, signed_at: datetime | None = None
 ) -> bytes:
     """``message`` with a DKIM-Signature header prepended (relaxed/relaxed, rsa-sha256)."""
-    return DkimSigner(domain=domain, selector=selector, private_pem=private_pem).sign(
-        message, signed_at=signed_at
-    )
+    return DkimSigner(domain=domain, selector=selector, private_pem=private_pem).sign(message, signed_at=signed_at)
 
 
 def _signed_data(policy: Any, headers: list[tuple[bytes, bytes]], unsigned: bytes) -> bytes:

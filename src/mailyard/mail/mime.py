@@ -111,9 +111,7 @@ class _UnsubscribeSlot:
     post_header: bytes
 
     def header(self, values: Mapping[str, str]) -> bytes:
-        url = self.template.render(
-            {name: quote(values.get(name, ""), safe=_URL_SAFE) for name in self.template.names}
-        )
+        url = self.template.render({name: quote(values.get(name, ""), safe=_URL_SAFE) for name in self.template.names})
         if len(url) > _MAX_URL:
             raise MessageError(f"the List-Unsubscribe URL is longer than {_MAX_URL} characters")
         return b"List-Unsubscribe: <" + url.encode("ascii") + b">\r\n" + self.post_header
@@ -139,9 +137,7 @@ class CompiledMessage:
         """
         return b"".join(self._chunks(recipient, values, message_id, date, smtp=False))
 
-    def render_for_smtp(
-        self, *, recipient: str, values: Mapping[str, str], message_id: str, date: datetime
-    ) -> bytes:
+    def render_for_smtp(self, *, recipient: str, values: Mapping[str, str], message_id: str, date: datetime) -> bytes:
         """The same message as SMTP DATA: dot-stuffed and ending with CRLF "." CRLF (RFC 5321 4.5.2).
 
         Equal to ``to_smtp_data(render(...))``, but only the recipient's values are stuffed here.
@@ -328,9 +324,7 @@ def _unstructured_header(name: str, text: str) -> bytes:
     words = text.split(" ")
     if plain and max(map(len, words)) <= _LINE - 2:
         return _folded(name, [word.encode() for word in words], _LINE)
-    return _folded(
-        name, _encoded_words(text if text.isprintable() else _CONTROL.sub(" ", text)), _ENCODED_LINE
-    )
+    return _folded(name, _encoded_words(text if text.isprintable() else _CONTROL.sub(" ", text)), _ENCODED_LINE)
 
 
 def _encoded_words(text: str) -> list[bytes]:

@@ -79,9 +79,7 @@ class AccessService:
         """The principal the command line acts as: the first admin of the named (or only) account."""
         async with self._store.transaction() as repositories:
             account = await _operator_account(repositories, account_name)
-            admins = [
-                user for user in await repositories.users.list(account.id) if user.role is accounts.Role.ADMIN
-            ]
+            admins = [user for user in await repositories.users.list(account.id) if user.role is accounts.Role.ADMIN]
         if not admins:
             raise NotFound(f"account {account.name!r} has no admin user", code="admin_not_found")
         return accounts.Principal(
@@ -95,6 +93,8 @@ class AccessService:
 
     async def lookup_secret(self, secret_id: str) -> tuple[str, accounts.Principal] | None:
         """The clear secret and principal of a key, for front doors that check HMAC signatures."""
+        if "\x00" in secret_id:
+            return None  # no key has one, and PostgreSQL cannot even compare such text
         async with self._store.transaction() as repositories:
             found = await repositories.keys.find(secret_id)
         if found is None:
@@ -125,9 +125,7 @@ class AccessService:
                 raise Conflict(f"user {nickname!r} exists already", code="user_exists")
         return await self.issue_key(account_name=principal.account_name, nickname=nickname, role=role)
 
-    async def create_key(
-        self, principal: accounts.Principal, *, user_id: int | None = None
-    ) -> accounts.IssuedKey:
+    async def create_key(self, principal: accounts.Principal, *, user_id: int | None = None) -> accounts.IssuedKey:
         """Another key for oneself, or (admins) for a user of the account."""
         target_id = principal.user_id if user_id is None else user_id
         if target_id != principal.user_id:
@@ -136,9 +134,7 @@ class AccessService:
             user = await repositories.users.get(principal.account_id, target_id)
         if user is None:
             raise NotFound(f"user {target_id} not found", code="user_not_found")
-        return await self.issue_key(
-            account_name=principal.account_name, nickname=user.nickname, role=user.role
-        )
+        return await self.issue_key(account_name=principal.account_name, nickname=user.nickname, role=user.role)
 
     async def list_keys(self, principal: accounts.Principal) -> list[accounts.AccessKey]:
         async with self._store.transaction() as repositories:

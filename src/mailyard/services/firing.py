@@ -17,9 +17,7 @@ async def fire(
     """
     run = await repositories.runs.start(task, fire_at=fire_at, kind=kind)
     if kind is runs.RunKind.SCHEDULED:
-        await repositories.tasks.set_next_fire_at(
-            task.id, schedules.following_fire_at(task.schedule, fire_at)
-        )
+        await repositories.tasks.set_next_fire_at(task.id, schedules.following_fire_at(task.schedule, fire_at))
     if run is None:
         return None
     if run.status is runs.RunStatus.PROCESSING:

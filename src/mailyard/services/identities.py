@@ -94,26 +94,20 @@ class IdentityService:
         """A sender address on a verified domain of the account (at most ten per account)."""
         cleaned = address.strip().lower()
         if recipients.address_problem(cleaned):
-            raise InvalidInput(
-                f"not a valid email address: {address!r}", field="address", code="address_invalid"
-            )
+            raise InvalidInput(f"not a valid email address: {address!r}", field="address", code="address_invalid")
         if len(display_name) > 200:
             raise InvalidInput("display name must be at most 200 characters", field="display_name")
         domain = cleaned.rpartition("@")[2]
         async with self._store.transaction() as repositories:
             found = await repositories.domains.get(principal.account_id, domain)
             if found is None:
-                raise NotFound(
-                    f"domain {domain} is not a sending domain of the account", code="domain_not_found"
-                )
+                raise NotFound(f"domain {domain} is not a sending domain of the account", code="domain_not_found")
             if not found.verified:
                 raise Conflict(f"domain {domain} is not verified", code="domain_not_verified")
             if await repositories.senders.get(principal.account_id, cleaned):
                 raise Conflict(f"sender {cleaned} exists already", code="sender_exists")
             if await repositories.senders.count(principal.account_id) >= MAX_SENDER_ADDRESSES:
-                raise LimitExceeded(
-                    f"at most {MAX_SENDER_ADDRESSES} sender addresses", code="too_many_senders"
-                )
+                raise LimitExceeded(f"at most {MAX_SENDER_ADDRESSES} sender addresses", code="too_many_senders")
             return await repositories.senders.create(
                 account_id=principal.account_id,
                 domain_id=found.id,
@@ -134,7 +128,5 @@ class IdentityService:
         """Store an SMTP password for a sender address, encrypted."""
         async with self._store.transaction() as repositories:
             sealed = self._cipher.encrypt(password)
-            if not await repositories.senders.set_smtp_password(
-                principal.account_id, address.strip().lower(), sealed
-            ):
+            if not await repositories.senders.set_smtp_password(principal.account_id, address.strip().lower(), sealed):
                 raise NotFound(f"sender {address} not found", code="sender_not_found")

@@ -33,9 +33,7 @@ class RecipientService:
         async with self._store.transaction() as repositories:
             if await repositories.lists.get_by_name(principal.account_id, name):
                 raise Conflict(f"a recipient list named {name!r} exists already", code="list_name_taken")
-            return await repositories.lists.create(
-                account_id=principal.account_id, name=name, description=description
-            )
+            return await repositories.lists.create(account_id=principal.account_id, name=name, description=description)
 
     async def get_list(self, principal: accounts.Principal, list_id: int) -> recipients.RecipientList:
         async with self._store.transaction() as repositories:
@@ -56,9 +54,7 @@ class RecipientService:
         if status is recipients.ListStatus.UPLOADING:
             return paging.Page([], 0)  # uploads complete within their request
         async with self._store.transaction() as repositories:
-            return await repositories.lists.list(
-                principal.account_id, window, keyword=keyword, non_empty=non_empty
-            )
+            return await repositories.lists.list(principal.account_id, window, keyword=keyword, non_empty=non_empty)
 
     async def add_recipients(
         self, principal: accounts.Principal, list_id: int, entries: Iterable[tuple[str, Any]]
@@ -68,17 +64,13 @@ class RecipientService:
         if not rows:
             raise InvalidInput("no recipients given", field="recipients", code="recipients_missing")
         if len(rows) > recipients.MAX_PER_UPLOAD:
-            raise LimitExceeded(
-                f"at most {recipients.MAX_PER_UPLOAD} recipients per upload", code="upload_too_large"
-            )
+            raise LimitExceeded(f"at most {recipients.MAX_PER_UPLOAD} recipients per upload", code="upload_too_large")
         async with self._store.transaction() as repositories:
             target = await repositories.lists.get(principal.account_id, list_id)
             if target is None:
                 raise NotFound(f"recipient list {list_id} not found", code="list_not_found")
             if target.total_count + len(rows) > recipients.MAX_PER_LIST:
-                raise LimitExceeded(
-                    f"a list holds at most {recipients.MAX_PER_LIST} recipients", code="list_too_large"
-                )
+                raise LimitExceeded(f"a list holds at most {recipients.MAX_PER_LIST} recipients", code="list_too_large")
             await repositories.lists.add_recipients(list_id, rows)
         return recipients.summarize_upload(rows)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from mailyard import ports
-from mailyard.domain import accounts, paging, runs, schedules, tasks, templates, visibility
+from mailyard.domain import accounts, paging, rendering, runs, schedules, tasks, templates, visibility
 from mailyard.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mailyard.services.firing import fire
 
@@ -44,6 +44,7 @@ class TaskService:
         if begins is not None and begins < now - BEGIN_TIME_TOLERANCE:
             raise InvalidInput("begin time is in the past", field="begin_at", code="begin_time_in_past")
         sender = _sender_address(request.from_address)
+        _check_variables(request.variables)
         draft = tasks.TaskDraft(
             name=request.name,
             from_address=request.from_address.strip(),
@@ -145,9 +146,7 @@ class TaskService:
             task = await _visible_task(repositories, principal, task_id)
             return await repositories.runs.list(task.id, window)
 
-    async def get_run(
-        self, principal: accounts.Principal, task_id: int, run_id: int | None
-    ) -> runs.Run | None:
+    async def get_run(self, principal: accounts.Principal, task_id: int, run_id: int | None) -> runs.Run | None:
         """One run of a task, or its latest when no id is given."""
         async with self._store.transaction() as repositories:
             task = await _visible_task(repositories, principal, task_id)
@@ -176,10 +175,16 @@ def _sender_address(from_address: str) -> str:
     """The bare address of `Name <addr>` or `addr`."""
     _name, address = email.utils.parseaddr(from_address.strip())
     if not address or "@" not in address:
-        raise InvalidInput(
-            f"not a valid sender: {from_address!r}", field="from_address", code="sender_invalid"
-        )
+        raise InvalidInput(f"not a valid sender: {from_address!r}", field="from_address", code="sender_invalid")
     return address.lower()
+
+
+def _check_variables(variables: dict[str, object]) -> None:
+    """Task variables must render (scalar values only), or every message of the task would fail later."""
+    try:
+        rendering.merge_variables(variables, {})
+    except rendering.TemplateDataError as error:
+        raise InvalidInput(str(error), field="variables") from error
 
 
 async def _check_references(
@@ -200,9 +205,7 @@ async def _check_references(
         raise Conflict(f"recipient list {draft.recipient_list_id} is empty", code="list_empty")
 
 
-async def _visible_task(
-    repositories: ports.Repositories, principal: accounts.Principal, task_id: int
-) -> tasks.Task:
+async def _visible_task(repositories: ports.Repositories, principal: accounts.Principal, task_id: int) -> tasks.Task:
     task = await repositories.tasks.get(principal.account_id, task_id)
     if task is None:
         raise NotFound(f"task {task_id} not found", code="task_not_found")
@@ -213,9 +216,7 @@ async def _visible_task(
     return task
 
 
-async def _managed_task(
-    repositories: ports.Repositories, principal: accounts.Principal, task_id: int
-) -> tasks.Task:
+async def _managed_task(repositories: ports.Repositories, principal: accounts.Principal, task_id: int) -> tasks.Task:
     task = await _visible_task(repositories, principal, task_id)
     if not visibility.can_manage(principal, owner_id=task.owner_id):
         raise Forbidden(f"only the owner or an admin may change task {task_id}", code="task_forbidden")

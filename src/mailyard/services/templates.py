@@ -7,7 +7,7 @@ from typing import Any
 
 from mailyard import ports
 from mailyard.domain import accounts, paging, rendering, templates
-from mailyard.errors import Conflict, NotFound
+from mailyard.errors import Conflict, InvalidInput, NotFound
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,9 +56,7 @@ class TemplateService:
             raise NotFound(f"template {template_id} not found", code="template_not_found")
         return template
 
-    async def list(
-        self, principal: accounts.Principal, window: paging.Window
-    ) -> paging.Page[templates.Template]:
+    async def list(self, principal: accounts.Principal, window: paging.Window) -> paging.Page[templates.Template]:
         async with self._store.transaction() as repositories:
             return await repositories.templates.list(principal.account_id, window)
 
@@ -95,12 +93,13 @@ class TemplateService:
                 raise Conflict(f"template {template_id} is used by a task", code="template_in_use")
             await repositories.templates.delete(principal.account_id, template_id)
 
-    async def preview(
-        self, principal: accounts.Principal, template_id: int, variables: dict[str, Any]
-    ) -> Preview:
+    async def preview(self, principal: accounts.Principal, template_id: int, variables: dict[str, Any]) -> Preview:
         """Render with the given variables and report placeholders left without a value."""
         template = await self.get(principal, template_id)
-        values = rendering.merge_variables(variables, {})
+        try:
+            values = rendering.merge_variables(variables, {})
+        except rendering.TemplateDataError as error:
+            raise InvalidInput(str(error), field="variables") from error
         missing: set[str] = set()
         rendered: dict[str, str | None] = {}
         for part, source in (("subject", template.subject), ("text", template.text), ("html", template.html)):

@@ -56,9 +56,7 @@ class SqlAccounts:
         return await fetch_one(self._connection, statement, _account)
 
     async def count(self) -> int:
-        return int(
-            (await self._connection.execute(select(func.count()).select_from(tables.accounts))).scalar_one()
-        )
+        return int((await self._connection.execute(select(func.count()).select_from(tables.accounts))).scalar_one())
 
     async def names(self, *, limit: int) -> list[str]:
         statement = select(tables.accounts.c.name).order_by(tables.accounts.c.id).limit(limit)

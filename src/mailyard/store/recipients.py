@@ -76,7 +76,7 @@ class SqlRecipientLists:
         table = tables.recipient_lists
         statement = select(table).where(table.c.account_id == account_id)
         if keyword:
-            statement = statement.where(table.c.name.like(escape_like(keyword), escape="\\"))
+            statement = statement.where(table.c.name.ilike(escape_like(keyword), escape="\\"))
         if non_empty is not None:
             statement = statement.where(table.c.total_count > 0 if non_empty else table.c.total_count == 0)
         return await fetch_page(self._connection, statement.order_by(table.c.id.desc()), window, _list)
@@ -124,7 +124,7 @@ class SqlRecipientLists:
         table = tables.recipients
         statement = select(table).where(table.c.list_id == list_id)
         if address_contains:
-            statement = statement.where(table.c.address.like(escape_like(address_contains), escape="\\"))
+            statement = statement.where(table.c.address.ilike(escape_like(address_contains), escape="\\"))
         if valid is not None:
             statement = statement.where(table.c.valid == valid)
         if created_from is not None:

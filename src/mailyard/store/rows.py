@@ -27,9 +27,7 @@ async def fetch_page(
     return paging.Page([to_item(row) for row in rows], total)
 
 
-async def fetch_one(
-    connection: AsyncConnection, statement: Select[Any], to_item: Callable[[Row[Any]], T]
-) -> T | None:
+async def fetch_one(connection: AsyncConnection, statement: Select[Any], to_item: Callable[[Row[Any]], T]) -> T | None:
     row = (await connection.execute(statement)).first()
     return None if row is None else to_item(row)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -150,24 +151,36 @@ class SqlRuns:
 
     async def _count_new(self, run_id: int) -> tuple[int, int]:
         delivery = tables.deliveries
-        statement = (
-            select(delivery.c.state, func.count())
-            .where(delivery.c.run_id == run_id)
-            .group_by(delivery.c.state)
-        )
+        statement = select(delivery.c.state, func.count()).where(delivery.c.run_id == run_id).group_by(delivery.c.state)
         counts = {state: count for state, count in (await self._connection.execute(statement)).all()}
         return counts.get(runs.DeliveryState.QUEUED.value, 0), counts.get(runs.DeliveryState.SKIPPED.value, 0)
 
     async def cancel_queued(self, task_id: int) -> int:
         delivery, run_table, task_table = tables.deliveries, tables.runs, tables.tasks
-        queued = (delivery.c.task_id == task_id) & (delivery.c.state == runs.DeliveryState.QUEUED.value)
-        skipped = (
+        # A delivery leased by a worker that died is as good as queued once its lease expired.
+        abandoned = (delivery.c.state == runs.DeliveryState.SENDING.value) & (delivery.c.lease_expires_at < self._now)
+        queued = (delivery.c.task_id == task_id) & ((delivery.c.state == runs.DeliveryState.QUEUED.value) | abandoned)
+        cancelled_runs = Counter(
+            (
+                await self._connection.execute(
+                    update(delivery)
+                    .where(queued)
+                    .values(state=runs.DeliveryState.SKIPPED.value, reason="cancelled", updated_at=self._now)
+                    .returning(delivery.c.run_id)
+                )
+            ).scalars()
+        )
+        skipped = sum(cancelled_runs.values())
+        for run_id, count in cancelled_runs.items():
+            # Run totals follow their ledger rows too: the cancelled ones move from requested to skipped.
             await self._connection.execute(
-                update(delivery)
-                .where(queued)
-                .values(state=runs.DeliveryState.SKIPPED.value, reason="cancelled", updated_at=self._now)
+                update(run_table)
+                .where(run_table.c.id == run_id)
+                .values(
+                    requested_count=run_table.c.requested_count - count,
+                    skipped_count=run_table.c.skipped_count + count,
+                )
             )
-        ).rowcount
         await self._connection.execute(
             update(task_table)
             .where(task_table.c.id == task_id)
@@ -197,9 +210,7 @@ class SqlRuns:
     async def active(self, task_id: int) -> runs.Run | None:
         table = tables.runs
         statement = (
-            select(table)
-            .where(table.c.task_id == task_id, table.c.status == runs.RunStatus.PROCESSING.value)
-            .limit(1)
+            select(table).where(table.c.task_id == task_id, table.c.status == runs.RunStatus.PROCESSING.value).limit(1)
         )
         return await fetch_one(self._connection, statement, _run)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from datetime import datetime
 from typing import Any
@@ -196,8 +197,21 @@ class SqlTasks:
         statement = select(task.c.id).where(task.c.template_id == template_id).limit(1)
         return (await self._connection.execute(statement)).first() is not None
 
+    async def due(self, now: datetime, limit: int) -> builtins.list[model.Task]:
+        task = tables.tasks
+        statement = (
+            _select_tasks()
+            .where(
+                task.c.next_fire_at <= now,
+                task.c.paused.is_(False),
+                task.c.terminated.is_(False),
+                task.c.state.not_in((model.TaskState.ERROR.value, model.TaskState.CANCELLED.value)),
+            )
+            .order_by(task.c.next_fire_at)
+            .limit(limit)
+        )
+        return [_task(row) for row in await self._connection.execute(statement)]
+
     async def _update(self, task_id: int, **values: Any) -> None:
         task = tables.tasks
-        await self._connection.execute(
-            update(task).where(task.c.id == task_id).values(updated_at=self._now, **values)
-        )
+        await self._connection.execute(update(task).where(task.c.id == task_id).values(updated_at=self._now, **values))

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from mailyard import ports
 from mailyard.store.accounts import SqlAccessKeys, SqlAccounts, SqlUsers
 from mailyard.store.identities import SqlDomains, SqlSenders
+from mailyard.store.outbox import SqlOutboxMessages
+from mailyard.store.queue import SqlDeliveryQueue
 from mailyard.store.recipients import SqlRecipientLists
 from mailyard.store.runs import SqlRuns
 from mailyard.store.suppressions import SqlSuppressions
@@ -32,6 +34,8 @@ class SqlRepositories:
         self.tasks: ports.TaskRepository = SqlTasks(connection, now)
         self.runs: ports.RunRepository = SqlRuns(connection, now)
         self.suppressions: ports.SuppressionRepository = SqlSuppressions(connection, now)
+        self.queue: ports.DeliveryQueue = SqlDeliveryQueue(connection, now)
+        self.outbox: ports.OutboxRepository = SqlOutboxMessages(connection, now)
 
 
 class SqlStore:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -35,8 +36,14 @@ def cloud_doors(services: Services, options: WebOptions) -> list[FrontDoor]:
     return [aliyun_front.create_door(services, redis_url=options.redis_url)]
 
 
-def create_app(services: Services, options: WebOptions, doors: Sequence[FrontDoor] | None = None) -> FastAPI:
+def create_app(
+    services: Services,
+    options: WebOptions,
+    doors: Sequence[FrontDoor] | None = None,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+) -> FastAPI:
     app = FastAPI(
+        lifespan=lifespan,
         title="Mailyard",
         version=__version__,
         description="Native REST API of Mailyard. HTTP Basic auth: SecretId as user, SecretKey as password.",

@@ -118,9 +118,7 @@ class AliyunFrontDoor(Generic[P]):
         # Kept until the request's own timestamp leaves the window; from then on the time check refuses it.
         ttl = credential.timestamp + self._time_window - now + 1
         try:
-            fresh = await self._nonce_guard.claim(
-                f"{credential.access_key_id}/{credential.nonce}", now=now, ttl=ttl
-            )
+            fresh = await self._nonce_guard.claim(f"{credential.access_key_id}/{credential.nonce}", now=now, ttl=ttl)
         except NonceGuardUnavailable:
             logger.exception("nonce guard unavailable")
             raise service_unavailable() from None

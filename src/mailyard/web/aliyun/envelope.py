@@ -48,6 +48,4 @@ def error_response(error: AliyunError, request_id: str, host_id: str) -> Respons
     headers = {REQUEST_ID_HEADER: request_id}
     if error.retry_after_ms is not None:
         headers[RETRY_AFTER_HEADER] = str(error.retry_after_ms)
-    return JSONResponse(
-        error_body(error, request_id, host_id), status_code=error.http_status, headers=headers
-    )
+    return JSONResponse(error_body(error, request_id, host_id), status_code=error.http_status, headers=headers)

@@ -59,6 +59,4 @@ def internal_error() -> AliyunError:
 
 def service_unavailable() -> AliyunError:
     """A dependency of the door (e.g. the nonce store) is down; the request was not served."""
-    return AliyunError(
-        "ServiceUnavailable", "The request has failed due to a temporary failure of the server.", 503
-    )
+    return AliyunError("ServiceUnavailable", "The request has failed due to a temporary failure of the server.", 503)

@@ -28,9 +28,7 @@ def translate_errors() -> Iterator[None]:
     try:
         yield
     except errors.MailyardError as error:
-        code, message = ERRORS_BY_CODE.get(
-            error.code, ("Invalid.Parameter.Error", f"The parameter is invalid:{error}")
-        )
+        code, message = ERRORS_BY_CODE.get(error.code, ("Invalid.Parameter.Error", f"The parameter is invalid:{error}"))
         if isinstance(error, errors.Forbidden) and error.code not in ERRORS_BY_CODE:
             code, message = FORBIDDEN
         raise AliyunError(code, message) from error

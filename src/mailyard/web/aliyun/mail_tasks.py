@@ -59,9 +59,7 @@ class MailTaskActions:
             "ManualRunMailTask": self.manual_run_mail_task,
         }
 
-    async def get_mail_task_list(
-        self, principal: accounts.Principal, params: dict[str, Any]
-    ) -> dict[str, Any]:
+    async def get_mail_task_list(self, principal: accounts.Principal, params: dict[str, Any]) -> dict[str, Any]:
         """Page through the tasks the caller may see, by owner nickname and paused flag."""
         page_number = int_param(params, "PageNum", 1, minimum=1, maximum=1_000_000)
         page_size = int_param(params, "PageSize", DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE)
@@ -83,9 +81,7 @@ class MailTaskActions:
             "Data": [_task_item(task) for task in page.items],
         }
 
-    async def get_mail_task_status(
-        self, principal: accounts.Principal, params: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    async def get_mail_task_status(self, principal: accounts.Principal, params: dict[str, Any]) -> list[dict[str, Any]]:
         """The latest run of a task, or the run named by `TaskId`; empty before the first run."""
         mail_id = _mail_id(params)
         run_id = int_param(params, "TaskId", minimum=1, maximum=2**63 - 1)

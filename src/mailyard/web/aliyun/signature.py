@@ -74,9 +74,7 @@ def verify(credential: Credential, secret: str, now: float, window: float = TIME
         raise SignatureError("InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
     expected = _sign(credential.algorithm, secret, credential.string_to_sign)
     if not hmac.compare_digest(expected.encode(), credential.signature.encode("utf-8")):
-        raise SignatureError(
-            "SignatureDoesNotMatch", "Specified signature is not matched with our calculation."
-        )
+        raise SignatureError("SignatureDoesNotMatch", "Specified signature is not matched with our calculation.")
 
 
 def parse_timestamp(text: str) -> float:
@@ -210,9 +208,7 @@ def _read_rpc(wire: WireRequest) -> Credential:
     if params.get("SignatureVersion", "1.0") != "1.0":
         raise _incomplete("SignatureVersion must be 1.0.")
     canonical = "&".join(
-        f"{percent_encode(key)}={percent_encode(value)}"
-        for key, value in sorted(signed)
-        if key != "Signature"
+        f"{percent_encode(key)}={percent_encode(value)}" for key, value in sorted(signed) if key != "Signature"
     )
     return Credential(
         access_key_id=params["AccessKeyId"],

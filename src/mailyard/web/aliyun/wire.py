@@ -45,16 +45,12 @@ class WireRequest:
         body: bytes,
     ) -> WireRequest:
         # Header bytes are latin-1, as in HTTP/1.1 and starlette; the SDK signs the same characters (2.4.2).
-        headers = tuple(
-            (name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in raw_headers
-        )
+        headers = tuple((name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in raw_headers)
         form: Pairs = ()
         content_type = _first(headers, "content-type")
         if content_type is not None and _media_type(content_type) == FORM_MEDIA_TYPE:
             form = decode_pairs(body, "the form body")
-        return cls(
-            method.upper(), path or "/", decode_pairs(raw_query, "the query string"), form, headers, body
-        )
+        return cls(method.upper(), path or "/", decode_pairs(raw_query, "the query string"), form, headers, body)
 
     def header_values(self, name: str) -> list[str]:
         """Every value received for header `name` (lower-case)."""
@@ -76,9 +72,7 @@ def decode_pairs(raw: bytes, where: str) -> Pairs:
     """Decode `a=1&b=x+y` into pairs; refuse non-ASCII bytes and invalid UTF-8 escapes (400)."""
     try:
         text = raw.decode("ascii")
-        pairs = parse_qsl(
-            text, keep_blank_values=True, encoding="utf-8", errors="strict", max_num_fields=MAX_FIELDS
-        )
+        pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict", max_num_fields=MAX_FIELDS)
     except (UnicodeDecodeError, ValueError) as error:
         raise invalid_parameter(f"{where} is not valid URL encoding.") from error
     return tuple(pairs)

@@ -37,23 +37,15 @@ def _status_of(error: errors.MailyardError) -> int:
 async def _mailyard_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, errors.MailyardError)
     field = getattr(error, "field", None)
-    headers = (
-        {"WWW-Authenticate": 'Basic realm="mailyard"'}
-        if isinstance(error, errors.AuthenticationFailed)
-        else None
-    )
-    return JSONResponse(
-        error_body(error.code, error.message, field), status_code=_status_of(error), headers=headers
-    )
+    headers = {"WWW-Authenticate": 'Basic realm="mailyard"'} if isinstance(error, errors.AuthenticationFailed) else None
+    return JSONResponse(error_body(error.code, error.message, field), status_code=_status_of(error), headers=headers)
 
 
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid request"}
     location = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
-    message = (
-        f"{location}: {first.get('msg', 'invalid')}" if location else str(first.get("msg", "invalid request"))
-    )
+    message = f"{location}: {first.get('msg', 'invalid')}" if location else str(first.get("msg", "invalid request"))
     return JSONResponse(error_body("invalid_request", message, location or None), status_code=422)
 
 

@@ -1,14 +1,23 @@
-"""Refuse request bodies over a size limit before they are read into memory."""
+"""Limits on what a request may carry: bodies over a size limit (refused before they are read into memory)
+and NUL characters in paths and queries."""
 
 from __future__ import annotations
 
 import json
 
+from fastapi import Request
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mailyard.errors import InvalidInput
 
-class BodyTooLarge(Exception):
-    pass
+
+class BodyTooLarge(HTTPException):
+    """Raised while the body streams in; an HTTPException so that FastAPI's body parsing lets it through
+    (it turns any other exception into a 400) and the error handlers answer 413 `body_too_large`."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(status_code=413, detail=f"request body over {max_bytes} bytes")
 
 
 class BodySizeLimit:
@@ -35,7 +44,7 @@ class BodySizeLimit:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self._max_bytes:
-                raise BodyTooLarge
+                raise BodyTooLarge(self._max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -62,3 +71,10 @@ class BodySizeLimit:
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+async def refuse_nul_characters(request: Request) -> None:
+    """PostgreSQL cannot store or even compare text holding NUL characters: refuse them in paths and queries."""
+    values = [*request.path_params.values(), *request.query_params.keys(), *request.query_params.values()]
+    if any("\x00" in str(value) for value in values):
+        raise InvalidInput("the request must not contain NUL characters", code="nul_character")

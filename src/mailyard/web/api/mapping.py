@@ -154,12 +154,8 @@ def delivery_out(delivery: runs.Delivery) -> schemas.DeliveryOut:
 
 
 def user_out(user: accounts.User) -> schemas.UserOut:
-    return schemas.UserOut(
-        id=user.id, nickname=user.nickname, role=user.role.value, created_at=user.created_at
-    )
+    return schemas.UserOut(id=user.id, nickname=user.nickname, role=user.role.value, created_at=user.created_at)
 
 
 def issued_key_out(issued: accounts.IssuedKey) -> schemas.IssuedKeyOut:
-    return schemas.IssuedKeyOut(
-        SecretId=issued.secret_id, SecretKey=issued.secret_key, user=user_out(issued.user)
-    )
+    return schemas.IssuedKeyOut(SecretId=issued.secret_id, SecretKey=issued.secret_key, user=user_out(issued.user))

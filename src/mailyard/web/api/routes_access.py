@@ -31,12 +31,8 @@ async def list_users(principal: CurrentPrincipal, services: ServicesDep) -> list
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED, tags=["access"])
-async def create_user(
-    body: schemas.UserIn, principal: CurrentPrincipal, services: ServicesDep
-) -> schemas.IssuedKeyOut:
-    issued = await services.access.create_user(
-        principal, nickname=body.nickname, role=accounts.Role(body.role)
-    )
+async def create_user(body: schemas.UserIn, principal: CurrentPrincipal, services: ServicesDep) -> schemas.IssuedKeyOut:
+    issued = await services.access.create_user(principal, nickname=body.nickname, role=accounts.Role(body.role))
     return mapping.issued_key_out(issued)
 
 
@@ -49,9 +45,7 @@ async def list_keys(principal: CurrentPrincipal, services: ServicesDep) -> list[
 
 
 @router.post("/keys", status_code=status.HTTP_201_CREATED, tags=["access"])
-async def create_key(
-    body: schemas.KeyIn, principal: CurrentPrincipal, services: ServicesDep
-) -> schemas.IssuedKeyOut:
+async def create_key(body: schemas.KeyIn, principal: CurrentPrincipal, services: ServicesDep) -> schemas.IssuedKeyOut:
     return mapping.issued_key_out(await services.access.create_key(principal, user_id=body.user_id))
 
 

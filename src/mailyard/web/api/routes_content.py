@@ -55,9 +55,7 @@ async def update_template(
 
 
 @router.delete("/templates/{template_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["templates"])
-async def delete_template(
-    template_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep
-) -> None:
+async def delete_template(template_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep) -> None:
     await services.templates.delete(principal, template_id)
 
 
@@ -66,15 +64,11 @@ async def preview_template(
     template_id: PositiveId, body: schemas.PreviewIn, principal: CurrentPrincipal, services: ServicesDep
 ) -> schemas.PreviewOut:
     preview = await services.templates.preview(principal, template_id, body.variables)
-    return schemas.PreviewOut(
-        subject=preview.subject, text=preview.text, html=preview.html, missing=preview.missing
-    )
+    return schemas.PreviewOut(subject=preview.subject, text=preview.text, html=preview.html, missing=preview.missing)
 
 
 @router.post("/lists", status_code=status.HTTP_201_CREATED, tags=["recipient lists"])
-async def create_list(
-    body: schemas.ListIn, principal: CurrentPrincipal, services: ServicesDep
-) -> schemas.ListOut:
+async def create_list(body: schemas.ListIn, principal: CurrentPrincipal, services: ServicesDep) -> schemas.ListOut:
     created = await services.recipients.create_list(principal, name=body.name, description=body.description)
     return mapping.list_out(created)
 
@@ -92,9 +86,7 @@ async def list_lists(
 
 
 @router.get("/lists/{list_id}", tags=["recipient lists"])
-async def get_list(
-    list_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep
-) -> schemas.ListOut:
+async def get_list(list_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep) -> schemas.ListOut:
     return mapping.list_out(await services.recipients.get_list(principal, list_id))
 
 
@@ -109,9 +101,7 @@ async def add_recipients(
 ) -> schemas.UploadOut:
     entries = [(item.address, item.variables) for item in body.recipients]
     report = await services.recipients.add_recipients(principal, list_id, entries)
-    return schemas.UploadOut(
-        total=report.total, valid=report.valid, invalid=report.invalid, repeated=report.repeated
-    )
+    return schemas.UploadOut(total=report.total, valid=report.valid, invalid=report.invalid, repeated=report.repeated)
 
 
 CSV_BODY = {
@@ -131,14 +121,14 @@ async def import_recipients_csv(
         text = (await request.body()).decode("utf-8")
     except UnicodeDecodeError as error:
         raise InvalidInput("the CSV must be UTF-8 text", field="body") from error
+    if "\x00" in text:
+        raise InvalidInput("the CSV must not contain NUL characters", field="body")
     try:
         entries = list(recipient_csv.read_recipients_csv(text))
     except csv.Error as error:
         raise InvalidInput(f"not a readable CSV file: {error}", field="body") from error
     report = await services.recipients.add_recipients(principal, list_id, entries)
-    return schemas.UploadOut(
-        total=report.total, valid=report.valid, invalid=report.invalid, repeated=report.repeated
-    )
+    return schemas.UploadOut(total=report.total, valid=report.valid, invalid=report.invalid, repeated=report.repeated)
 
 
 @router.get("/lists/{list_id}/recipients", tags=["recipient lists"])

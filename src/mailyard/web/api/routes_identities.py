@@ -27,16 +27,12 @@ async def list_domains(principal: CurrentPrincipal, services: ServicesDep) -> li
 
 
 @router.get("/domains/{domain}", tags=["sending domains"])
-async def get_domain(
-    domain: DomainName, principal: CurrentPrincipal, services: ServicesDep
-) -> schemas.DomainOut:
+async def get_domain(domain: DomainName, principal: CurrentPrincipal, services: ServicesDep) -> schemas.DomainOut:
     return mapping.domain_out(await services.identities.get_domain(principal, domain))
 
 
 @router.post("/domains/{domain}/verify", tags=["sending domains"])
-async def verify_domain(
-    domain: DomainName, principal: CurrentPrincipal, services: ServicesDep
-) -> schemas.DomainOut:
+async def verify_domain(domain: DomainName, principal: CurrentPrincipal, services: ServicesDep) -> schemas.DomainOut:
     verified, records = await services.identities.verify_domain(principal, domain)
     return mapping.domain_out(verified, records)
 
@@ -50,9 +46,7 @@ async def delete_domain(domain: DomainName, principal: CurrentPrincipal, service
 async def create_sender(
     body: schemas.SenderIn, principal: CurrentPrincipal, services: ServicesDep
 ) -> schemas.SenderOut:
-    sender = await services.identities.create_sender(
-        principal, address=body.address, display_name=body.display_name
-    )
+    sender = await services.identities.create_sender(principal, address=body.address, display_name=body.display_name)
     return mapping.sender_out(sender)
 
 

@@ -21,18 +21,14 @@ DeliveryStateName = Literal["queued", "sending", "sent", "failed", "skipped"]
 
 def _schedule(body: schemas.ScheduleIn) -> tasks.Schedule:
     if body.begin_at is not None and body.begin_at.tzinfo is None:
-        raise InvalidInput(
-            "begin_at needs a UTC offset, e.g. 2026-01-31T09:00:00+08:00", field="schedule.begin_at"
-        )
+        raise InvalidInput("begin_at needs a UTC offset, e.g. 2026-01-31T09:00:00+08:00", field="schedule.begin_at")
     return tasks.Schedule(
         type=mapping.TYPES_BY_NAME[body.type], begin_at=body.begin_at, interval_hours=body.interval_hours
     )
 
 
 @router.post("/tasks", status_code=status.HTTP_201_CREATED)
-async def create_task(
-    body: schemas.TaskIn, principal: CurrentPrincipal, services: ServicesDep
-) -> schemas.TaskOut:
+async def create_task(body: schemas.TaskIn, principal: CurrentPrincipal, services: ServicesDep) -> schemas.TaskOut:
     request = TaskRequest(
         name=body.name,
         from_address=body.from_address,
@@ -70,30 +66,22 @@ async def list_tasks(
 
 
 @router.get("/tasks/{task_id}")
-async def get_task(
-    task_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep
-) -> schemas.TaskOut:
+async def get_task(task_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep) -> schemas.TaskOut:
     return mapping.task_out(await services.tasks.get(principal, task_id))
 
 
 @router.post("/tasks/{task_id}/pause")
-async def pause_task(
-    task_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep
-) -> schemas.TaskOut:
+async def pause_task(task_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep) -> schemas.TaskOut:
     return mapping.task_out(await services.tasks.pause(principal, task_id))
 
 
 @router.post("/tasks/{task_id}/resume")
-async def resume_task(
-    task_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep
-) -> schemas.TaskOut:
+async def resume_task(task_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep) -> schemas.TaskOut:
     return mapping.task_out(await services.tasks.resume(principal, task_id))
 
 
 @router.post("/tasks/{task_id}/cancel")
-async def cancel_task(
-    task_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep
-) -> schemas.TaskOut:
+async def cancel_task(task_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep) -> schemas.TaskOut:
     return mapping.task_out(await services.tasks.cancel(principal, task_id))
 
 

@@ -1,0 +1,100 @@
+"""The relay pool: deliver messages through one or more SMTP relays and classify what happened.
+
+Each relay gets a bounded number of persistent connections (reused across messages, replaced when they fail,
+closed when idle) and a rate limit. With several relays each message goes to the least busy one that is not
+backing off after a failure; ties rotate. Every result, SMTP answer or fault, comes back as a domain
+``DeliveryOutcome``; ``deliver`` does not raise for SMTP trouble.
+
+Daily quotas (``RelayConfig.daily_quota``) are not enforced here: they must hold across processes and
+restarts, so they belong with the ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Sequence
+from types import TracebackType
+
+from mailyard.domain.outcomes import DeliveryOutcome
+from mailyard.mail.rate_limits import LocalRateLimiter, RateLimiter
+from mailyard.mail.relay_lanes import RelayLane
+from mailyard.mail.relays import RelayConfig
+
+__all__ = ["RelayPool"]
+
+
+class RelayPool:
+    """Deliver through a pool of relays with connection reuse, rate limits and load spreading."""
+
+    def __init__(
+        self,
+        relays: Sequence[RelayConfig],
+        *,
+        limiter: RateLimiter | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        """``limiter`` replaces the in-process token buckets built from each relay's ``rate`` (pass a shared
+        limiter when several processes use the same relays); ``ssl_context`` replaces the TLS settings built
+        from each relay's ``verify``.
+        """
+        if not relays:
+            raise ValueError("a relay pool needs at least one relay")
+        names = [relay.name for relay in relays]
+        if len(set(names)) != len(names):
+            raise ValueError(f"relay names must be unique: {names}")
+        self._lanes = [RelayLane(relay, ssl_context) for relay in relays]
+        self._limiter: RateLimiter = limiter or LocalRateLimiter.for_relays(relays)
+        self._next = 0
+        self._closed = False
+
+    @property
+    def relays(self) -> list[RelayConfig]:
+        """The relays, in the order given."""
+        return [lane.relay for lane in self._lanes]
+
+    async def deliver(self, envelope_from: str, recipient: str, data: bytes) -> DeliveryOutcome:
+        """Deliver one message to one recipient and classify the result.
+
+        ``data`` is dot-stuffed and ends with CRLF.CRLF (see ``mailyard.mail.smtp_client.to_smtp_data``).
+        """
+        if self._closed:
+            raise RuntimeError("the relay pool is closed")
+        lane = self._choose()
+        lane.load += 1
+        try:
+            async with lane.slots:
+                # Rate after the slot: a token taken while queueing for a connection would let queued
+                # messages leave in a burst when connections free up.
+                await self._limiter.acquire(lane.relay.name, 1)
+                return await lane.deliver(envelope_from, recipient, data)
+        finally:
+            lane.load -= 1
+
+    async def close(self) -> None:
+        """Refuse new deliveries and QUIT every idle connection; in-flight ones are quit as they finish."""
+        self._closed = True
+        await asyncio.gather(*(lane.close() for lane in self._lanes))
+
+    async def __aenter__(self) -> RelayPool:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def _choose(self) -> RelayLane:
+        """The least busy lane relative to its connections, skipping lanes that back off unless all do."""
+        lanes = self._lanes
+        if len(lanes) == 1:
+            return lanes[0]
+        now = asyncio.get_running_loop().time()
+        count = len(lanes)
+        start, self._next = self._next, (self._next + 1) % count
+        candidates = [lanes[(start + offset) % count] for offset in range(count)]
+        healthy = [lane for lane in candidates if not lane.is_down(now)] or candidates
+        return min(healthy, key=lambda lane: lane.load / lane.relay.connections)

@@ -1,0 +1,27 @@
+"""The built-in outbox: what would have been sent, for the tasks the caller may see."""
+
+from __future__ import annotations
+
+from mailyard import ports
+from mailyard.domain import accounts, paging, sending, visibility
+from mailyard.errors import NotFound
+
+
+class OutboxService:
+    def __init__(self, store: ports.Store) -> None:
+        self._store = store
+
+    async def list(
+        self, principal: accounts.Principal, window: paging.Window, *, task_id: int | None = None
+    ) -> paging.Page[sending.OutboxMessage]:
+        """Newest first, without their content."""
+        async with self._store.transaction() as repositories:
+            return await repositories.outbox.list(visibility.TaskScope.of(principal), window, task_id=task_id)
+
+    async def get(self, principal: accounts.Principal, message_id: int) -> sending.OutboxMessage:
+        """One message with its exact bytes."""
+        async with self._store.transaction() as repositories:
+            found = await repositories.outbox.get(visibility.TaskScope.of(principal), message_id)
+        if found is None:
+            raise NotFound(f"outbox message {message_id} not found", code="outbox_message_not_found")
+        return found

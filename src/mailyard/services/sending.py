@@ -1,0 +1,191 @@
+"""Delivering a run's messages: claim leased deliveries, render each copy, hand it to the mailer, record.
+
+The message of a run is compiled once and cached here; a recipient's copy only fills in its values. The
+worker drives these steps and owns concurrency; this service owns the transactions.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from mailyard import ports
+from mailyard.domain import rendering, runs, sending, suppressions, tasks
+from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
+from mailyard.domain.runs import DeliveryState
+from mailyard.services.firing import settled_state
+
+# Compiled messages of this many runs stay cached; a worker rarely serves more runs at once.
+CACHED_RUNS = 256
+DEFAULT_LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class _RunMessage:
+    """What every copy of one run shares, or why the run cannot make messages at all."""
+
+    message: ports.ComposedMessage | None
+    envelope_from: str
+    variables: Mapping[str, object]
+    problem: str | None = None
+
+
+class SendingService:
+    def __init__(
+        self,
+        store: ports.Store,
+        clock: ports.Clock,
+        mailer: ports.Mailer,
+        composer: ports.MessageComposer,
+        *,
+        policy: sending.RetryPolicy | None = None,
+        lease_for: timedelta = DEFAULT_LEASE,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._mailer = mailer
+        self._composer = composer
+        self._policy = policy or sending.RetryPolicy()
+        self.lease_for = lease_for
+        self._messages: OrderedDict[int, _RunMessage] = OrderedDict()
+
+    async def claim(self, owner: str, limit: int) -> list[sending.ClaimedDelivery]:
+        """Lease a batch and make sure the message of each of its runs is compiled."""
+        async with self._store.transaction() as repositories:
+            batch = await repositories.queue.claim(owner=owner, limit=limit, lease_for=self.lease_for)
+        await self._prepare(batch)
+        return batch
+
+    async def renew(self, owner: str, delivery_ids: Sequence[int]) -> int:
+        async with self._store.transaction() as repositories:
+            return await repositories.queue.renew(owner=owner, delivery_ids=delivery_ids, lease_for=self.lease_for)
+
+    async def release(self, owner: str, delivery_ids: Sequence[int]) -> int:
+        if not delivery_ids:
+            return 0
+        async with self._store.transaction() as repositories:
+            return await repositories.queue.release(owner=owner, delivery_ids=delivery_ids)
+
+    async def attempt(self, delivery: sending.ClaimedDelivery) -> DeliveryOutcome:
+        """Render one copy and deliver it; every problem comes back as an outcome, never as an exception."""
+        run_message = self._messages.get(delivery.run_id)
+        if run_message is None or run_message.message is None:
+            problem = run_message.problem if run_message else "the run's message was not prepared"
+            return DeliveryOutcome(OutcomeKind.TASK_ERROR, 0, problem or "no message")
+        try:
+            values = rendering.merge_variables(run_message.variables, delivery.variables)
+            render = run_message.message.render_for_smtp if self._mailer.takes_smtp_data else run_message.message.render
+            data = render(
+                recipient=delivery.address,
+                values=values,
+                message_id=delivery.message_id,
+                date=self._clock.now(),
+            )
+        except ValueError as error:  # this recipient's values cannot make a valid message
+            return DeliveryOutcome(OutcomeKind.FAILED, 0, f"message: {error}")
+        letter = sending.Letter(
+            delivery_id=delivery.id,
+            task_id=delivery.task_id,
+            account_id=delivery.account_id,
+            envelope_from=run_message.envelope_from,
+            recipient=delivery.address,
+            message_id=delivery.message_id,
+            data=data,
+        )
+        return await self._mailer.deliver(letter)
+
+    async def record(
+        self, owner: str, attempts: Sequence[tuple[sending.ClaimedDelivery, DeliveryOutcome]]
+    ) -> list[sending.FinishedRun]:
+        """Write a batch of outcomes, suppress hard bounces, stop tasks in error and settle finished runs,
+        all in one transaction so counters and ledger agree."""
+        if not attempts:
+            return []
+        now = self._clock.now()
+        results = [sending.result_of(delivery, outcome, self._policy, now) for delivery, outcome in attempts]
+        errors = {
+            result.delivery.task_id: (result.delivery.account_id, result.reason or "refused")
+            for result, (_, outcome) in zip(results, attempts, strict=True)
+            if outcome.kind is OutcomeKind.TASK_ERROR
+        }
+        async with self._store.transaction() as repositories:
+            finished = await repositories.queue.record(owner=owner, results=results)
+            await _suppress_hard_bounces(repositories, results)
+            for task_id, (account_id, message) in sorted(errors.items()):
+                await _stop_with_error(repositories, account_id, task_id, message)
+            for run in finished:
+                await _settle(repositories, run)
+        return finished
+
+    async def close(self) -> None:
+        await self._mailer.close()
+
+    async def _prepare(self, batch: Sequence[sending.ClaimedDelivery]) -> None:
+        missing = {delivery.run_id: delivery for delivery in batch if delivery.run_id not in self._messages}
+        if not missing:
+            for delivery in batch:
+                self._messages.move_to_end(delivery.run_id)
+            return
+        async with self._store.transaction() as repositories:
+            for run_id, delivery in missing.items():
+                self._messages[run_id] = await self._compile(repositories, delivery)
+        while len(self._messages) > CACHED_RUNS:
+            self._messages.popitem(last=False)
+
+    async def _compile(self, repositories: ports.Repositories, delivery: sending.ClaimedDelivery) -> _RunMessage:
+        task = await repositories.tasks.get(delivery.account_id, delivery.task_id)
+        if task is None:
+            return _RunMessage(None, "", {}, problem=f"task {delivery.task_id} is gone")
+        display_name, envelope_from = email.utils.parseaddr(task.from_address)
+        template = await repositories.templates.get(task.account_id, task.template_id)
+        if template is None:
+            return _RunMessage(None, envelope_from, {}, problem=f"template {task.template_id} is gone")
+        if not display_name:
+            sender = await repositories.senders.get(task.account_id, envelope_from.lower())
+            display_name = sender.display_name if sender else ""
+        draft = sending.MessageDraft(
+            from_address=envelope_from,
+            from_name=display_name or None,
+            reply_to=task.reply_to or None,
+            subject=task.subject,
+            text=template.text,
+            html=template.html,
+            list_unsubscribe=None,
+            message_id_domain=envelope_from.rpartition("@")[2] or "mailyard.invalid",
+        )
+        try:
+            message = self._composer.compile(draft)
+        except ValueError as error:
+            return _RunMessage(None, envelope_from, {}, problem=f"cannot build the message: {error}")
+        return _RunMessage(message, envelope_from, task.variables)
+
+
+async def _suppress_hard_bounces(repositories: ports.Repositories, results: Sequence[sending.DeliveryResult]) -> None:
+    for result in results:
+        if result.hard_bounce and result.state is DeliveryState.FAILED:
+            await repositories.suppressions.add(
+                account_id=result.delivery.account_id,
+                address=result.delivery.address,
+                reason=suppressions.SuppressionReason.HARD_BOUNCE,
+                expires_at=None,
+            )
+
+
+async def _stop_with_error(repositories: ports.Repositories, account_id: int, task_id: int, message: str) -> None:
+    """Stop a task that cannot send (credentials, sender, content) instead of burning through its list."""
+    task = await repositories.tasks.get(account_id, task_id)
+    if task is not None and task.state is not tasks.TaskState.CANCELLED:
+        await repositories.tasks.set_state(task_id, tasks.TaskState.ERROR, error_message=message[:1000])
+
+
+async def _settle(repositories: ports.Repositories, run: sending.FinishedRun) -> None:
+    """A task whose last run just finished waits for its next fire time, or is done."""
+    task = await repositories.tasks.get(run.account_id, run.task_id)
+    if task is None or task.state not in (tasks.TaskState.SENDING, tasks.TaskState.SUSPENDED):
+        return
+    if await repositories.runs.active(task.id) is None:
+        kind = runs.RunKind.MANUAL if run.manual else runs.RunKind.SCHEDULED
+        await repositories.tasks.set_state(task.id, settled_state(task, kind))

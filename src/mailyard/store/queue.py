@@ -1,0 +1,237 @@
+"""The delivery ledger as a work queue: claim with a lease, renew, release, record outcomes in batches.
+
+The only place with dialect-specific locking. On PostgreSQL a claim is `UPDATE ... WHERE id IN (SELECT ...
+FOR UPDATE SKIP LOCKED)`, so concurrent workers never wait on each other's rows; on SQLite the same statement
+runs inside BEGIN IMMEDIATE (see engine.py), which already serializes writers.
+
+Lock order is deliveries, then tasks, then runs (each group in ascending id), the same order as cancelling
+a task, so recording outcomes cannot deadlock against it or against another worker.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from mailyard.domain import runs, sending, tasks
+from mailyard.store import tables
+from mailyard.store.runs import message_id
+
+_QUEUED = runs.DeliveryState.QUEUED.value
+_SENDING = runs.DeliveryState.SENDING.value
+_STOPPED_STATES = (tasks.TaskState.ERROR.value, tasks.TaskState.CANCELLED.value)
+
+
+class SqlDeliveryQueue:
+    def __init__(self, connection: AsyncConnection, now: datetime) -> None:
+        self._connection = connection
+        self._now = now
+        self._locks_rows = connection.dialect.name == "postgresql"
+
+    async def claim(self, *, owner: str, limit: int, lease_for: timedelta) -> builtins.list[sending.ClaimedDelivery]:
+        delivery = tables.deliveries
+        statement = (
+            update(delivery)
+            .where(delivery.c.id.in_(self._claimable(limit).scalar_subquery()))
+            .values(
+                state=_SENDING,
+                lease_owner=owner,
+                lease_expires_at=self._now + lease_for,
+                updated_at=self._now,
+            )
+            .returning(delivery.c.id)
+        )
+        claimed = list((await self._connection.execute(statement)).scalars())
+        return await self._details(claimed) if claimed else []
+
+    def _claimable(self, limit: int) -> Select[Any]:
+        delivery, task = tables.deliveries, tables.tasks
+        due = (delivery.c.state == _QUEUED) & (delivery.c.not_before.is_(None) | (delivery.c.not_before <= self._now))
+        abandoned = (delivery.c.state == _SENDING) & (delivery.c.lease_expires_at <= self._now)
+        candidates = (
+            select(delivery.c.id)
+            .join(task, task.c.id == delivery.c.task_id)
+            .where(or_(due, abandoned), task.c.paused.is_(False), task.c.state.not_in(_STOPPED_STATES))
+            .order_by(delivery.c.id)
+            .limit(limit)
+        )
+        if self._locks_rows:
+            candidates = candidates.with_for_update(of=delivery, skip_locked=True)
+        return candidates
+
+    async def _details(self, delivery_ids: Sequence[int]) -> builtins.list[sending.ClaimedDelivery]:
+        delivery, task = tables.deliveries, tables.tasks
+        statement = (
+            select(delivery, task.c.from_address)
+            .join(task, task.c.id == delivery.c.task_id)
+            .where(delivery.c.id.in_(delivery_ids))
+            .order_by(delivery.c.id)
+        )
+        return [
+            sending.ClaimedDelivery(
+                id=row.id,
+                run_id=row.run_id,
+                task_id=row.task_id,
+                account_id=row.account_id,
+                address=row.address,
+                variables=json.loads(row.variables) if row.variables else {},
+                attempts=row.attempts,
+                message_id=message_id(delivery_id=row.id, run_id=row.run_id, from_address=row.from_address),
+            )
+            for row in await self._connection.execute(statement)
+        ]
+
+    async def renew(self, *, owner: str, delivery_ids: Sequence[int], lease_for: timedelta) -> int:
+        delivery = tables.deliveries
+        statement = (
+            update(delivery)
+            .where(delivery.c.id.in_(delivery_ids), delivery.c.lease_owner == owner, delivery.c.state == _SENDING)
+            .values(lease_expires_at=self._now + lease_for)
+        )
+        return (await self._connection.execute(statement)).rowcount
+
+    async def release(self, *, owner: str, delivery_ids: Sequence[int]) -> int:
+        delivery = tables.deliveries
+        statement = (
+            update(delivery)
+            .where(delivery.c.id.in_(delivery_ids), delivery.c.lease_owner == owner, delivery.c.state == _SENDING)
+            .values(state=_QUEUED, lease_owner=None, lease_expires_at=None, updated_at=self._now)
+        )
+        return (await self._connection.execute(statement)).rowcount
+
+    async def record(
+        self, *, owner: str, results: Sequence[sending.DeliveryResult]
+    ) -> builtins.list[sending.FinishedRun]:
+        kept = await self._still_leased(owner, results)
+        if not kept:
+            return []
+        await self._write_outcomes(owner, kept)
+        await self._count_tasks(kept)
+        run_ids = await self._count_runs(kept)
+        return await self._finish_runs(run_ids)
+
+    async def _still_leased(
+        self, owner: str, results: Sequence[sending.DeliveryResult]
+    ) -> builtins.list[sending.DeliveryResult]:
+        """Only outcomes of deliveries this worker still leases count: a lease that expired and was claimed
+        by another worker belongs to that worker now."""
+        delivery = tables.deliveries
+        statement = (
+            select(delivery.c.id)
+            .where(
+                delivery.c.id.in_([result.delivery.id for result in results]),
+                delivery.c.lease_owner == owner,
+                delivery.c.state == _SENDING,
+            )
+            .order_by(delivery.c.id)
+        )
+        if self._locks_rows:
+            statement = statement.with_for_update()
+        owned = set((await self._connection.execute(statement)).scalars())
+        return [result for result in results if result.delivery.id in owned]
+
+    async def _write_outcomes(self, owner: str, results: Sequence[sending.DeliveryResult]) -> None:
+        delivery = tables.deliveries
+        statement = (
+            update(delivery)
+            .where(
+                delivery.c.id == bindparam("b_id"),
+                delivery.c.lease_owner == owner,
+                delivery.c.state == _SENDING,
+            )
+            .values(
+                state=bindparam("b_state"),
+                attempts=delivery.c.attempts + 1,
+                not_before=bindparam("b_not_before", type_=tables.UtcDateTime()),
+                smtp_code=bindparam("b_code"),
+                reason=bindparam("b_reason"),
+                lease_owner=None,
+                lease_expires_at=None,
+                updated_at=self._now,
+            )
+        )
+        parameters = [
+            {
+                "b_id": result.delivery.id,
+                "b_state": result.state.value,
+                "b_not_before": result.not_before,
+                "b_code": result.code,
+                "b_reason": result.reason[:2000] if result.reason else None,
+            }
+            for result in sorted(results, key=lambda result: result.delivery.id)
+        ]
+        await self._connection.execute(statement, parameters)
+
+    async def _count_tasks(self, results: Sequence[sending.DeliveryResult]) -> None:
+        task = tables.tasks
+        for task_id, (sent, failed) in _final_counts(results, lambda result: result.delivery.task_id):
+            await self._connection.execute(
+                update(task)
+                .where(task.c.id == task_id)
+                .values(
+                    sent_count=task.c.sent_count + sent,
+                    failed_count=task.c.failed_count + failed,
+                    cached_count=task.c.cached_count - sent - failed,
+                    updated_at=self._now,
+                )
+            )
+
+    async def _count_runs(self, results: Sequence[sending.DeliveryResult]) -> builtins.list[int]:
+        run = tables.runs
+        counts = _final_counts(results, lambda result: result.delivery.run_id)
+        for run_id, (sent, failed) in counts:
+            await self._connection.execute(
+                update(run)
+                .where(run.c.id == run_id)
+                .values(sent_count=run.c.sent_count + sent, failed_count=run.c.failed_count + failed)
+            )
+        return [run_id for run_id, _ in counts]
+
+    async def _finish_runs(self, run_ids: Sequence[int]) -> builtins.list[sending.FinishedRun]:
+        """Close the runs with no queued or leased delivery left: SENT, or FAILED when nothing got through."""
+        run, delivery = tables.runs, tables.deliveries
+        open_work = (
+            select(delivery.c.id)
+            .where(delivery.c.run_id == run.c.id, delivery.c.state.in_((_QUEUED, _SENDING)))
+            .exists()
+        )
+        statement = select(run).where(
+            run.c.id.in_(run_ids), run.c.status == runs.RunStatus.PROCESSING.value, ~open_work
+        )
+        finished = (await self._connection.execute(statement.order_by(run.c.id))).all()
+        for row in finished:
+            nothing_sent = row.sent_count == 0 and row.failed_count > 0
+            status = runs.RunStatus.FAILED if nothing_sent else runs.RunStatus.SENT
+            await self._connection.execute(
+                update(run).where(run.c.id == row.id).values(status=status.value, finished_at=self._now)
+            )
+        return [
+            sending.FinishedRun(
+                run_id=row.id,
+                task_id=row.task_id,
+                account_id=row.account_id,
+                manual=row.kind == runs.RunKind.MANUAL.value,
+            )
+            for row in finished
+        ]
+
+
+def _final_counts(results: Iterable[sending.DeliveryResult], key: Any) -> builtins.list[tuple[int, tuple[int, int]]]:
+    """(id, (sent, failed)) per task or run, in ascending id so row locks are always taken in one order."""
+    sent: Counter[int] = Counter()
+    failed: Counter[int] = Counter()
+    touched: set[int] = set()
+    for result in results:
+        touched.add(key(result))
+        if result.state is runs.DeliveryState.SENT:
+            sent[key(result)] += 1
+        elif result.state is runs.DeliveryState.FAILED:
+            failed[key(result)] += 1
+    return [(item, (sent[item], failed[item])) for item in sorted(touched)]

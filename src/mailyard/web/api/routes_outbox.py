@@ -1,0 +1,64 @@
+"""The built-in outbox: messages kept instead of sent when no relay is configured, byte for byte."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel
+
+from mailyard.domain import sending
+from mailyard.web.api import schemas
+from mailyard.web.api.auth import CurrentPrincipal, ServicesDep
+from mailyard.web.api.paging import PageWindow
+
+router = APIRouter(tags=["outbox"])
+PositiveId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+class OutboxMessageOut(BaseModel):
+    id: int
+    task_id: int | None
+    delivery_id: int | None
+    envelope_from: str
+    recipient: str
+    message_id: str
+    size: int
+    created_at: datetime
+
+
+def _message_out(message: sending.OutboxMessage) -> OutboxMessageOut:
+    return OutboxMessageOut(
+        id=message.id,
+        task_id=message.task_id,
+        delivery_id=message.delivery_id,
+        envelope_from=message.envelope_from,
+        recipient=message.recipient,
+        message_id=message.message_id,
+        size=message.size,
+        created_at=message.created_at,
+    )
+
+
+@router.get("/outbox")
+async def list_outbox(
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    window: PageWindow,
+    task_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+) -> schemas.PageOut[OutboxMessageOut]:
+    """Messages of the tasks the caller may see, newest first."""
+    page = await services.outbox.list(principal, window, task_id=task_id)
+    items = [_message_out(item) for item in page.items]
+    return schemas.PageOut(items=items, total=page.total, offset=window.offset, limit=window.limit)
+
+
+@router.get(
+    "/outbox/{message_id}",
+    response_class=Response,
+    responses={200: {"content": {"message/rfc822": {}}, "description": "The message exactly as it would be sent"}},
+)
+async def get_outbox_message(message_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep) -> Response:
+    message = await services.outbox.get(principal, message_id)
+    return Response(content=message.content or b"", media_type="message/rfc822")

@@ -1,0 +1,66 @@
+"""20 requests/s per action per account, in memory and in Redis (spec 1.1)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from mailyard.web.tencent.throttle import ActionThrottle
+
+pytestmark = pytest.mark.timeout(20)
+
+REDIS_URL = os.environ.get("MAILYARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+async def burst(throttle: ActionThrottle, account: str, action: str, count: int) -> list[bool]:
+    return [await throttle.allow(account, action) for _ in range(count)]
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def throttle(request: pytest.FixtureRequest) -> AsyncIterator[ActionThrottle]:
+    if request.param == "memory":
+        yield ActionThrottle()
+        return
+    # A key prefix of its own keeps concurrent runs against one Redis apart.
+    shared = ActionThrottle(redis_url=REDIS_URL, key_prefix=f"mailyard-test-{uuid.uuid4().hex}")
+    yield shared
+    await shared.reset()
+
+
+async def test_twenty_per_second_then_refused(throttle: ActionThrottle) -> None:
+    results = await burst(throttle, "account-1", "SendEmail", 21)
+    assert results[:20] == [True] * 20
+    assert results[20] is False
+
+
+async def test_counts_are_per_action_and_per_account(throttle: ActionThrottle) -> None:
+    await burst(throttle, "account-1", "SendEmail", 20)
+    assert await throttle.allow("account-1", "SendEmail") is False
+    assert await throttle.allow("account-1", "BatchSendEmail") is True
+    assert await throttle.allow("account-2", "SendEmail") is True
+
+
+async def test_redis_counts_are_shared_between_processes() -> None:
+    prefix = f"mailyard-test-{uuid.uuid4().hex}"
+    first = ActionThrottle(redis_url=REDIS_URL, key_prefix=prefix, per_second=3)
+    second = ActionThrottle(
+        redis_url=REDIS_URL.replace("redis://", "async+redis://"), key_prefix=prefix, per_second=3
+    )
+    try:
+        assert await burst(first, "account-1", "SendEmail", 2) == [True, True]
+        assert await burst(second, "account-1", "SendEmail", 2) == [True, False]
+    finally:
+        await first.reset()
+
+
+async def test_unreachable_redis_lets_requests_through() -> None:
+    throttle = ActionThrottle(redis_url="redis://127.0.0.1:1/0", per_second=1)
+    assert await burst(throttle, "account-1", "SendEmail", 3) == [True, True, True]
+
+
+def test_rate_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        ActionThrottle(per_second=0)
