@@ -38,3 +38,25 @@ test: lint typecheck contracts pytest
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks (not part of `make test`): Postfix's smtp-sink / smtp-source are the physical limit.
+BENCH_DATABASES ?= sqlite,postgres
+BENCH_CONNECTIONS ?= 16
+BENCH_WORKERS ?= 1
+
+.PHONY: bench-tools bench-delivery bench-rss
+
+bench-tools:
+	@if [ ! -x /usr/sbin/smtp-sink ] || [ ! -x /usr/sbin/smtp-source ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y postfix; \
+		postfix stop 2>/dev/null || true; \
+		service postfix stop 2>/dev/null || true; \
+	fi
+
+bench-delivery: $(STAMP) bench-tools
+	$(BIN)/python bench/delivery_rate.py --databases $(BENCH_DATABASES) --recipients 100000 \
+		--connections $(BENCH_CONNECTIONS) --workers $(BENCH_WORKERS)
+
+bench-rss: $(STAMP) bench-tools
+	$(BIN)/python bench/delivery_rate.py --databases postgres --recipients 1000000 \
+		--connections $(BENCH_CONNECTIONS) --workers $(BENCH_WORKERS) --no-source --rss-limit 250

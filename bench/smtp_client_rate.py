@@ -1,6 +1,9 @@
 """Mailyard's SMTP client against Postfix's smtp-source, both into one smtp-sink, in the same run.
 
-Usage: python bench/smtp_client_rate.py [--connections 16] [--messages 30000] [--rounds 5] [--uvloop]
+Usage: python bench/smtp_client_rate.py [--connections 16] [--messages 30000] [--rounds 5] [--uvloop] [--pool]
+
+``--pool`` sends through ``RelayPool.deliver`` (connection checkout, limiter, outcome classification) instead
+of bare ``SmtpClient`` sessions.
 
 Needs /usr/sbin/smtp-sink and /usr/sbin/smtp-source (Debian package ``postfix``; no daemon is used).
 Prints the median rate of each sender over interleaved rounds and their ratio; absolute rates drift between
@@ -19,7 +22,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 SINK = "/usr/sbin/smtp-sink"
 SOURCE = "/usr/sbin/smtp-source"
@@ -44,7 +48,8 @@ def main() -> None:
     source_rate, client_rate = (statistics.median(rate for rate, _ in runs) for runs in (theirs, ours))
     ratios = [mine[0] / other[0] for mine, other in zip(ours, theirs, strict=True)]
     print(f"smtp-source -d -s {arguments.connections}: {source_rate:.0f} msg/s (median)")
-    print(f"mailyard SmtpClient x {arguments.connections}: {client_rate:.0f} msg/s (median)")
+    sender = "RelayPool" if arguments.pool else "SmtpClient"
+    print(f"mailyard {sender} x {arguments.connections}: {client_rate:.0f} msg/s (median)")
     print(f"ratio of medians: {client_rate / source_rate:.2f}")
     print(f"median of per-round ratios: {statistics.median(ratios):.2f}")
 
@@ -55,6 +60,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=30000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--uvloop", action="store_true", help="run the client on uvloop")
+    parser.add_argument("--pool", action="store_true", help="send through RelayPool.deliver")
     parser.add_argument("--client-port", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -102,8 +108,7 @@ def _children_cpu() -> float:
 def _timed_client(port: int, arguments: argparse.Namespace) -> tuple[float, float]:
     command = [sys.executable, __file__, "--client-port", str(port)]
     command += ["--connections", str(arguments.connections), "--messages", str(arguments.messages)]
-    if arguments.uvloop:
-        command.append("--uvloop")
+    command += [flag for flag, wanted in (("--uvloop", arguments.uvloop), ("--pool", arguments.pool)) if wanted]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     rate, cpu = output.split()
     return float(rate), float(cpu)
@@ -122,26 +127,66 @@ def _client_run(arguments: argparse.Namespace) -> None:
 
 async def _send_all(arguments: argparse.Namespace) -> tuple[float, float]:
     from mailyard.mail.relays import RelayConfig
-    from mailyard.mail.smtp_client import SmtpClient, to_smtp_data
+    from mailyard.mail.smtp_client import to_smtp_data
 
-    relay = RelayConfig(host="127.0.0.1", port=arguments.client_port, name="sink", helo="bench.example")
+    relay = RelayConfig(
+        host="127.0.0.1",
+        port=arguments.client_port,
+        name="sink",
+        helo="bench.example",
+        connections=arguments.connections,
+    )
     header = b"From: sender@example.com\r\nTo: rcpt@example.com\r\nSubject: bench\r\n\r\n"
     data = to_smtp_data(header + (b"x" * 78 + b"\r\n") * (BODY_LENGTH // 80))
-    clients = [SmtpClient(relay) for _ in range(arguments.connections)]
-    await asyncio.gather(*(client.connect() for client in clients))
+    senders, close = await (_pool_senders if arguments.pool else _client_senders)(relay, data, arguments.connections)
     share, extra = divmod(arguments.messages, arguments.connections)
-
-    async def run(client: SmtpClient, count: int) -> None:
-        for _ in range(count):
-            reply = await client.send("sender@example.com", ["rcpt@example.com"], data)
-            if not reply.accepted:
-                raise RuntimeError(f"not accepted: {reply}")
-
     started, cpu_started = time.perf_counter(), time.process_time()
-    await asyncio.gather(*(run(c, share + (i < extra)) for i, c in enumerate(clients)))
+    await asyncio.gather(*(send(share + (i < extra)) for i, send in enumerate(senders)))
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    await asyncio.gather(*(client.quit() for client in clients))
+    await close()
     return arguments.messages / elapsed, cpu / arguments.messages * 1e6
+
+
+Send = Callable[[int], Awaitable[None]]
+Close = Callable[[], Awaitable[None]]
+
+
+async def _client_senders(relay: Any, data: bytes, connections: int) -> tuple[list[Send], Close]:
+    """One sender per connected SmtpClient, each sending ``count`` messages in a row; and how to close."""
+    from mailyard.mail.smtp_client import SmtpClient
+
+    clients = [SmtpClient(relay) for _ in range(connections)]
+    await asyncio.gather(*(client.connect() for client in clients))
+
+    def sender(client: SmtpClient) -> Send:
+        async def send(count: int) -> None:
+            for _ in range(count):
+                reply = await client.send("sender@example.com", ["rcpt@example.com"], data)
+                if not reply.accepted:
+                    raise RuntimeError(f"not accepted: {reply}")
+
+        return send
+
+    async def close() -> None:
+        await asyncio.gather(*(client.quit() for client in clients))
+
+    return [sender(client) for client in clients], close
+
+
+async def _pool_senders(relay: Any, data: bytes, connections: int) -> tuple[list[Send], Close]:
+    """``connections`` senders sharing one RelayPool (connections open on first use); and how to close."""
+    from mailyard.domain.outcomes import OutcomeKind
+    from mailyard.mail.relay_pool import RelayPool
+
+    pool = RelayPool([relay])
+
+    async def send(count: int) -> None:
+        for _ in range(count):
+            outcome = await pool.deliver("sender@example.com", "rcpt@example.com", data)
+            if outcome.kind is not OutcomeKind.SENT:
+                raise RuntimeError(f"not sent: {outcome}")
+
+    return [send] * connections, pool.close
 
 
 if __name__ == "__main__":

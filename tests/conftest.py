@@ -105,9 +105,7 @@ class PostgresServer:
     def __init__(self, url: str) -> None:
         self.url = url  #: SQLAlchemy URL of the maintenance database
         self.template: str | None = None
-        self._executor = ThreadPoolExecutor(
-            max_workers=self.COPIES_AHEAD + 1, thread_name_prefix="postgres-admin"
-        )
+        self._executor = ThreadPoolExecutor(max_workers=self.COPIES_AHEAD + 1, thread_name_prefix="postgres-admin")
         self._copies: deque[Future[str]] = deque()
         self._drops: list[Future[None]] = []
 
@@ -289,13 +287,9 @@ def make_team(runtime: bootstrap.Runtime) -> MakeTeam:
         key = await access.issue_key(account_name=account, nickname=nickname, role=role)
         return Person(key=key, principal=await access.authenticate(key.secret_id, key.secret_key))
 
-    async def make(
-        account: str, *, admin: str = "alice", members: tuple[str, ...] = ("bob", "carol")
-    ) -> Team:
+    async def make(account: str, *, admin: str = "alice", members: tuple[str, ...] = ("bob", "carol")) -> Team:
         chief = await person(account, admin, accounts.Role.ADMIN)
-        return Team(
-            admin=chief, members=[await person(account, name, accounts.Role.MEMBER) for name in members]
-        )
+        return Team(admin=chief, members=[await person(account, name, accounts.Role.MEMBER) for name in members])
 
     return make
 
@@ -361,9 +355,7 @@ def make_content(runtime: bootstrap.Runtime) -> MakeContent:
         )
         target = await services.recipients.create_list(principal, name=list_name)
         if addresses:
-            await services.recipients.add_recipients(
-                principal, target.id, [(address, None) for address in addresses]
-            )
+            await services.recipients.add_recipients(principal, target.id, [(address, None) for address in addresses])
         return Content(sender=sender, template_id=template.id, list_id=target.id)
 
     return make

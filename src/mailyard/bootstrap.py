@@ -17,10 +17,13 @@ from mailyard.domain import sending
 from mailyard.domain.outcomes import DeliveryOutcome
 from mailyard.mail import dkim, mime
 from mailyard.mail.dns_records import DnsTxtResolver
+from mailyard.mail.redis_rate_limits import RedisRateLimiter
 from mailyard.mail.relay_pool import RelayPool
 from mailyard.mail.relays import parse_relays
+from mailyard.mail.signed import SignedMessage
 from mailyard.services.container import Services, build_services
 from mailyard.settings import Settings
+from mailyard.signing import HmacSigner
 from mailyard.store import engine as engines
 from mailyard.store import migrate
 from mailyard.store.outbox import OutboxMailer
@@ -42,7 +45,8 @@ class MimeComposer:
     """The `MessageComposer` port over mail.mime: a run's message compiled once into bytes with slots."""
 
     def compile(self, draft: sending.MessageDraft) -> ports.ComposedMessage:
-        return mime.compile_message(
+        """Raises ValueError (DkimError included) when the draft or its DKIM key cannot be used."""
+        compiled = mime.compile_message(
             mime.MessageBlueprint(
                 from_address=draft.from_address,
                 from_name=draft.from_name,
@@ -52,8 +56,19 @@ class MimeComposer:
                 html=draft.html,
                 list_unsubscribe=draft.list_unsubscribe,
                 message_id_domain=draft.message_id_domain,
+                to=draft.to,
+                cc=draft.cc,
+                attachments=tuple(
+                    mime.FilePart(filename=item.filename, content_type=item.content_type, content=item.content)
+                    for item in draft.attachments
+                ),
             )
         )
+        if draft.dkim is None:
+            return compiled
+        key = draft.dkim
+        signer = dkim.DkimSigner(domain=key.domain, selector=key.selector, private_pem=key.private_pem.encode())
+        return SignedMessage(compiled, signer)
 
 
 class RelayMailer:
@@ -72,11 +87,16 @@ class RelayMailer:
 
 
 def create_mailer(settings: Settings, engine: AsyncEngine, clock: ports.Clock) -> ports.Mailer:
-    """The relay pool when MAILYARD_RELAYS names relays, else the built-in outbox."""
+    """The relay pool when MAILYARD_RELAYS names relays, else the built-in outbox.
+
+    With MAILYARD_REDIS_URL the relays' rates are shared by every process through Redis; without it each
+    process keeps its own (exact when one process sends, as with SQLite).
+    """
     relays = parse_relays(settings.relays or "")
     if not relays:
         return OutboxMailer(engine, clock)
-    return RelayMailer(RelayPool(relays))
+    shared = RedisRateLimiter.for_relays(relays, redis_url=settings.redis_url) if settings.redis_url else None
+    return RelayMailer(RelayPool(relays, limiter=shared))
 
 
 @dataclass
@@ -102,10 +122,11 @@ async def open_runtime(settings: Settings, *, clock: ports.Clock | None = None, 
         await migrate.upgrade(engine)
     chosen_clock = clock or SystemClock()
     store = SqlStore(engine, chosen_clock)
+    master_key = load_master_key(settings.master_key, settings.data_dir)
     services = build_services(
         store=store,
         clock=chosen_clock,
-        cipher=FernetCipher(load_master_key(settings.master_key, settings.data_dir)),
+        cipher=FernetCipher(master_key),
         dkim_keys=DkimKeyMaker(),
         dns=DnsTxtResolver(),
         trust_domains=settings.identity_verification == "trust",
@@ -113,8 +134,15 @@ async def open_runtime(settings: Settings, *, clock: ports.Clock | None = None, 
         mailer=create_mailer(settings, engine, chosen_clock),
         composer=MimeComposer(),
         lease_for=timedelta(seconds=settings.lease_seconds),
+        signer=HmacSigner(master_key, purpose="mailyard unsubscribe links"),
+        public_url=settings.public_url or _local_url(settings.host, settings.port),
     )
     return Runtime(settings=settings, engine=engine, store=store, services=services)
+
+
+def _local_url(host: str, port: int) -> str:
+    """This server's own address, for links when MAILYARD_PUBLIC_URL does not say how people reach it."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 async def upgrade_database(settings: Settings) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -11,13 +11,16 @@ from typing import Protocol
 from mailyard.domain import (
     accounts,
     identities,
+    messages,
     paging,
+    quotas,
     recipients,
     runs,
     sending,
     suppressions,
     tasks,
     templates,
+    unsubscribe,
 )
 from mailyard.domain.outcomes import DeliveryOutcome
 from mailyard.domain.visibility import TaskScope
@@ -34,6 +37,14 @@ class SecretCipher(Protocol):
 
     def encrypt(self, plain: str) -> str: ...
     def decrypt(self, token: str) -> str: ...
+
+
+class TokenSigner(Protocol):
+    """Authenticates short messages (unsubscribe links) with a key the store never sees."""
+
+    def sign(self, message: bytes) -> bytes:
+        """A MAC of `message`; the same message always gets the same MAC."""
+        ...
 
 
 class DkimKeyMaker(Protocol):
@@ -54,6 +65,7 @@ class AccountRepository(Protocol):
     async def get_by_name(self, name: str) -> accounts.Account | None: ...
     async def count(self) -> int: ...
     async def names(self, *, limit: int) -> list[str]: ...
+    async def update(self, account_id: int, *, time_zone: str, daily_quota: int | None) -> accounts.Account: ...
 
 
 class UserRepository(Protocol):
@@ -78,6 +90,10 @@ class DomainRepository(Protocol):
         self, *, account_id: int, domain: str, verified: bool, dkim_public_value: str, sealed_dkim_key: str
     ) -> identities.SendingDomain: ...
     async def get(self, account_id: int, domain: str) -> identities.SendingDomain | None: ...
+    async def sealed_dkim_key(self, account_id: int, domain: str) -> tuple[str, str] | None:
+        """The DKIM selector and encrypted private key of a domain of the account, if it has one."""
+        ...
+
     async def list(self, account_id: int) -> list[identities.SendingDomain]: ...
     async def set_verified(self, account_id: int, domain_id: int, verified: bool) -> None: ...
     async def delete(self, account_id: int, domain_id: int) -> None: ...
@@ -204,18 +220,55 @@ class SuppressionRepository(Protocol):
         expires_at: datetime | None,
     ) -> suppressions.Suppression: ...
     async def list(
-        self, account_id: int, window: paging.Window, *, reason: suppressions.SuppressionReason | None
-    ) -> paging.Page[suppressions.Suppression]: ...
+        self,
+        account_id: int,
+        window: paging.Window,
+        *,
+        reason: suppressions.SuppressionReason | None,
+        address_contains: str | None = None,
+        created_from: datetime | None = None,
+        created_until: datetime | None = None,
+        active: bool | None = None,
+    ) -> paging.Page[suppressions.Suppression]:
+        """Newest first; `active` keeps entries whose expiry has (False) or has not (True) passed."""
+        ...
+
+    async def get(self, account_id: int, suppression_id: int) -> suppressions.Suppression | None: ...
+    async def find(
+        self, account_id: int, address: str, reason: suppressions.SuppressionReason
+    ) -> suppressions.Suppression | None: ...
+    async def update(
+        self, account_id: int, suppression_id: int, *, address: str, expires_at: datetime | None
+    ) -> bool: ...
     async def remove(
         self, account_id: int, addresses: builtins.list[str], reason: suppressions.SuppressionReason
     ) -> int: ...
 
 
+class UnsubscribeConfigRepository(Protocol):
+    async def create(
+        self, *, account_id: int, address: str, language: str, enabled: bool
+    ) -> unsubscribe.UnsubscribeConfig: ...
+    async def get(self, account_id: int, address: str) -> unsubscribe.UnsubscribeConfig | None: ...
+    async def list(self, account_id: int, window: paging.Window) -> paging.Page[unsubscribe.UnsubscribeConfig]: ...
+    async def update(self, *, account_id: int, address: str, language: str, enabled: bool) -> bool: ...
+    async def delete(self, account_id: int, address: str) -> bool: ...
+
+
 class DeliveryQueue(Protocol):
     """The ledger seen as a work queue: leases on queued deliveries and outcomes recorded in batches."""
 
-    async def claim(self, *, owner: str, limit: int, lease_for: timedelta) -> builtins.list[sending.ClaimedDelivery]:
-        """Lease up to `limit` due deliveries of tasks that may send (expired leases included)."""
+    async def claim(
+        self,
+        *,
+        owner: str,
+        limit: int,
+        lease_for: timedelta,
+        account_id: int | None = None,
+        exclude_accounts: Collection[int] = (),
+    ) -> builtins.list[sending.ClaimedDelivery]:
+        """Lease up to `limit` due deliveries of tasks that may send (expired leases included), only of
+        `account_id` when given, never of `exclude_accounts`."""
         ...
 
     async def renew(self, *, owner: str, delivery_ids: Sequence[int], lease_for: timedelta) -> int: ...
@@ -228,6 +281,42 @@ class DeliveryQueue(Protocol):
     ) -> builtins.list[sending.FinishedRun]:
         """Write outcomes of deliveries still leased by `owner`, with task and run counters; the runs that
         have nothing left to send are closed and returned."""
+        ...
+
+
+class MessageRepository(Protocol):
+    """Single sends (SendEmail) and what the ledger says about them."""
+
+    async def create_single(
+        self, *, account_id: int, owner_id: int, send: messages.SingleSend, name: str
+    ) -> tuple[tasks.Task, runs.Run]:
+        """Store the task (kind single, sending), its run and one queued delivery per address, with counters;
+        suppressed addresses are skipped and counted as such, like a list's."""
+        ...
+
+    async def attachments(self, task_id: int) -> builtins.list[messages.Attachment]: ...
+    async def statuses(
+        self, scope: TaskScope, query: messages.StatusQuery, window: paging.Window
+    ) -> builtins.list[messages.EmailStatus]: ...
+    async def volumes(self, scope: TaskScope, query: messages.VolumeQuery) -> builtins.list[messages.Volume]:
+        """Ledger counts per local day that has any, oldest first."""
+        ...
+
+
+class QuotaRepository(Protocol):
+    """Daily quotas of accounts, counted from the ledger."""
+
+    async def budgets(self) -> builtins.list[quotas.QuotaBudget]:
+        """Today's budget of every account that has a quota and a sending or suspended task; held (locked)
+        until the transaction ends so concurrent claims cannot overshoot."""
+        ...
+
+    async def suspend(self, account_ids: Collection[int]) -> None:
+        """Sending tasks of these accounts become suspended."""
+        ...
+
+    async def resume(self, account_ids: Collection[int]) -> None:
+        """Suspended tasks of these accounts send again."""
         ...
 
 
@@ -278,8 +367,11 @@ class Repositories(Protocol):
     tasks: TaskRepository
     runs: RunRepository
     suppressions: SuppressionRepository
+    unsubscribe_configs: UnsubscribeConfigRepository
     queue: DeliveryQueue
+    quotas: QuotaRepository
     outbox: OutboxRepository
+    messages: MessageRepository
 
 
 class Store(Protocol):

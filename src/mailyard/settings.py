@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     template_review: Literal["on", "off"] = "off"
     host: str = "127.0.0.1"
     port: int = 8080
+    public_url: str | None = None  #: how recipients reach this server (unsubscribe links); default http://host:port
     max_body_bytes: int = 8 * 1024 * 1024
     worker_concurrency: int = Field(default=32, ge=1, le=1024)
     worker_batch_size: int = Field(default=128, ge=1, le=10_000)

@@ -21,14 +21,10 @@ ALL = paging.Window(offset=0, limit=500)
 @pytest.fixture
 def worker(runtime: bootstrap.Runtime) -> Worker:
     services = runtime.services
-    return Worker(
-        services.sending, services.scheduling, WorkerOptions(batch_size=2, concurrency=2), name="test"
-    )
+    return Worker(services.sending, services.scheduling, WorkerOptions(batch_size=2, concurrency=2), name="test")
 
 
-async def ledger_agrees(
-    runtime: bootstrap.Runtime, principal: accounts.Principal, task_id: int
-) -> tasks.Task:
+async def ledger_agrees(runtime: bootstrap.Runtime, principal: accounts.Principal, task_id: int) -> tasks.Task:
     """The task's counters equal the ledger rows they count; returns the task."""
     service = runtime.services.tasks
     task = await service.get(principal, task_id)
@@ -49,9 +45,7 @@ async def test_immediate_task_lands_in_the_outbox(
 ) -> None:
     principal = team.admin.principal
     content = await make_content(principal)
-    await runtime.services.recipients.add_recipients(
-        principal, content.list_id, [("dee@example.org", {"name": "Dee"})]
-    )
+    await runtime.services.recipients.add_recipients(principal, content.list_id, [("dee@example.org", {"name": "Dee"})])
     request = content.task_request(variables={"name": "friend", "city": "Paris"})
     task = await runtime.services.tasks.create(principal, request)
 

@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 
-from mailyard.cli import context, db, keys, lists, serve, tasks
+from mailyard.cli import accounts, context, db, keys, lists, serve, tasks
 
 app = typer.Typer(
     help="Mailyard: a self-hosted mail task service.", no_args_is_help=True, pretty_exceptions_enable=False
 )
+app.add_typer(accounts.app, name="accounts")
 app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(tasks.app, name="tasks")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from mailyard.domain.messages import Attachment
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.domain.runs import DeliveryState
 
@@ -128,6 +129,19 @@ class MessageDraft:
     html: str | None
     list_unsubscribe: str | None
     message_id_domain: str
+    to: tuple[str, ...] | None = None  #: the To header; None shows each recipient its own address
+    cc: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    dkim: DkimKey | None = None  #: sign every copy with this key (the sender's domain has one)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DkimKey:
+    """A sending domain's DKIM private key, decrypted for the run that signs with it."""
+
+    domain: str
+    selector: str
+    private_pem: str = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

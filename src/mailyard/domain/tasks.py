@@ -22,6 +22,13 @@ class TaskType(enum.IntEnum):
     RECURRING = 3
 
 
+class TaskKind(enum.StrEnum):
+    """A batch task sends to a recipient list; a single send (SendEmail) to its own few addresses."""
+
+    BATCH = "batch"
+    SINGLE = "single"
+
+
 class TaskState(enum.StrEnum):
     """Where a task is in its life; cloud status codes are derived from it."""
 
@@ -68,7 +75,7 @@ class Counters:
 
 @dataclass(frozen=True, kw_only=True)
 class Task:
-    """One batch mail task."""
+    """One mail task: a batch task, or a single send (no list; its deliveries were written directly)."""
 
     id: int
     account_id: int
@@ -80,7 +87,7 @@ class Task:
     subject: str
     template_id: int
     variables: dict[str, Any]
-    recipient_list_id: int
+    recipient_list_id: int | None
     schedule: Schedule
     paused: bool
     state: TaskState
@@ -90,6 +97,9 @@ class Task:
     unsubscribe: str | None
     created_at: datetime
     updated_at: datetime
+    kind: TaskKind = TaskKind.BATCH
+    cc: tuple[str, ...] = ()  #: Cc addresses of a single send, shown in its Cc header
+    bcc: tuple[str, ...] = ()  #: Bcc addresses of a single send, never shown
 
 
 @dataclass(frozen=True, kw_only=True)

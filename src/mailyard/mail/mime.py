@@ -24,8 +24,9 @@ from email.utils import format_datetime
 from urllib.parse import quote
 
 from mailyard.domain.rendering import CompiledTemplate, compile_template
+from mailyard.mail.attachments import AttachmentError, FilePart, wrap_mixed
 
-__all__ = ["CompiledMessage", "MessageBlueprint", "MessageError", "compile_message", "to_smtp_data"]
+__all__ = ["CompiledMessage", "FilePart", "MessageBlueprint", "MessageError", "compile_message", "to_smtp_data"]
 
 # Addresses are validated when they enter a list; this only keeps header syntax intact
 # (no whitespace, brackets or separators that would let a value add a header or a recipient).
@@ -37,6 +38,8 @@ _RESERVED_HEADERS = frozenset(
     {
         "from",
         "to",
+        "cc",
+        "bcc",
         "subject",
         "date",
         "message-id",
@@ -77,6 +80,9 @@ class MessageBlueprint:
     headers: tuple[tuple[str, str], ...] = ()
     list_unsubscribe: str | None = None
     message_id_domain: str
+    to: tuple[str, ...] | None = None  #: a fixed To list; None shows each recipient its own address
+    cc: tuple[str, ...] = ()
+    attachments: tuple[FilePart, ...] = ()  #: wrap the body in multipart/mixed
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +128,7 @@ class CompiledMessage:
     """A message skeleton built by :func:`compile_message`; render it once per recipient."""
 
     sender_headers: bytes
+    to_header: bytes | None  #: the fixed To (and Cc) lines, or None for the recipient's own address
     subject: CompiledTemplate
     fixed_subject_header: bytes | None
     message_id_domain: str
@@ -155,7 +162,7 @@ class CompiledMessage:
         chunks = [
             _date_header(date),
             self.sender_headers,
-            b"To: " + recipient.encode() + b"\r\n",
+            self.to_header if self.to_header is not None else b"To: " + recipient.encode() + b"\r\n",
             subject,
             _message_id_header(message_id, self.message_id_domain),
         ]
@@ -183,11 +190,16 @@ def compile_message(blueprint: MessageBlueprint) -> CompiledMessage:
         if source is not None
     ]
     content_headers, parts = _mime_structure(bodies)
+    try:
+        content_headers, parts = wrap_mixed(content_headers, parts, blueprint.attachments)
+    except AttachmentError as error:
+        raise MessageError(str(error)) from error
     variables = subject.variables.union(
         *(body.names for body, _ in bodies), unsubscribe.template.variables if unsubscribe else ()
     )
     return CompiledMessage(
         sender_headers=_sender_headers(blueprint),
+        to_header=_recipient_headers(blueprint),
         subject=subject,
         fixed_subject_header=None if subject.names else _unstructured_header("Subject", subject.source),
         message_id_domain=domain,
@@ -276,6 +288,21 @@ def _sender_headers(blueprint: MessageBlueprint) -> bytes:
     if blueprint.reply_to is not None:
         header += b"Reply-To: " + _checked_address(blueprint.reply_to, "Reply-To") + b"\r\n"
     return header
+
+
+def _recipient_headers(blueprint: MessageBlueprint) -> bytes | None:
+    """Fixed To and Cc lines; an empty To list is shown as an empty group (RFC 5322 section 3.4)."""
+    if blueprint.to is None:
+        if blueprint.cc:
+            raise MessageError("a Cc list needs a fixed To list")
+        return None
+    to = _address_list("To", blueprint.to) if blueprint.to else b"To: undisclosed-recipients:;\r\n"
+    return to + (_address_list("Cc", blueprint.cc) if blueprint.cc else b"")
+
+
+def _address_list(name: str, addresses: Sequence[str]) -> bytes:
+    words = [_checked_address(address, name) for address in addresses]
+    return _folded(name, [word + b"," for word in words[:-1]] + words[-1:], _LINE)
 
 
 def _checked_address(address: str, role: str) -> bytes:

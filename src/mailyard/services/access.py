@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import string
+from types import EllipsisType
 
 from mailyard import ports
 from mailyard.domain import accounts
@@ -13,6 +14,7 @@ from mailyard.errors import AuthenticationFailed, Conflict, Forbidden, InvalidIn
 
 _ALPHABET = string.ascii_letters + string.digits
 SECRET_ID_PREFIX = "AKID"
+MAX_DAILY_QUOTA = 2**31 - 1  # the column is a 32-bit INTEGER
 
 
 def _random_text(length: int) -> str:
@@ -110,6 +112,14 @@ class AccessService:
             raise AuthenticationFailed("unknown access key or wrong secret")
         return found[1]
 
+    async def account(self, principal: accounts.Principal) -> accounts.Account:
+        """The caller's account (its time zone and daily quota)."""
+        async with self._store.transaction() as repositories:
+            found = await repositories.accounts.get(principal.account_id)
+        if found is None:
+            raise NotFound(f"account {principal.account_name!r} not found", code="account_not_found")
+        return found
+
     async def list_users(self, principal: accounts.Principal) -> list[accounts.User]:
         async with self._store.transaction() as repositories:
             return await repositories.users.list(principal.account_id)
@@ -135,6 +145,29 @@ class AccessService:
         if user is None:
             raise NotFound(f"user {target_id} not found", code="user_not_found")
         return await self.issue_key(account_name=principal.account_name, nickname=user.nickname, role=user.role)
+
+    async def update_account(
+        self,
+        principal: accounts.Principal,
+        *,
+        time_zone: str | None = None,
+        daily_quota: int | EllipsisType | None = ...,
+    ) -> accounts.Account:
+        """An admin changes its account's time zone or daily quota (None: unlimited; `...`: unchanged)."""
+        _require_admin(principal)
+        if time_zone is not None:
+            zone(time_zone)
+        if isinstance(daily_quota, int) and not 0 <= daily_quota <= MAX_DAILY_QUOTA:
+            raise InvalidInput(f"the daily quota must be 0 to {MAX_DAILY_QUOTA}", field="daily_quota")
+        async with self._store.transaction() as repositories:
+            account = await repositories.accounts.get(principal.account_id)
+            if account is None:
+                raise NotFound("the account is gone", code="account_not_found")
+            return await repositories.accounts.update(
+                account.id,
+                time_zone=time_zone or account.time_zone,
+                daily_quota=account.daily_quota if daily_quota is ... else daily_quota,
+            )
 
     async def list_keys(self, principal: accounts.Principal) -> list[accounts.AccessKey]:
         async with self._store.transaction() as repositories:

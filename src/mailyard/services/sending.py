@@ -6,6 +6,7 @@ worker drives these steps and owns concurrency; this service owns the transactio
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -13,14 +14,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from mailyard import ports
-from mailyard.domain import rendering, runs, sending, suppressions, tasks
+from mailyard.domain import paging, rendering, runs, sending, suppressions, tasks
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.domain.runs import DeliveryState
+from mailyard.services.dkim_keys import dkim_key_for
 from mailyard.services.firing import settled_state
+from mailyard.services.quotas import claim_within_quotas
+from mailyard.services.unsubscribe import UnsubscribeLinks
 
 # Compiled messages of this many runs stay cached; a worker rarely serves more runs at once.
 CACHED_RUNS = 256
 DEFAULT_LEASE = timedelta(seconds=60)
+_SINGLE_SEND_WINDOW = paging.Window(offset=0, limit=200)  # a single send has at most 90 recipients
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,7 @@ class _RunMessage:
     envelope_from: str
     variables: Mapping[str, object]
     problem: str | None = None
+    unsubscribe: bool = False  #: copies carry a List-Unsubscribe link with the recipient's token
 
 
 class SendingService:
@@ -43,6 +49,8 @@ class SendingService:
         *,
         policy: sending.RetryPolicy | None = None,
         lease_for: timedelta = DEFAULT_LEASE,
+        unsubscribe_links: UnsubscribeLinks | None = None,
+        cipher: ports.SecretCipher | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -51,11 +59,13 @@ class SendingService:
         self._policy = policy or sending.RetryPolicy()
         self.lease_for = lease_for
         self._messages: OrderedDict[int, _RunMessage] = OrderedDict()
+        self._links = unsubscribe_links
+        self._cipher = cipher  # opens the DKIM keys of sending domains; without it nothing is signed
 
     async def claim(self, owner: str, limit: int) -> list[sending.ClaimedDelivery]:
         """Lease a batch and make sure the message of each of its runs is compiled."""
         async with self._store.transaction() as repositories:
-            batch = await repositories.queue.claim(owner=owner, limit=limit, lease_for=self.lease_for)
+            batch = await claim_within_quotas(repositories, owner=owner, limit=limit, lease_for=self.lease_for)
         await self._prepare(batch)
         return batch
 
@@ -77,6 +87,8 @@ class SendingService:
             return DeliveryOutcome(OutcomeKind.TASK_ERROR, 0, problem or "no message")
         try:
             values = rendering.merge_variables(run_message.variables, delivery.variables)
+            if run_message.unsubscribe and self._links:
+                values = self._links.with_token(values, delivery.account_id, delivery.address)
             render = run_message.message.render_for_smtp if self._mailer.takes_smtp_data else run_message.message.render
             data = render(
                 recipient=delivery.address,
@@ -146,6 +158,7 @@ class SendingService:
         if not display_name:
             sender = await repositories.senders.get(task.account_id, envelope_from.lower())
             display_name = sender.display_name if sender else ""
+        link = await self._links.header_template(repositories, task, envelope_from) if self._links else None
         draft = sending.MessageDraft(
             from_address=envelope_from,
             from_name=display_name or None,
@@ -153,14 +166,34 @@ class SendingService:
             subject=task.subject,
             text=template.text,
             html=template.html,
-            list_unsubscribe=None,
+            list_unsubscribe=link,
             message_id_domain=envelope_from.rpartition("@")[2] or "mailyard.invalid",
         )
+        if task.kind is tasks.TaskKind.SINGLE:
+            draft = await _single_send_draft(repositories, draft, task, delivery.run_id)
         try:
+            # Inside the try: a key that cannot be decrypted or parsed stops the task with a message.
+            draft = dataclasses.replace(
+                draft, dkim=await dkim_key_for(repositories, self._cipher, task.account_id, envelope_from)
+            )
             message = self._composer.compile(draft)
         except ValueError as error:
             return _RunMessage(None, envelope_from, {}, problem=f"cannot build the message: {error}")
-        return _RunMessage(message, envelope_from, task.variables)
+        return _RunMessage(message, envelope_from, task.variables, unsubscribe=link is not None)
+
+
+async def _single_send_draft(
+    repositories: ports.Repositories, draft: sending.MessageDraft, task: tasks.Task, run_id: int
+) -> sending.MessageDraft:
+    """A single send shows its Destination addresses in To and its Cc in Cc (never Bcc), with attachments."""
+    ledger = await repositories.runs.deliveries(task.id, _SINGLE_SEND_WINDOW, run_id=run_id, state=None)
+    hidden = set(task.cc) | set(task.bcc)
+    return dataclasses.replace(
+        draft,
+        to=tuple(delivery.address for delivery in ledger.items if delivery.address not in hidden),
+        cc=task.cc,
+        attachments=tuple(await repositories.messages.attachments(task.id)),
+    )
 
 
 async def _suppress_hard_bounces(repositories: ports.Repositories, results: Sequence[sending.DeliveryResult]) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import email.utils
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from mailyard import ports
@@ -79,6 +80,21 @@ class TaskService:
     ) -> paging.Page[tasks.Task]:
         async with self._store.transaction() as repositories:
             return await repositories.tasks.list(visibility.TaskScope.of(principal), task_filter, window)
+
+    async def list_in_states(
+        self,
+        principal: accounts.Principal,
+        states: Sequence[tasks.TaskState],
+        task_filter: tasks.TaskFilter,
+        window: paging.Window,
+    ) -> paging.Page[tasks.Task]:
+        """Like `list`, newest first, for tasks in any of `states` (a cloud status can cover several)."""
+        head = paging.Window(offset=0, limit=window.offset + window.limit)
+        async with self._store.transaction() as repositories:
+            scope = visibility.TaskScope.of(principal)
+            pages = [await repositories.tasks.list(scope, replace(task_filter, state=state), head) for state in states]
+        merged = sorted((task for page in pages for task in page.items), key=lambda task: task.id, reverse=True)
+        return paging.Page(merged[window.offset : window.offset + window.limit], sum(page.total for page in pages))
 
     async def pause(self, principal: accounts.Principal, task_id: int) -> tasks.Task:
         async with self._store.transaction() as repositories:

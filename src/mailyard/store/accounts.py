@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -61,6 +61,15 @@ class SqlAccounts:
     async def names(self, *, limit: int) -> list[str]:
         statement = select(tables.accounts.c.name).order_by(tables.accounts.c.id).limit(limit)
         return list((await self._connection.execute(statement)).scalars())
+
+    async def update(self, account_id: int, *, time_zone: str, daily_quota: int | None) -> accounts.Account:
+        statement = (
+            update(tables.accounts)
+            .where(tables.accounts.c.id == account_id)
+            .values(time_zone=time_zone, daily_quota=daily_quota)
+            .returning(*tables.accounts.c)
+        )
+        return _account((await self._connection.execute(statement)).one())
 
 
 class SqlUsers:

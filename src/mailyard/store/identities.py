@@ -66,6 +66,14 @@ class SqlDomains:
         statement = select(domains).where(domains.c.account_id == account_id, domains.c.domain == domain)
         return await fetch_one(self._connection, statement, _domain)
 
+    async def sealed_dkim_key(self, account_id: int, domain: str) -> tuple[str, str] | None:
+        domains = tables.sending_domains
+        statement = select(domains.c.dkim_selector, domains.c.sealed_dkim_key).where(
+            domains.c.account_id == account_id, domains.c.domain == domain
+        )
+        row = (await self._connection.execute(statement)).first()
+        return (row.dkim_selector, row.sealed_dkim_key) if row is not None and row.sealed_dkim_key else None
+
     async def list(self, account_id: int) -> list[identities.SendingDomain]:
         domains = tables.sending_domains
         statement = select(domains).where(domains.c.account_id == account_id).order_by(domains.c.id)

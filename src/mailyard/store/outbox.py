@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -68,8 +69,9 @@ class SqlOutboxMessages:
 class OutboxMailer:
     """The `Mailer` port when no relay is configured: every letter is kept, exactly as it would be sent.
 
-    Each letter is its own short transaction, so a worker that dies mid-batch leaves only the letters it had
-    really "sent", like a relay would.
+    A letter counts as kept only once its row is committed, so a worker that dies mid-batch leaves only the
+    letters it had really "sent", like a relay would. Letters handed over together share one transaction
+    (group commit): `deliver` returns when the transaction holding its letter has committed.
     """
 
     takes_smtp_data = False
@@ -77,22 +79,47 @@ class OutboxMailer:
     def __init__(self, engine: AsyncEngine, clock: ports.Clock) -> None:
         self._engine = engine
         self._clock = clock
+        self._pending: list[tuple[dict[str, object], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def deliver(self, letter: sending.Letter) -> DeliveryOutcome:
-        async with self._engine.begin() as connection:
-            await connection.execute(
-                insert(tables.outbox_messages).values(
-                    account_id=letter.account_id,
-                    task_id=letter.task_id,
-                    delivery_id=letter.delivery_id,
-                    envelope_from=letter.envelope_from,
-                    recipient=letter.recipient,
-                    message_id=letter.message_id,
-                    content=letter.data,
-                    created_at=self._clock.now(),
-                )
-            )
+        row: dict[str, object] = {
+            "account_id": letter.account_id,
+            "task_id": letter.task_id,
+            "delivery_id": letter.delivery_id,
+            "envelope_from": letter.envelope_from,
+            "recipient": letter.recipient,
+            "message_id": letter.message_id,
+            "content": letter.data,
+            "created_at": self._clock.now(),
+        }
+        loop = asyncio.get_running_loop()
+        kept: asyncio.Future[None] = loop.create_future()
+        self._pending.append((row, kept))
+        if self._writer is None:
+            self._writer = loop.create_task(self._write())
+        await asyncio.shield(kept)  # a cancelled caller must not fail the letters sharing its transaction
         return DeliveryOutcome(OutcomeKind.SENT, 250, "kept in the outbox")
 
+    async def _write(self) -> None:
+        """Insert what is pending in one transaction, again while more arrived meanwhile."""
+        try:
+            while self._pending:
+                await asyncio.sleep(0)  # the other letters of this round join the transaction
+                batch, self._pending = self._pending, []
+                try:
+                    async with self._engine.begin() as connection:
+                        await connection.execute(insert(tables.outbox_messages), [row for row, _ in batch])
+                except Exception as error:  # every letter of the transaction fails, as each would alone
+                    for _, kept in batch:
+                        kept.set_exception(error)
+                else:
+                    for _, kept in batch:
+                        kept.set_result(None)
+        finally:
+            self._writer = None
+
     async def close(self) -> None:
-        """Nothing to close: the engine belongs to the runtime."""
+        """Wait for letters being written; the engine itself belongs to the runtime."""
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)

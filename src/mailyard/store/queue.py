@@ -13,11 +13,11 @@ from __future__ import annotations
 import builtins
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import runs, sending, tasks
@@ -35,11 +35,25 @@ class SqlDeliveryQueue:
         self._now = now
         self._locks_rows = connection.dialect.name == "postgresql"
 
-    async def claim(self, *, owner: str, limit: int, lease_for: timedelta) -> builtins.list[sending.ClaimedDelivery]:
+    async def claim(
+        self,
+        *,
+        owner: str,
+        limit: int,
+        lease_for: timedelta,
+        account_id: int | None = None,
+        exclude_accounts: Collection[int] = (),
+    ) -> builtins.list[sending.ClaimedDelivery]:
         delivery = tables.deliveries
+        filters: builtins.list[ColumnElement[bool]] = []
+        if account_id is not None:
+            filters.append(delivery.c.account_id == account_id)
+        if exclude_accounts:
+            filters.append(delivery.c.account_id.not_in(sorted(exclude_accounts)))
+        candidates = self._claimable(limit, *filters)
         statement = (
             update(delivery)
-            .where(delivery.c.id.in_(self._claimable(limit).scalar_subquery()))
+            .where(delivery.c.id.in_(candidates.scalar_subquery()))
             .values(
                 state=_SENDING,
                 lease_owner=owner,
@@ -51,20 +65,29 @@ class SqlDeliveryQueue:
         claimed = list((await self._connection.execute(statement)).scalars())
         return await self._details(claimed) if claimed else []
 
-    def _claimable(self, limit: int) -> Select[Any]:
+    def _claimable(self, limit: int, *filters: ColumnElement[bool]) -> Select[Any]:
+        """The ids of the `limit` lowest claimable deliveries: queued and due, or leased by a dead worker."""
         delivery, task = tables.deliveries, tables.tasks
-        due = (delivery.c.state == _QUEUED) & (delivery.c.not_before.is_(None) | (delivery.c.not_before <= self._now))
+        fresh = (delivery.c.state == _QUEUED) & delivery.c.not_before.is_(None)
+        retry = (delivery.c.state == _QUEUED) & (delivery.c.not_before <= self._now)
         abandoned = (delivery.c.state == _SENDING) & (delivery.c.lease_expires_at <= self._now)
-        candidates = (
-            select(delivery.c.id)
-            .join(task, task.c.id == delivery.c.task_id)
-            .where(or_(due, abandoned), task.c.paused.is_(False), task.c.state.not_in(_STOPPED_STATES))
-            .order_by(delivery.c.id)
-            .limit(limit)
-        )
+
+        def lowest(condition: ColumnElement[bool]) -> Select[Any]:
+            return (
+                select(delivery.c.id)
+                .join(task, task.c.id == delivery.c.task_id)
+                .where(condition, task.c.paused.is_(False), task.c.state.not_in(_STOPPED_STATES), *filters)
+                .order_by(delivery.c.id)
+                .limit(limit)
+            )
+
         if self._locks_rows:
-            candidates = candidates.with_for_update(of=delivery, skip_locked=True)
-        return candidates
+            return lowest(or_(fresh, retry, abandoned)).with_for_update(of=delivery, skip_locked=True)
+        # SQLite answers one OR of the three by collecting and sorting every queued row of the ledger, on each
+        # claim; apart, each walks ix_deliveries_state_not_before in id order and stops after `limit` rows.
+        parts = [lowest(condition).subquery() for condition in (fresh, retry, abandoned)]
+        merged = union_all(*(select(part.c.id) for part in parts)).subquery()
+        return select(merged.c.id).order_by(merged.c.id).limit(limit)
 
     async def _details(self, delivery_ids: Sequence[int]) -> builtins.list[sending.ClaimedDelivery]:
         delivery, task = tables.deliveries, tables.tasks
@@ -197,6 +220,15 @@ class SqlDeliveryQueue:
     async def _finish_runs(self, run_ids: Sequence[int]) -> builtins.list[sending.FinishedRun]:
         """Close the runs with no queued or leased delivery left: SENT, or FAILED when nothing got through."""
         run, delivery = tables.runs, tables.deliveries
+        # The run's counters follow its ledger, so a run whose sent + failed is short of requested still has
+        # work: only the others pay for the ledger scan below, which grows with the run's size.
+        settled = run.c.sent_count + run.c.failed_count >= run.c.requested_count
+        candidates = select(run.c.id).where(
+            run.c.id.in_(run_ids), run.c.status == runs.RunStatus.PROCESSING.value, settled
+        )
+        run_ids = list((await self._connection.execute(candidates)).scalars())
+        if not run_ids:
+            return []
         open_work = (
             select(delivery.c.id)
             .where(delivery.c.run_id == run.c.id, delivery.c.state.in_((_QUEUED, _SENDING)))

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import paging, suppressions
 from mailyard.store import tables
-from mailyard.store.rows import fetch_page
+from mailyard.store.rows import escape_like, fetch_one, fetch_page
 
 
 def _suppression(row: Row[Any]) -> suppressions.Suppression:
@@ -58,13 +58,53 @@ class SqlSuppressions:
         return _suppression((await self._connection.execute(select(table).where(*match))).one())
 
     async def list(
-        self, account_id: int, window: paging.Window, *, reason: suppressions.SuppressionReason | None
+        self,
+        account_id: int,
+        window: paging.Window,
+        *,
+        reason: suppressions.SuppressionReason | None,
+        address_contains: str | None = None,
+        created_from: datetime | None = None,
+        created_until: datetime | None = None,
+        active: bool | None = None,
     ) -> paging.Page[suppressions.Suppression]:
         table = tables.suppressions
         statement = select(table).where(table.c.account_id == account_id)
         if reason is not None:
             statement = statement.where(table.c.reason == reason.value)
+        if address_contains:
+            statement = statement.where(table.c.address.ilike(escape_like(address_contains), escape="\\"))
+        if created_from is not None:
+            statement = statement.where(table.c.created_at >= created_from)
+        if created_until is not None:
+            statement = statement.where(table.c.created_at < created_until)
+        if active is not None:
+            running = table.c.expires_at.is_(None) | (table.c.expires_at > self._now)
+            statement = statement.where(running if active else ~running)
         return await fetch_page(self._connection, statement.order_by(table.c.id.desc()), window, _suppression)
+
+    async def get(self, account_id: int, suppression_id: int) -> suppressions.Suppression | None:
+        table = tables.suppressions
+        statement = select(table).where(table.c.account_id == account_id, table.c.id == suppression_id)
+        return await fetch_one(self._connection, statement, _suppression)
+
+    async def find(
+        self, account_id: int, address: str, reason: suppressions.SuppressionReason
+    ) -> suppressions.Suppression | None:
+        table = tables.suppressions
+        statement = select(table).where(
+            table.c.account_id == account_id, table.c.address == address, table.c.reason == reason.value
+        )
+        return await fetch_one(self._connection, statement, _suppression)
+
+    async def update(self, account_id: int, suppression_id: int, *, address: str, expires_at: datetime | None) -> bool:
+        table = tables.suppressions
+        statement = (
+            update(table)
+            .where(table.c.account_id == account_id, table.c.id == suppression_id)
+            .values(address=address, expires_at=expires_at)
+        )
+        return bool((await self._connection.execute(statement)).rowcount)
 
     async def remove(
         self, account_id: int, addresses: builtins.list[str], reason: suppressions.SuppressionReason

@@ -175,8 +175,12 @@ tasks = Table(
     Column("subject", String(400), nullable=False),
     Column("template_id", Id, ForeignKey("templates.id", ondelete="RESTRICT"), nullable=False),
     Column("variables", Text, nullable=False, default="{}"),
-    Column("recipient_list_id", Id, ForeignKey("recipient_lists.id", ondelete="RESTRICT"), nullable=False),
+    # Single sends (SendEmail) have no list: their deliveries are written directly.
+    Column("recipient_list_id", Id, ForeignKey("recipient_lists.id", ondelete="RESTRICT"), nullable=True),
     Column("task_type", Integer, nullable=False),
+    Column("kind", String(16), nullable=False, server_default="batch"),  # batch | single
+    Column("cc", Text, nullable=True),  # JSON list of Cc addresses of a single send
+    Column("bcc", Text, nullable=True),  # JSON list of Bcc addresses of a single send
     Column("begin_at", UtcDateTime(), nullable=True),
     Column("interval_hours", Integer, nullable=True),
     Column("terminated", Boolean, nullable=False, default=False),
@@ -260,6 +264,30 @@ suppressions = Table(
     Column("expires_at", UtcDateTime(), nullable=True),
     _created(),
     UniqueConstraint("account_id", "address", "reason", name="uq_suppressions_account_address_reason"),
+)
+
+task_attachments = Table(
+    "task_attachments",
+    metadata,
+    _id(),
+    Column("task_id", Id, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(127), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Index("ix_task_attachments_task_id", "task_id"),
+)
+
+unsubscribe_configs = Table(
+    "unsubscribe_configs",
+    metadata,
+    _id(),
+    Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("address", String(254), nullable=False),  # a sender address of the account
+    Column("language", String(8), nullable=False),  # Tencent's Unsubscribe enum, "0".."12"
+    Column("enabled", Boolean, nullable=False),
+    _created(),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("account_id", "address", name="uq_unsubscribe_configs_account_address"),
 )
 
 outbox_messages = Table(

@@ -51,6 +51,9 @@ def _task(row: Row[Any]) -> model.Task:
         unsubscribe=row.unsubscribe,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        kind=model.TaskKind(row.kind),
+        cc=tuple(json.loads(row.cc)) if row.cc else (),
+        bcc=tuple(json.loads(row.bcc)) if row.bcc else (),
     )
 
 
@@ -150,7 +153,12 @@ class SqlTasks:
     ) -> paging.Page[model.Task]:
         statement = (
             _select_tasks()
-            .where(scope_condition(scope), _filter_condition(task_filter))
+            .where(
+                scope_condition(scope),
+                # Single sends (SendEmail) are messages, not tasks anyone manages: never listed.
+                tables.tasks.c.kind == model.TaskKind.BATCH.value,
+                _filter_condition(task_filter),
+            )
             .order_by(tables.tasks.c.id.desc())
         )
         return await fetch_page(self._connection, statement, window, _task)

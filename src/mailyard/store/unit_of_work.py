@@ -11,13 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from mailyard import ports
 from mailyard.store.accounts import SqlAccessKeys, SqlAccounts, SqlUsers
 from mailyard.store.identities import SqlDomains, SqlSenders
+from mailyard.store.messages import SqlMessages
 from mailyard.store.outbox import SqlOutboxMessages
 from mailyard.store.queue import SqlDeliveryQueue
+from mailyard.store.quotas import SqlQuotas
 from mailyard.store.recipients import SqlRecipientLists
 from mailyard.store.runs import SqlRuns
 from mailyard.store.suppressions import SqlSuppressions
 from mailyard.store.tasks import SqlTasks
 from mailyard.store.templates import SqlTemplates
+from mailyard.store.unsubscribe_configs import SqlUnsubscribeConfigs
 
 
 class SqlRepositories:
@@ -34,8 +37,11 @@ class SqlRepositories:
         self.tasks: ports.TaskRepository = SqlTasks(connection, now)
         self.runs: ports.RunRepository = SqlRuns(connection, now)
         self.suppressions: ports.SuppressionRepository = SqlSuppressions(connection, now)
+        self.unsubscribe_configs: ports.UnsubscribeConfigRepository = SqlUnsubscribeConfigs(connection, now)
         self.queue: ports.DeliveryQueue = SqlDeliveryQueue(connection, now)
+        self.quotas: ports.QuotaRepository = SqlQuotas(connection, now)
         self.outbox: ports.OutboxRepository = SqlOutboxMessages(connection, now)
+        self.messages: ports.MessageRepository = SqlMessages(connection, now)
 
 
 class SqlStore:

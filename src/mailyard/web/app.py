@@ -16,6 +16,8 @@ from mailyard.web.aliyun import front as aliyun_front
 from mailyard.web.api.errors import install_error_handlers
 from mailyard.web.api.limits import BodySizeLimit
 from mailyard.web.api.router import create_router
+from mailyard.web.tencent import front as tencent_front
+from mailyard.web.unsubscribe import routes as unsubscribe_routes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,7 +35,10 @@ class FrontDoor(Protocol):
 
 def cloud_doors(services: Services, options: WebOptions) -> list[FrontDoor]:
     """The cloud front doors, in the order they are asked whether a request is theirs."""
-    return [aliyun_front.create_door(services, redis_url=options.redis_url)]
+    return [
+        aliyun_front.create_door(services, redis_url=options.redis_url),
+        tencent_front.create_door(services, redis_url=options.redis_url),
+    ]
 
 
 def create_app(
@@ -52,6 +57,7 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=options.max_body_bytes, prefix="/v1")
     install_error_handlers(app)
     app.include_router(create_router(), prefix="/v1")
+    app.include_router(unsubscribe_routes.create_router())
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 class WorkerOptions:
     concurrency: int = 32  #: messages in flight at once
     batch_size: int = 128  #: deliveries claimed per transaction
+    pipeline: int = 2  #: batches worked on at once, so claiming and recording overlap sending
     poll_seconds: float = 1.0  #: pause when there is nothing to do
     schedule_every: float = 1.0  #: seconds between scheduler ticks
 
@@ -52,23 +53,33 @@ class Worker:
         self.name = name or worker_name()
         self._slots = asyncio.Semaphore(self.options.concurrency)
         self._stopping = asyncio.Event()
+        self._wake = asyncio.Event()  # set on stop and when the scheduler starts runs
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Work until `stop` is set, then finish what is in flight and return."""
+        """Work until `stop` is set, then finish what is in flight and return.
+
+        Several batches are worked on at once (`pipeline`), all sharing the `concurrency` slots: while one
+        batch is being recorded or claimed, the next one keeps the connections busy.
+        """
         logger.info("worker %s started", self.name)
         watcher = asyncio.create_task(self._watch(stop))
-        loop = asyncio.get_running_loop()
-        next_tick = loop.time()
         try:
-            while not self._stopping.is_set():
-                if loop.time() >= next_tick:
-                    await self._tick()
-                    next_tick = loop.time() + self.options.schedule_every
-                if await self._step() == 0:
-                    await _wait(self._stopping, min(self.options.poll_seconds, max(next_tick - loop.time(), 0)))
+            await asyncio.gather(self._schedule(), *(self._send() for _ in range(max(1, self.options.pipeline))))
         finally:
             watcher.cancel()
             logger.info("worker %s stopped", self.name)
+
+    async def _schedule(self) -> None:
+        while not self._stopping.is_set():
+            if await self._tick():
+                self._wake.set()
+            await _wait(self._stopping, self.options.schedule_every)
+
+    async def _send(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            if await self._step() == 0:
+                await _wait(self._wake, self.options.poll_seconds)
 
     async def run_once(self) -> int:
         """One scheduler tick and one batch; the number of deliveries attempted (for tests and tools)."""
@@ -85,15 +96,18 @@ class Worker:
     async def _watch(self, stop: asyncio.Event) -> None:
         await stop.wait()
         self._stopping.set()
+        self._wake.set()
 
-    async def _tick(self) -> None:
+    async def _tick(self) -> bool:
+        """Fire due schedules; True when runs started."""
         try:
             started = await self._scheduling.fire_due()
         except Exception:  # the loop must survive a database hiccup; the next tick retries
             logger.exception("scheduler tick failed")
-            return
+            return False
         for run in started:
             logger.info("task %s fired run %s (%s recipients)", run.task_id, run.id, run.requested)
+        return bool(started)
 
     async def _step(self) -> int:
         """Claim, send and record one batch."""

@@ -179,3 +179,9 @@ def test_param_helpers():
     assert error_of(lambda: text_param(params, "Key")).code == "Invalid.Parameter.Error"
     assert error_of(lambda: required_text_param(params, "MailId")).code == "MissingParameter"
     assert error_of(lambda: required_text_param(params, "Empty")).code == "MissingParameter"
+
+
+@pytest.mark.parametrize("query", [b"MailId=1%002", b"UserNick%00=x"])
+def test_nul_characters_are_refused(query):
+    call = wire(b"Action=GetMailTaskList&Version=2022-01-01&" + query)
+    assert error_of(lambda: read_call(call)).code == "Invalid.Parameter.Error"

@@ -1,28 +1,27 @@
 """Property-based checks of the native API against its own OpenAPI schema: whatever schemathesis sends,
 positive or negative, the server never answers with a 5xx, and its responses match the schema.
 
-The app is served by uvicorn on a real socket, with its runtime on one long-lived event loop (a blocking
-portal): schemathesis calls synchronously, while the database engine must stay on the loop that opened it.
+Schemathesis calls an ASGI app synchronously, on a fresh event loop each time, while the runtime's database
+engine must stay on the loop that opened it. So the runtime lives on one long-lived loop (a blocking portal)
+and `PortalApp` carries each request over to it.
 """
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import pytest
-import requests
-import schemathesis
-import uvicorn
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from hypothesis import HealthCheck, settings
+from schemathesis import openapi
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mailyard import bootstrap
 from mailyard.domain import accounts
@@ -32,10 +31,69 @@ from mailyard.settings import Settings
 from mailyard.web.app import WebOptions, create_app
 
 MAX_EXAMPLES = 25
+PHASES = ["examples", "fuzzing"]
+
+
+class PortalApp:
+    """An ASGI app that runs `target` on the portal's event loop: the request body is read on the caller's
+    loop, the app runs on the portal's, and the response messages it sent are replayed to the caller."""
+
+    def __init__(self) -> None:
+        self.target: ASGIApp | None = None
+        self.portal: BlockingPortal | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":  # the runtime is opened and closed by the fixture
+            while (message := await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body, more = body + message.get("body", b""), message.get("more_body", False)
+        assert self.portal is not None, "the `served` fixture attaches the app"
+        for message in await anyio.to_thread.run_sync(self.portal.call, self._run, scope, body):
+            await send(message)
+
+    async def _run(self, scope: Scope, body: bytes) -> list[Message]:
+        assert self.target is not None
+        sent: list[Message] = []
+        answered = anyio.Event()
+        request = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> Message:
+            if request:
+                return request.pop()
+            await answered.wait()
+            return {"type": "http.disconnect"}
+
+        async def collect(message: Message) -> None:
+            sent.append(message)
+
+        try:
+            await self.target(scope, receive, collect)
+        finally:
+            answered.set()
+        return sent
+
+
+def native_api_schema(app: PortalApp) -> Any:
+    """The OpenAPI document of /v1 as the app publishes it (building it needs no database), served by `app`."""
+    document = create_app(None, WebOptions(), doors=()).openapi()  # type: ignore[arg-type]
+    loaded = openapi.from_dict(document)
+    loaded.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+    loaded.config.phases.update(phases=PHASES)
+    loaded.app = app
+    return loaded
+
+
+portal_app = PortalApp()
+schema = native_api_schema(portal_app)
 
 
 async def seed(runtime: bootstrap.Runtime) -> None:
-    """Something behind the small ids schemathesis likes: a domain, sender, template, list and task."""
+    """Something behind the small ids schemathesis likes: users, a domain, sender, template, list and task."""
     services = runtime.services
     key = await services.access.issue_key(account_name="acme", nickname="alice")
     alice = await services.access.authenticate(key.secret_id, key.secret_key)
@@ -45,74 +103,44 @@ async def seed(runtime: bootstrap.Runtime) -> None:
     template = await services.templates.create(alice, name="t", subject="Hi {{name}}", text="Hello {{name}}", html=None)
     target = await services.recipients.create_list(alice, name="readers")
     await services.recipients.add_recipients(alice, target.id, [("ann@example.org", {"name": "Ann"}), ("bad", None)])
-    await services.tasks.create(
-        alice,
-        TaskRequest(
-            name=None,
-            from_address="hello@news.example.com",
-            reply_to=None,
-            subject="Hello",
-            template_id=template.id,
-            variables={},
-            recipient_list_id=target.id,
-            schedule=Schedule(type=TaskType.IMMEDIATE),
-        ),
+    request = TaskRequest(
+        name=None,
+        from_address="hello@news.example.com",
+        reply_to=None,
+        subject="Hello",
+        template_id=template.id,
+        variables={},
+        recipient_list_id=target.id,
+        schedule=Schedule(type=TaskType.IMMEDIATE),
     )
-
-
-@dataclass
-class Served:
-    base_url: str
-    portal: BlockingPortal
-    runtime: bootstrap.Runtime
-
-    def session(self) -> requests.Session:
-        """A session with a fresh admin key, so a case that deletes keys cannot lock the next one out."""
-        key = self.portal.call(partial(self.runtime.services.access.issue_key, account_name="acme", nickname="alice"))
-        session = requests.Session()
-        session.trust_env = False  # no proxy between us and 127.0.0.1
-        session.auth = (key.secret_id, key.secret_key)
-        return session
+    await services.tasks.create(alice, request)
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    data_dir: Path = tmp_path_factory.mktemp("schemathesis")
-    configured = Settings(data_dir=data_dir, identity_verification="trust")
-    listening = socket.create_server(("127.0.0.1", 0))  # accepts (into the backlog) before uvicorn runs
-    port = listening.getsockname()[1]
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bootstrap.Runtime]:
+    """A seeded runtime on SQLite, reachable through `portal_app`."""
+    configured = Settings(data_dir=tmp_path_factory.mktemp("schemathesis"), identity_verification="trust")
     with start_blocking_portal() as portal:
         runtime = portal.call(bootstrap.open_runtime, configured)
-        portal.call(seed, runtime)
-        app = bootstrap.create_web_app(runtime)
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        serving = portal.start_task_soon(partial(server.serve, sockets=[listening]))
         try:
-            yield Served(base_url=f"http://127.0.0.1:{port}", portal=portal, runtime=runtime)
+            portal.call(seed, runtime)
+            portal_app.target, portal_app.portal = bootstrap.create_web_app(runtime), portal
+            yield runtime
         finally:
-            server.should_exit = True
-            serving.result(timeout=30)
+            portal_app.target = portal_app.portal = None
             portal.call(runtime.close)
-            listening.close()
 
 
-def native_api_schema() -> Any:
-    """The OpenAPI document of /v1, as the app publishes it (building it needs no database)."""
-    document = create_app(None, WebOptions(), doors=()).openapi()  # type: ignore[arg-type]
-    loaded = schemathesis.openapi.from_dict(document)
-    loaded.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-    return loaded
-
-
-schema = native_api_schema()
+@pytest.fixture
+def admin_auth(served: bootstrap.Runtime) -> tuple[str, str]:
+    """A fresh admin key for each operation, so an operation deleting keys locks out no other."""
+    assert portal_app.portal is not None
+    issue = partial(served.services.access.issue_key, account_name="acme", nickname="alice")
+    key = portal_app.portal.call(issue)
+    return key.secret_id, key.secret_key
 
 
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_server_errors_and_responses_match_the_schema(case: Any, served: Served) -> None:
-    with served.session() as session:
-        case.call_and_validate(
-            base_url=served.base_url,
-            session=session,
-            checks=[not_a_server_error, response_schema_conformance],
-        )
+def test_no_server_errors_and_responses_match_the_schema(case: Any, admin_auth: tuple[str, str]) -> None:
+    case.call_and_validate(auth=admin_auth, checks=[not_a_server_error, response_schema_conformance])

@@ -13,20 +13,20 @@ _PROXY_VARIABLES = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "A
 
 
 @pytest.fixture
-def clock() -> SkewedClock:
+def door_clock() -> SkewedClock:
     return SkewedClock()
 
 
 @pytest.fixture
-def actions() -> FakeActions:
+def fake_actions() -> FakeActions:
     return FakeActions()
 
 
 @pytest.fixture
-def start_server(
-    monkeypatch: pytest.MonkeyPatch, clock: SkewedClock, actions: FakeActions
+def start_door(
+    monkeypatch: pytest.MonkeyPatch, door_clock: SkewedClock, fake_actions: FakeActions
 ) -> Iterator[Callable[..., int]]:
-    """``start_server(**door_options) -> port``; every server is stopped after the test.
+    """``start_door(**door_options) -> port``; every server is stopped after the test.
 
     Proxies are cleared and NO_PROXY names ``127.0.0.1:PORT`` as the SDK needs (spec 1.7.6).
     """
@@ -35,7 +35,7 @@ def start_server(
     with ExitStack() as stack:
 
         def start(**options: Any) -> int:
-            port = stack.enter_context(serve(build_door(actions, clock, **options)))
+            port = stack.enter_context(serve(build_door(fake_actions, door_clock, **options)))
             monkeypatch.setenv("NO_PROXY", f"127.0.0.1:{port},127.0.0.1")
             monkeypatch.setenv("no_proxy", f"127.0.0.1:{port},127.0.0.1")
             return port
@@ -44,5 +44,5 @@ def start_server(
 
 
 @pytest.fixture
-def port(start_server: Callable[..., int]) -> int:
-    return start_server()
+def door_port(start_door: Callable[..., int]) -> int:
+    return start_door()

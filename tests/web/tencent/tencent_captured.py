@@ -208,8 +208,7 @@ def tc3_authorization(
     """An independent TC3 signer after spec 3.4, for requests the SDK cannot produce."""
     date = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
     canonical_headers = "".join(
-        f"{name}:{headers[name].strip().lower() if lower_values else headers[name].strip()}\n"
-        for name in signed
+        f"{name}:{headers[name].strip().lower() if lower_values else headers[name].strip()}\n" for name in signed
     )
     payload = b"" if method == "GET" else body
     if headers.get("x-tc-content-sha256") == "UNSIGNED-PAYLOAD":
@@ -225,16 +224,11 @@ def tc3_authorization(
         ]
     )
     scope = f"{date}/ses/tc3_request"
-    to_sign = "\n".join(
-        ["TC3-HMAC-SHA256", str(timestamp), scope, hashlib.sha256(canonical.encode()).hexdigest()]
-    )
+    to_sign = "\n".join(["TC3-HMAC-SHA256", str(timestamp), scope, hashlib.sha256(canonical.encode()).hexdigest()])
 
     def mac(key: bytes, message: str) -> bytes:
         return hmac.new(key, message.encode(), hashlib.sha256).digest()
 
     key = mac(mac(mac(("TC3" + secret_key).encode(), date), "ses"), "tc3_request")
     signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    return (
-        f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, "
-        f"SignedHeaders={';'.join(signed)}, Signature={signature}"
-    )
+    return f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders={';'.join(signed)}, Signature={signature}"

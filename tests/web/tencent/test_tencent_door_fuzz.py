@@ -21,7 +21,7 @@ from mailyard.web.tencent.throttle import ActionThrottle
 pytestmark = pytest.mark.timeout(60)
 
 FUZZ_SETTINGS = settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -38,14 +38,10 @@ TENCENT_HEADERS = [
     "Content-Type",
     "Host",
 ]
-HEADER_NAME = st.one_of(
-    st.sampled_from(TENCENT_HEADERS), st.from_regex(r"X-[A-Za-z0-9]{1,12}", fullmatch=True)
-)
+HEADER_NAME = st.one_of(st.sampled_from(TENCENT_HEADERS), st.from_regex(r"X-[A-Za-z0-9]{1,12}", fullmatch=True))
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=20,
 )
 FORM_PAIRS = st.lists(st.tuples(st.text(max_size=20), st.text(max_size=20)), max_size=8)
@@ -57,8 +53,8 @@ BODIES = st.one_of(
 
 
 @pytest.fixture
-def client(start_server: Callable[..., int]) -> Iterator[httpx.Client]:
-    port = start_server(throttle=ActionThrottle(per_second=10_000))
+def door_http(start_door: Callable[..., int]) -> Iterator[httpx.Client]:
+    port = start_door(throttle=ActionThrottle(per_second=10_000))
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
         yield http
 
@@ -81,25 +77,25 @@ def assert_envelope(response: httpx.Response, *, error: bool) -> dict[str, Any]:
 @FUZZ_SETTINGS
 @given(
     method=st.sampled_from(["GET", "POST", "PUT"]),
-    # h11 (the client) refuses values with outer whitespace, so they never reach a server anyway.
+    # h11 (the door_http) refuses values with outer whitespace, so they never reach a server anyway.
     headers=st.dictionaries(HEADER_NAME, PRINTABLE.map(str.strip), max_size=8),
     query=st.one_of(PRINTABLE, FORM_PAIRS.map(urlencode)),
     body=BODIES,
 )
 def test_random_requests_get_an_error_envelope(
-    client: httpx.Client, method: str, headers: dict[str, str], query: str, body: bytes
+    door_http: httpx.Client, method: str, headers: dict[str, str], query: str, body: bytes
 ) -> None:
-    response = client.request(method, "/?" + query if query else "/", headers=headers, content=body)
+    response = door_http.request(method, "/?" + query if query else "/", headers=headers, content=body)
     assert_envelope(response, error=True)
 
 
 @FUZZ_SETTINGS
 @given(body=BODIES, content_type=st.sampled_from(["application/json", "application/x-www-form-urlencoded"]))
 def test_validly_signed_random_bodies_get_a_well_formed_envelope(
-    client: httpx.Client, body: bytes, content_type: str
+    door_http: httpx.Client, body: bytes, content_type: str
 ) -> None:
     timestamp = int(time.time())
-    host = str(client.base_url.netloc.decode())
+    host = str(door_http.base_url.netloc.decode())
     headers = {
         "content-type": content_type,
         "host": host,
@@ -117,7 +113,7 @@ def test_validly_signed_random_bodies_get_a_well_formed_envelope(
         secret_id=SECRET_ID,
         secret_key=SECRET_KEY,
     )
-    envelope = assert_envelope(client.post("/", headers=headers, content=body), error=False)
+    envelope = assert_envelope(door_http.post("/", headers=headers, content=body), error=False)
     if "Error" in envelope:
         # The signature is right, so only the parameters can be wrong.
         assert envelope["Error"]["Code"] == "InvalidParameter", envelope

@@ -54,8 +54,8 @@ def sdk_error(call: Callable[[], Any]) -> TencentCloudSDKException:
     return error
 
 
-def test_tc3_post_success_parses_into_the_sdk_model(port: int, actions: FakeActions) -> None:
-    response = sdk_client(port).ListSendTasks(list_request(Offset=0, Limit=10, TaskType=3))
+def test_tc3_post_success_parses_into_the_sdk_model(door_port: int, fake_actions: FakeActions) -> None:
+    response = sdk_client(door_port).ListSendTasks(list_request(Offset=0, Limit=10, TaskType=3))
     assert isinstance(response, models.ListSendTasksResponse)
     assert response.TotalCount == 10
     task = response.Data[0]
@@ -64,24 +64,22 @@ def test_tc3_post_success_parses_into_the_sdk_model(port: int, actions: FakeActi
     assert task.CycleParam.IntervalTime == 168
     assert task.TimedParam is None
     assert uuid.UUID(response.RequestId).version == 4
-    assert actions.calls == [(Caller("account-1", "alice"), {"Offset": 0, "Limit": 10, "TaskType": 3})]
+    assert fake_actions.calls == [(Caller("account-1", "alice"), {"Offset": 0, "Limit": 10, "TaskType": 3})]
 
 
 @pytest.mark.parametrize(("method", "sign"), ALL_PROFILES[1:])
 def test_get_and_legacy_signatures_succeed_with_string_values(
-    port: int, actions: FakeActions, method: str, sign: str
+    door_port: int, fake_actions: FakeActions, method: str, sign: str
 ) -> None:
-    response = sdk_client(port, method, sign).ListSendTasks(list_request(Offset=0, Limit=5, Status=5))
+    response = sdk_client(door_port, method, sign).ListSendTasks(list_request(Offset=0, Limit=5, Status=5))
     assert response.TotalCount == 5
-    assert actions.calls == [(Caller("account-1", "alice"), {"Offset": "0", "Limit": "5", "Status": "5"})]
+    assert fake_actions.calls == [(Caller("account-1", "alice"), {"Offset": "0", "Limit": "5", "Status": "5"})]
 
 
-def test_nested_parameters_survive_get_flattening(port: int, actions: FakeActions) -> None:
-    client = common_client(port, "GET", "HmacSHA256")
-    client.call_json(
-        "ListSendTasks", {"Limit": 1, "Datas": [{"Email": "a@b.c", "Vars": {"k": "v w"}}], "On": True}
-    )
-    assert actions.calls[-1][1] == {
+def test_nested_parameters_survive_get_flattening(door_port: int, fake_actions: FakeActions) -> None:
+    client = common_client(door_port, "GET", "HmacSHA256")
+    client.call_json("ListSendTasks", {"Limit": 1, "Datas": [{"Email": "a@b.c", "Vars": {"k": "v w"}}], "On": True})
+    assert fake_actions.calls[-1][1] == {
         "Limit": "1",
         "Datas": [{"Email": "a@b.c", "Vars": {"k": "v w"}}],
         "On": "True",
@@ -89,55 +87,46 @@ def test_nested_parameters_survive_get_flattening(port: int, actions: FakeAction
 
 
 @pytest.mark.parametrize(("method", "sign"), ALL_PROFILES)
-def test_wrong_secret_is_signature_failure(port: int, method: str, sign: str) -> None:
-    client = sdk_client(port, method, sign, secret_key="not-the-secret")
-    assert (
-        sdk_error(lambda: client.ListSendTasks(list_request(Limit=1))).get_code()
-        == "AuthFailure.SignatureFailure"
-    )
+def test_wrong_secret_is_signature_failure(door_port: int, method: str, sign: str) -> None:
+    client = sdk_client(door_port, method, sign, secret_key="not-the-secret")
+    assert sdk_error(lambda: client.ListSendTasks(list_request(Limit=1))).get_code() == "AuthFailure.SignatureFailure"
 
 
 @pytest.mark.parametrize(("method", "sign"), [ALL_PROFILES[0], ALL_PROFILES[2]])
-def test_unknown_secret_id(port: int, method: str, sign: str) -> None:
-    client = sdk_client(port, method, sign, secret_id="AKIDnobodyHasThisKey")
-    assert (
-        sdk_error(lambda: client.ListSendTasks(list_request(Limit=1))).get_code()
-        == "AuthFailure.SecretIdNotFound"
-    )
+def test_unknown_secret_id(door_port: int, method: str, sign: str) -> None:
+    client = sdk_client(door_port, method, sign, secret_id="AKIDnobodyHasThisKey")
+    assert sdk_error(lambda: client.ListSendTasks(list_request(Limit=1))).get_code() == "AuthFailure.SecretIdNotFound"
 
 
 @pytest.mark.parametrize(("method", "sign"), [ALL_PROFILES[0], ALL_PROFILES[4]])
 @pytest.mark.parametrize("offset", [600.0, -600.0])
 def test_skewed_server_clock_is_signature_expire(
-    port: int, clock: SkewedClock, method: str, sign: str, offset: float
+    door_port: int, door_clock: SkewedClock, method: str, sign: str, offset: float
 ) -> None:
-    clock.offset = offset
-    client = sdk_client(port, method, sign)
-    assert (
-        sdk_error(lambda: client.ListSendTasks(list_request(Limit=1))).get_code()
-        == "AuthFailure.SignatureExpire"
-    )
+    door_clock.offset = offset
+    client = sdk_client(door_port, method, sign)
+    assert sdk_error(lambda: client.ListSendTasks(list_request(Limit=1))).get_code() == "AuthFailure.SignatureExpire"
 
 
-def test_unknown_action_is_invalid_action(port: int) -> None:
-    client = sdk_client(port)
+def test_unknown_action_is_invalid_action(door_port: int) -> None:
+    client = sdk_client(door_port)
     assert sdk_error(lambda: client.SendEmail(models.SendEmailRequest())).get_code() == "InvalidAction"
     # Matching is case-sensitive (1.2): a near miss is not routed.
-    assert sdk_error(lambda: common_client(port).call_json("ListSendtasks", {})).get_code() == "InvalidAction"
+    assert sdk_error(lambda: common_client(door_port).call_json("ListSendtasks", {})).get_code() == "InvalidAction"
 
 
-def test_wrong_version_is_no_such_version(port: int) -> None:
-    client = common_client(port, version="2019-01-01")
+def test_wrong_version_is_no_such_version(door_port: int) -> None:
+    client = common_client(door_port, version="2019-01-01")
     assert sdk_error(lambda: client.call_json("ListSendTasks", {})).get_code() == "NoSuchVersion"
 
 
-def test_unsupported_region(start_server: Callable[..., int]) -> None:
-    port = start_server(regions={"ap-hongkong"})
+def test_unsupported_region(start_door: Callable[..., int]) -> None:
+    port = start_door(regions={"ap-hongkong"})
     assert sdk_error(lambda: sdk_client(port).ListSendTasks(list_request())).get_code() == "UnsupportedRegion"
 
 
-def test_throttling_is_request_limit_exceeded(port: int) -> None:
-    busy = sdk_client(port, secret_id=BUSY_SECRET_ID, secret_key=BUSY_SECRET_KEY)
+def test_throttling_is_request_limit_exceeded(door_port: int) -> None:
+    busy = sdk_client(door_port, secret_id=BUSY_SECRET_ID, secret_key=BUSY_SECRET_KEY)
     outcomes: list[str] = []
     for _ in range(30):
         try:
@@ -148,12 +137,12 @@ def test_throttling_is_request_limit_exceeded(port: int) -> None:
     assert outcomes[:20] == ["ok"] * 20
     assert "RequestLimitExceeded" in outcomes[20:]
     # Another account, and another action of the same account, still have their own budget.
-    assert sdk_client(port).ListSendTasks(list_request(Limit=1)).TotalCount == 1
-    assert sdk_error(lambda: common_client(port).call_json("Refuse", {})).get_code() != "RequestLimitExceeded"
+    assert sdk_client(door_port).ListSendTasks(list_request(Limit=1)).TotalCount == 1
+    assert sdk_error(lambda: common_client(door_port).call_json("Refuse", {})).get_code() != "RequestLimitExceeded"
 
 
-def test_handler_error_code_and_unicode_message_reach_the_caller(port: int) -> None:
-    error = sdk_error(lambda: common_client(port).call_json("Refuse", {}))
+def test_handler_error_code_and_unicode_message_reach_the_caller(door_port: int) -> None:
+    error = sdk_error(lambda: common_client(door_port).call_json("Refuse", {}))
     assert (error.get_code(), error.get_message()) == (
         "FailedOperation.ExceedSendLimit",
         "超出当日总量发送限制。",
@@ -161,31 +150,31 @@ def test_handler_error_code_and_unicode_message_reach_the_caller(port: int) -> N
 
 
 def test_unexpected_handler_error_is_internal_error_without_details(
-    port: int, caplog: pytest.LogCaptureFixture
+    door_port: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    error = sdk_error(lambda: common_client(port, "GET", "HmacSHA1").call_json("Explode", {}))
+    error = sdk_error(lambda: common_client(door_port, "GET", "HmacSHA1").call_json("Explode", {}))
     assert error.get_code() == "InternalError"
     assert "hunter2" not in error.get_message()
     assert "hunter2" in caplog.text
 
 
-def test_translate_error_maps_other_exceptions(start_server: Callable[..., int]) -> None:
+def test_translate_error_maps_other_exceptions(start_door: Callable[..., int]) -> None:
     def translate(error: Exception) -> TencentError | None:
         return TencentError("FailedOperation", "mapped") if isinstance(error, RuntimeError) else None
 
-    port = start_server(translate_error=translate)
+    port = start_door(translate_error=translate)
     assert sdk_error(lambda: common_client(port).call_json("Explode", {})).get_code() == "FailedOperation"
 
 
-def test_oversize_body_through_the_sdk(port: int) -> None:
+def test_oversize_body_through_the_sdk(door_port: int) -> None:
     request = models.BatchSendEmailRequest()
     request.Subject = "x" * (9 * 1024 * 1024)
-    client = sdk_client(port)
+    client = sdk_client(door_port)
     assert sdk_error(lambda: client.BatchSendEmail(request)).get_code() == "RequestSizeLimitExceeded"
 
 
-def test_oversize_legacy_form_body(start_server: Callable[..., int]) -> None:
-    port = start_server(max_body_bytes=1024)
+def test_oversize_legacy_form_body(start_door: Callable[..., int]) -> None:
+    port = start_door(max_body_bytes=1024)
     client = sdk_client(port, "POST", "HmacSHA256")
     assert client.ListSendTasks(list_request(Limit=1)).TotalCount == 1
     big = common_client(port, "POST", "HmacSHA256")
@@ -207,12 +196,10 @@ def envelope_of(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-def test_chunked_oversize_body_without_content_length(start_server: Callable[..., int]) -> None:
-    port = start_server(max_body_bytes=64 * 1024)
+def test_chunked_oversize_body_without_content_length(start_door: Callable[..., int]) -> None:
+    port = start_door(max_body_bytes=64 * 1024)
     headers = {"X-TC-Action": "ListSendTasks", "Content-Type": "application/json"}
-    response = httpx.post(
-        f"http://127.0.0.1:{port}/", headers=headers, content=chunks(256 * 1024), timeout=10
-    )
+    response = httpx.post(f"http://127.0.0.1:{port}/", headers=headers, content=chunks(256 * 1024), timeout=10)
     assert "content-length" not in response.request.headers
     assert envelope_of(response)["Error"]["Code"] == "RequestSizeLimitExceeded"
 
@@ -226,29 +213,27 @@ def raw_exchange(port: int, request: bytes) -> bytes:
     return received
 
 
-def test_huge_declared_length_is_refused_without_reading(port: int) -> None:
+def test_huge_declared_length_is_refused_without_reading(door_port: int) -> None:
     request = (
         b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-TC-Action: ListSendTasks\r\nConnection: close\r\n"
         b"Content-Type: application/json\r\nContent-Length: 1000000000000\r\n\r\n{"
     )
-    head, _, body = raw_exchange(port, request).partition(b"\r\n\r\n")
+    head, _, body = raw_exchange(door_port, request).partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 ")
     assert json.loads(body)["Response"]["Error"]["Code"] == "RequestSizeLimitExceeded"
 
 
-def test_content_type_header_bytes_are_exactly_application_json(port: int) -> None:
+def test_content_type_header_bytes_are_exactly_application_json(door_port: int) -> None:
     request = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-TC-Action: ListSendTasks\r\nConnection: close\r\n\r\n"
-    head, _, body = raw_exchange(port, request).partition(b"\r\n\r\n")
+    head, _, body = raw_exchange(door_port, request).partition(b"\r\n\r\n")
     header_lines = head.lower().split(b"\r\n")
-    assert [line for line in header_lines if line.startswith(b"content-type:")] == [
-        b"content-type: application/json"
-    ]
+    assert [line for line in header_lines if line.startswith(b"content-type:")] == [b"content-type: application/json"]
     assert json.loads(body)["Response"]["Error"]["Code"] == "MissingParameter"
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
-def test_other_methods_are_unsupported_protocol(port: int, method: str) -> None:
-    response = httpx.request(method, f"http://127.0.0.1:{port}/", headers={"X-TC-Action": "ListSendTasks"})
+def test_other_methods_are_unsupported_protocol(door_port: int, method: str) -> None:
+    response = httpx.request(method, f"http://127.0.0.1:{door_port}/", headers={"X-TC-Action": "ListSendTasks"})
     assert envelope_of(response)["Error"]["Code"] == "UnsupportedProtocol"
 
 
@@ -266,15 +251,11 @@ def scope_request(method: str, query: str = "", headers: dict[str, str] | None =
         (scope_request("POST", headers={"Content-Type": "application/x-www-form-urlencoded"}), True),
         # Alibaba ACS3 and legacy RPC (spec 3.2 #8, #12) belong to the other door.
         (
-            scope_request(
-                "POST", "PageNum=1", {"x-acs-action": "GetMailTaskList", "x-acs-version": "2022-01-01"}
-            ),
+            scope_request("POST", "PageNum=1", {"x-acs-action": "GetMailTaskList", "x-acs-version": "2022-01-01"}),
             False,
         ),
         (
-            scope_request(
-                "POST", "Action=GetMailTaskList&AccessKeyId=LTAI&Signature=x", {"x-acs-action": "G"}
-            ),
+            scope_request("POST", "Action=GetMailTaskList&AccessKeyId=LTAI&Signature=x", {"x-acs-action": "G"}),
             False,
         ),
         (scope_request("GET"), False),
@@ -283,3 +264,22 @@ def scope_request(method: str, query: str = "", headers: dict[str, str] | None =
 )
 def test_claims(request_: Request, claimed: bool) -> None:
     assert TencentFrontDoor.claims(request_) is claimed
+
+
+TC3_HEAD = b"X-TC-Action: ListSendTasks\r\nX-TC-Version: 2020-10-02\r\n"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET /?Limit=%ff HTTP/1.1\r\n" + TC3_HEAD,
+        b"POST / HTTP/1.1\r\n" + TC3_HEAD + b"X-TC-Action: SendEmail\r\n",
+        b"POST / HTTP/1.1\r\n" + TC3_HEAD + b"Content-Type: application/json\r\nContent-Type: text/plain\r\n",
+    ],
+)
+def test_undecodable_or_ambiguous_requests_are_invalid_parameter(door_port: int, head: bytes) -> None:
+    # (A raw non-ASCII byte in the target never gets this far: uvicorn answers 400 itself.)
+    answer = raw_exchange(door_port, head + b"Host: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+    status, _, body = answer.partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 200 ")
+    assert json.loads(body)["Response"]["Error"]["Code"] == "InvalidParameter"

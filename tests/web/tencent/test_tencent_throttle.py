@@ -46,9 +46,7 @@ async def test_counts_are_per_action_and_per_account(throttle: ActionThrottle) -
 async def test_redis_counts_are_shared_between_processes() -> None:
     prefix = f"mailyard-test-{uuid.uuid4().hex}"
     first = ActionThrottle(redis_url=REDIS_URL, key_prefix=prefix, per_second=3)
-    second = ActionThrottle(
-        redis_url=REDIS_URL.replace("redis://", "async+redis://"), key_prefix=prefix, per_second=3
-    )
+    second = ActionThrottle(redis_url=REDIS_URL.replace("redis://", "async+redis://"), key_prefix=prefix, per_second=3)
     try:
         assert await burst(first, "account-1", "SendEmail", 2) == [True, True]
         assert await burst(second, "account-1", "SendEmail", 2) == [True, False]

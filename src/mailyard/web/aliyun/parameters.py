@@ -63,6 +63,9 @@ def read_call(wire: WireRequest) -> ActionCall:
         raise missing_parameter("Action")
     if not version:
         raise missing_parameter("Version")
+    if any("\x00" in key or "\x00" in value for key, value in pairs):
+        # No parameter needs one, and PostgreSQL cannot store one: refuse it before any handler runs.
+        raise invalid_parameter("parameter values must not contain NUL characters.")
     return ActionCall(action=action, version=version, params=unflatten(pairs))
 
 

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from mailyard.web.api import routes_access, routes_content, routes_identities, routes_outbox, routes_tasks
+from mailyard.web.api import (
+    routes_access,
+    routes_account,
+    routes_content,
+    routes_identities,
+    routes_outbox,
+    routes_tasks,
+)
 from mailyard.web.api.limits import refuse_nul_characters
 
 
 def create_router() -> APIRouter:
     """Routes reach the services through `app.state.services`, set by create_app."""
     router = APIRouter(dependencies=[Depends(refuse_nul_characters)])
-    for module in (routes_access, routes_content, routes_identities, routes_tasks, routes_outbox):
+    for module in (routes_access, routes_account, routes_content, routes_identities, routes_tasks, routes_outbox):
         router.include_router(module.router)
     return router

@@ -186,7 +186,7 @@ class TaskOut(BaseModel):
     subject: str
     template_id: int
     variables: dict[str, Any]
-    recipient_list_id: int
+    recipient_list_id: int | None  # None only for a single send (SendEmail), which has no list
     schedule: ScheduleOut
     paused: bool
     state: str

@@ -52,15 +52,31 @@ def parse_call(wire: WireRequest) -> ActionCall:
             action=_required(wire.header("x-tc-action"), "Action"),
             version=_required(wire.header("x-tc-version"), "Version"),
             region=wire.header("x-tc-region") or None,
-            params=_tc3_params(wire),
+            params=_refuse_nul(_tc3_params(wire)),
         )
     common, own = _split_common(wire.form_pairs())
     return ActionCall(
         action=_required(common.get("Action"), "Action"),
         version=_required(common.get("Version"), "Version"),
         region=common.get("Region") or None,
-        params=unflatten(own),
+        params=_refuse_nul(unflatten(own)),
     )
+
+
+def _refuse_nul(params: dict[str, Any]) -> dict[str, Any]:
+    """No text value may hold a NUL character: no address, name or content needs one, and PostgreSQL cannot
+    store one, so it is refused here rather than failing deep inside a handler."""
+    pending: list[Any] = [params]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) and "\x00" in value:
+            raise TencentError("InvalidParameter", "Parameter values must not contain NUL characters.")
+    return params
 
 
 def _tc3_params(wire: WireRequest) -> dict[str, Any]:

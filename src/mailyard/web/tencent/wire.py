@@ -6,7 +6,7 @@ query string), so the door reads them into a frozen value before anything parses
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -17,11 +17,12 @@ from mailyard.web.tencent.errors import TencentError
 # After the cap is passed the rest of the body is read and thrown away, so the client gets to read
 # the error envelope instead of a reset connection; past this multiple of the cap we stop reading.
 _DRAIN_FACTOR = 4
+_SINGLE_HEADERS = frozenset({"authorization", "content-type", "host"})
 
 
 @dataclass(frozen=True)
 class WireRequest:
-    """Method, Host, path, raw query, headers (lower-case names, first value wins) and body bytes."""
+    """Method, path, raw query, headers (lower-case names, Latin-1 values) and body bytes."""
 
     method: str
     path: str
@@ -45,16 +46,18 @@ class WireRequest:
         """Decoded key/value pairs of a GET query or a form POST body (1.7.3, 1.7.4)."""
         if self.method == "GET":
             return decode_pairs(self.raw_query)
-        try:
-            text = self.body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise TencentError("InvalidParameter", "The request body is not valid UTF-8.") from None
-        return decode_pairs(text)
+        return decode_pairs(self.body.decode("latin-1"))
 
 
 def decode_pairs(text: str) -> list[tuple[str, str]]:
-    """``application/x-www-form-urlencoded`` decoding as Python's ``urlencode`` produced it."""
+    """``application/x-www-form-urlencoded`` decoding as Python's ``urlencode`` produced it.
+
+    The SDK percent-encodes everything (1.7.3), so raw non-ASCII or bad UTF-8 escapes are refused
+    rather than guessed at.
+    """
     try:
+        if not text.isascii():
+            raise ValueError("raw non-ASCII")
         return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise TencentError("InvalidParameter", "The parameters are not valid URL encoding.") from None
@@ -63,16 +66,27 @@ def decode_pairs(text: str) -> list[tuple[str, str]]:
 async def read_wire_request(request: Request, max_body_bytes: int) -> WireRequest:
     """Snapshot ``request``; a body over ``max_body_bytes`` is ``RequestSizeLimitExceeded`` (1.6.2)."""
     body = await _read_capped_body(request, max_body_bytes)
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in request.scope["headers"]:
-        headers.setdefault(raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))
+    # The raw scope rather than request.url, which decodes the query as strict UTF-8 and can raise.
     return WireRequest(
         method=request.method,
-        path=request.url.path,
+        path=request.scope.get("path") or "/",
         raw_query=request.scope.get("query_string", b"").decode("latin-1"),
-        headers=headers,
+        headers=_decode_headers(request.scope["headers"]),
         body=body,
     )
+
+
+def _decode_headers(raw_headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    # Latin-1, as HTTP/1.1 and the SDK's requests stack use. A repeated signed or X-TC-* header is
+    # refused: which copy the client signed cannot be known.
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in raw_headers:
+        name = raw_name.decode("latin-1").lower()
+        if name not in headers:
+            headers[name] = raw_value.decode("latin-1")
+        elif name in _SINGLE_HEADERS or name.startswith("x-tc-"):
+            raise TencentError("InvalidParameter", f"The header {name} is repeated.")
+    return headers
 
 
 async def _read_capped_body(request: Request, limit: int) -> bytes:

@@ -1,0 +1,230 @@
+"""Single sends (one templated message to a few addresses), their per-recipient status, and daily volumes.
+
+A single send is a task of kind ``single``: no recipient list, one run whose deliveries are written
+directly, one per distinct Destination, Cc and Bcc address. Its MessageId names the task.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+from mailyard.errors import InvalidInput, LimitExceeded
+
+MAX_DESTINATIONS = 50
+MAX_CC = 20
+MAX_BCC = 20
+MAX_ATTACHMENTS = 10
+MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024  #: all attachments of one message together
+MAX_FILE_NAME = 255
+MESSAGE_ID_PREFIX = "mailyard-"
+_OFFSET_PROBE = timedelta(hours=3)  # time zones change offset at most a few times a year, never twice in 3 h
+_MESSAGE_ID = re.compile(r"mailyard-([1-9][0-9]{0,17})-[0-9]{14}")
+# RFC 5321 4.5.3.1 sizes; no whitespace, brackets or separators that could add a header or a recipient.
+_ADDRESS = re.compile(r"[^\s<>()\[\],;:\"\\@]{1,64}@[^\s<>()\[\],;:\"\\@.][^\s<>()\[\],;:\"\\@]{0,254}")
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+# Types mail providers refuse or quarantine: executables and scripts.
+BLOCKED_EXTENSIONS = frozenset(
+    {
+        "bat",
+        "cmd",
+        "com",
+        "cpl",
+        "exe",
+        "hta",
+        "jar",
+        "js",
+        "jse",
+        "lnk",
+        "msi",
+        "pif",
+        "ps1",
+        "scr",
+        "vbe",
+        "vbs",
+        "wsf",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Attachment:
+    """A file sent with a single send; ``content`` is the decoded bytes."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recipients:
+    """Who gets a single send, de-duplicated: an address appears in one role only (To before Cc before Bcc)."""
+
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc: tuple[str, ...]
+
+    @property
+    def everyone(self) -> tuple[str, ...]:
+        return self.to + self.cc + self.bcc
+
+
+@dataclass(frozen=True, kw_only=True)
+class SingleSend:
+    """A checked single send, ready to store."""
+
+    from_address: str
+    reply_to: str | None
+    subject: str
+    template_id: int
+    variables: dict[str, Any]
+    recipients: Recipients
+    attachments: tuple[Attachment, ...] = ()
+    unsubscribe: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmailStatus:
+    """One recipient of one single send, as the ledger sees it."""
+
+    message_id: str
+    to_address: str
+    from_address: str
+    state: str  #: a DeliveryState value
+    smtp_code: int | None
+    reason: str | None
+    attempts: int
+    task_suspended: bool  #: the daily quota held the message back
+    requested_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatusQuery:
+    """Which statuses to read: sends requested in [start, end), optionally one message or one recipient."""
+
+    start: datetime
+    end: datetime
+    task_id: int | None = None
+    to_address: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Volume:
+    """Ledger counts of one local day (or of a whole range when ``day`` is its first day)."""
+
+    day: date
+    requested: int = 0
+    accepted: int = 0  #: not skipped: queued, sending, sent or failed
+    delivered: int = 0
+    bounced: int = 0
+    unsubscribed: int = 0  #: skipped because the recipient had unsubscribed
+
+
+@dataclass(frozen=True, kw_only=True)
+class VolumeQuery:
+    """Ledger rows of runs requested in [start, end) (UTC), counted per local day.
+
+    ``offsets`` are the account zone's UTC offsets in minutes, each from a UTC instant on (the first from
+    ``start``): one for most zones, one more per daylight-saving change inside the range.
+    """
+
+    start: datetime
+    end: datetime
+    offsets: tuple[tuple[datetime, int], ...]
+    sender_domain: str | None = None
+    recipient_domain: str | None = None
+
+
+def utc_offsets(start: datetime, end: datetime, zone: tzinfo) -> tuple[tuple[datetime, int], ...]:
+    """The zone's offsets over [start, end): probed every few hours, each change found to the second."""
+
+    def minutes(moment: datetime) -> int:
+        offset = moment.astimezone(zone).utcoffset()
+        return int(offset.total_seconds() // 60) if offset is not None else 0
+
+    found = [(start, minutes(start))]
+    probe = start
+    while probe < end:
+        following = min(probe + _OFFSET_PROBE, end)
+        if minutes(following) != found[-1][1]:
+            low, high = int(probe.timestamp()), math.ceil(following.timestamp())  # the change is in (low, high]
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if minutes(_instant(middle)) == found[-1][1] else (low, middle)
+            found.append((_instant(high), minutes(_instant(high))))
+        probe = following
+    return tuple(found)
+
+
+def _instant(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def message_id_of(task_id: int, created_at: datetime) -> str:
+    """The MessageId SendEmail returns: the task id plus its UTC creation time, for people reading logs."""
+    return f"{MESSAGE_ID_PREFIX}{task_id}-{created_at:%Y%m%d%H%M%S}"
+
+
+def task_id_of(message_id: str) -> int | None:
+    """The task a MessageId names, or None when it is not one of ours."""
+    found = _MESSAGE_ID.fullmatch(message_id.strip())
+    return int(found.group(1)) if found else None
+
+
+def check_address(address: str, field_name: str) -> str:
+    cleaned = address.strip().lower()
+    if len(cleaned) > 320 or _ADDRESS.fullmatch(cleaned) is None:
+        raise InvalidInput(f"not a valid email address: {address[:100]!r}", field=field_name, code="address_invalid")
+    return cleaned
+
+
+def check_recipients(destination: list[str], cc: list[str], bcc: list[str]) -> Recipients:
+    """Limits of SendEmail: Destination ≤ 50, Cc ≤ 20, Bcc ≤ 20 and apart from Destination, someone at all."""
+    if len(destination) > MAX_DESTINATIONS:
+        raise LimitExceeded(f"at most {MAX_DESTINATIONS} Destination addresses", code="too_many_recipients")
+    if len(cc) > MAX_CC:
+        raise LimitExceeded(f"at most {MAX_CC} Cc addresses", code="too_many_cc")
+    if len(bcc) > MAX_BCC:
+        raise LimitExceeded(f"at most {MAX_BCC} Bcc addresses", code="too_many_bcc")
+    to = _distinct(check_address(address, "destination") for address in destination)
+    cc_only = _distinct(address for address in (check_address(item, "cc") for item in cc) if address not in to)
+    blind = _distinct(check_address(address, "bcc") for address in bcc)
+    if set(blind) & set(to):
+        raise InvalidInput("Bcc and Destination must not share an address", field="bcc", code="bcc_overlaps")
+    bcc_only = tuple(address for address in blind if address not in cc_only)
+    if not (to or cc_only or bcc_only):
+        raise InvalidInput("give at least one Destination, Cc or Bcc address", field="destination", code="no_recipient")
+    return Recipients(to=to, cc=cc_only, bcc=bcc_only)
+
+
+def check_file_name(name: str) -> str:
+    """A file name mail clients show safely: no path, control or reserved characters, not an executable."""
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    if (
+        not name.strip()
+        or len(name) > MAX_FILE_NAME
+        or _UNSAFE_NAME.search(name)
+        or name.strip() != name
+        or name.startswith(".")
+        or extension in BLOCKED_EXTENSIONS
+    ):
+        raise InvalidInput(f"unsupported attachment name: {name[:100]!r}", field="attachments", code="attachment_name")
+    return name
+
+
+def check_attachments(attachments: list[Attachment]) -> tuple[Attachment, ...]:
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise LimitExceeded(f"at most {MAX_ATTACHMENTS} attachments", code="too_many_attachments")
+    if sum(len(attachment.content) for attachment in attachments) > MAX_ATTACHMENT_BYTES:
+        raise LimitExceeded("attachments are larger than 4 MB together", code="attachments_too_large")
+    for attachment in attachments:
+        check_file_name(attachment.filename)
+    return tuple(attachments)
+
+
+def _distinct(addresses: Any) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(addresses))

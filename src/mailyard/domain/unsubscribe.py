@@ -1,0 +1,45 @@
+"""Address-level unsubscribe configuration: whether mail from a sender address carries an unsubscribe link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from mailyard.errors import InvalidInput
+
+NO_LINK = "0"
+#: Tencent's `Unsubscribe` enum: "0" no link, "1" simplified Chinese, "2" English ... "12" Vietnamese.
+LANGUAGES = frozenset(str(number) for number in range(13))
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnsubscribeConfig:
+    """Per sender address: the language of the unsubscribe link, and whether the configuration is on."""
+
+    id: int
+    account_id: int
+    address: str
+    language: str
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def adds_link(self) -> bool:
+        return self.enabled and self.language != NO_LINK
+
+
+def check_language(language: str) -> str:
+    cleaned = language.strip()
+    if cleaned not in LANGUAGES:
+        raise InvalidInput(
+            "the unsubscribe option must be a number from 0 to 12, as a string",
+            field="unsubscribe",
+            code="unsubscribe_option_invalid",
+        )
+    return cleaned
+
+
+def task_asks_for_link(option: str | None) -> bool:
+    """A task's own `Unsubscribe` option: anything but absent or "0" asks for a link."""
+    return option is not None and option.strip() not in ("", NO_LINK)

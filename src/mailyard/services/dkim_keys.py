@@ -1,0 +1,20 @@
+"""The DKIM key a run signs with: the one of the sender's domain, decrypted once per run."""
+
+from __future__ import annotations
+
+from mailyard import ports
+from mailyard.domain import sending
+
+
+async def dkim_key_for(
+    repositories: ports.Repositories, cipher: ports.SecretCipher | None, account_id: int, envelope_from: str
+) -> sending.DkimKey | None:
+    """None when the sender's domain is not one of the account's or has no key (nothing to sign with)."""
+    domain = envelope_from.rpartition("@")[2].lower()
+    if cipher is None or not domain:
+        return None
+    found = await repositories.domains.sealed_dkim_key(account_id, domain)
+    if found is None:
+        return None
+    selector, sealed = found
+    return sending.DkimKey(domain=domain, selector=selector, private_pem=cipher.decrypt(sealed))

@@ -1,0 +1,141 @@
+"""Single sends (SendEmail): one templated message to a few addresses, sent by the engine like a task's run,
+and the per-recipient status of those messages (GetSendEmailStatus)."""
+
+from __future__ import annotations
+
+import email.utils
+import mimetypes
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from mailyard import ports
+from mailyard.domain import accounts, messages, paging, rendering, schedules, tasks, templates, visibility
+from mailyard.errors import Conflict, InvalidInput, NotFound
+
+STATUS_DAYS = 30  #: how far back GetSendEmailStatus reaches
+UNSUBSCRIBE_OPTIONS = frozenset(str(option) for option in range(13))  # "0" none, "1".."12" languages
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttachmentUpload:
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendRequest:
+    """A caller's single send, before checks; ``variables`` fill the template's placeholders."""
+
+    from_address: str
+    subject: str
+    template_id: int
+    variables: dict[str, object]
+    destination: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    bcc: list[str] = field(default_factory=list)
+    reply_to: str | None = None
+    attachments: list[AttachmentUpload] = field(default_factory=list)
+    unsubscribe: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SentMessage:
+    message_id: str
+    task_id: int
+
+
+class MessageService:
+    def __init__(self, store: ports.Store, clock: ports.Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def send(self, principal: accounts.Principal, request: SendRequest) -> SentMessage:
+        """Check and store a single send; the worker delivers it like any run."""
+        send = _checked(request)
+        async with self._store.transaction() as repositories:
+            await _check_sender_and_template(repositories, principal.account_id, send)
+            task, _run = await repositories.messages.create_single(
+                account_id=principal.account_id,
+                owner_id=principal.user_id,
+                send=send,
+                name=send.subject[:200],
+            )
+        return SentMessage(message_id=messages.message_id_of(task.id, task.created_at), task_id=task.id)
+
+    async def statuses(
+        self,
+        principal: accounts.Principal,
+        request_date: date,
+        window: paging.Window,
+        *,
+        message_id: str | None = None,
+        to_address: str | None = None,
+    ) -> list[messages.EmailStatus]:
+        """Recipients of the caller's single sends requested on one local day of the last 30."""
+        zone = schedules.zone(principal.time_zone)
+        today = self._clock.now().astimezone(zone).date()
+        if not today - timedelta(days=STATUS_DAYS) <= request_date <= today:
+            raise InvalidInput(
+                f"only the last {STATUS_DAYS} days can be queried", field="request_date", code="date_not_supported"
+            )
+        task_id = messages.task_id_of(message_id) if message_id else None
+        if message_id and task_id is None:
+            return []  # not a MessageId this service gave out
+        start = datetime.combine(request_date, time(), zone).astimezone(UTC)
+        query = messages.StatusQuery(
+            start=start,
+            end=datetime.combine(request_date + timedelta(days=1), time(), zone).astimezone(UTC),
+            task_id=task_id,
+            to_address=to_address.strip().lower() if to_address else None,
+        )
+        async with self._store.transaction() as repositories:
+            found = await repositories.messages.statuses(visibility.TaskScope.of(principal), query, window)
+        return [status for status in found if not message_id or status.message_id == message_id.strip()]
+
+
+def _checked(request: SendRequest) -> messages.SingleSend:
+    if not 1 <= len(request.subject) <= tasks.MAX_SUBJECT_LENGTH:
+        raise InvalidInput("subject must be 1 to 100 characters", field="subject", code="subject_length")
+    recipients = messages.check_recipients(request.destination, request.cc, request.bcc)
+    if request.unsubscribe is not None and request.unsubscribe not in UNSUBSCRIBE_OPTIONS:
+        raise InvalidInput("unsubscribe must be one of 0 to 12", field="unsubscribe", code="unsubscribe_invalid")
+    try:
+        rendering.merge_variables(request.variables, {})
+    except rendering.TemplateDataError as error:
+        raise InvalidInput(str(error), field="variables", code="template_data_invalid") from error
+    attachments = messages.check_attachments(
+        [
+            messages.Attachment(
+                filename=upload.filename,
+                content_type=mimetypes.guess_type(upload.filename)[0] or "application/octet-stream",
+                content=upload.content,
+            )
+            for upload in request.attachments
+        ]
+    )
+    reply_to = request.reply_to.strip() if request.reply_to and request.reply_to.strip() else None
+    return messages.SingleSend(
+        from_address=request.from_address.strip(),
+        reply_to=messages.check_address(reply_to, "reply_to") if reply_to else None,
+        subject=request.subject,
+        template_id=request.template_id,
+        variables=dict(request.variables),
+        recipients=recipients,
+        attachments=attachments,
+        unsubscribe=request.unsubscribe,
+    )
+
+
+async def _check_sender_and_template(
+    repositories: ports.Repositories, account_id: int, send: messages.SingleSend
+) -> None:
+    _name, sender = email.utils.parseaddr(send.from_address)
+    if not sender or "@" not in sender:
+        raise InvalidInput(f"not a valid sender: {send.from_address!r}", field="from_address", code="sender_invalid")
+    if await repositories.senders.get(account_id, sender.lower()) is None:
+        raise NotFound(f"sender address {sender} not found", code="sender_not_found")
+    template = await repositories.templates.get(account_id, send.template_id)
+    if template is None:
+        raise NotFound(f"template {send.template_id} not found", code="template_not_found")
+    if template.review_status is not templates.ReviewStatus.APPROVED:
+        raise Conflict(f"template {send.template_id} is not approved", code="template_not_approved")

@@ -1,0 +1,132 @@
+"""Suppressions the account manages: the hard-bounce blacklist and its own custom blacklist.
+
+Addresses are compared lower-cased, as recipient lists store them. Dates are calendar days in the account's
+time zone: a custom entry expiring on a day stops suppressing at midnight starting that day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from mailyard import ports
+from mailyard.domain import accounts, paging, recipients
+from mailyard.domain.suppressions import Suppression, SuppressionReason, start_of_day
+from mailyard.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+
+MAX_PER_REQUEST = recipients.MAX_PER_UPLOAD
+
+HARD_BOUNCE = SuppressionReason.HARD_BOUNCE
+CUSTOM = SuppressionReason.CUSTOM
+
+
+class SuppressionService:
+    def __init__(self, store: ports.Store) -> None:
+        self._store = store
+
+    async def list_hard_bounces(
+        self,
+        principal: accounts.Principal,
+        window: paging.Window,
+        *,
+        first_day: date,
+        last_day: date,
+        address_contains: str | None = None,
+    ) -> paging.Page[Suppression]:
+        """Addresses blacklisted after a hard bounce between two days (both included), newest first."""
+        if first_day > last_day:
+            raise InvalidInput("the start date is after the end date", field="start_date", code="date_range_invalid")
+        zone = principal.time_zone
+        async with self._store.transaction() as repositories:
+            return await repositories.suppressions.list(
+                principal.account_id,
+                window,
+                reason=HARD_BOUNCE,
+                address_contains=_cleaned(address_contains),
+                created_from=start_of_day(first_day, zone),
+                created_until=start_of_day(last_day + timedelta(days=1), zone),
+            )
+
+    async def remove_hard_bounces(self, principal: accounts.Principal, addresses: list[str]) -> int:
+        """Let addresses receive mail again; the number that were blacklisted."""
+        return await self._remove(principal, addresses, HARD_BOUNCE)
+
+    async def add_custom(
+        self, principal: accounts.Principal, addresses: list[str], *, expires_on: date | None = None
+    ) -> recipients.UploadReport:
+        """Blacklist the valid addresses (an address listed already gets the new expiry); count them all."""
+        checked = [recipients.check_recipient(address) for address in _required(addresses)]
+        if len(checked) > MAX_PER_REQUEST:
+            raise LimitExceeded(f"at most {MAX_PER_REQUEST} addresses per request", code="too_many_addresses")
+        expires_at = start_of_day(expires_on, principal.time_zone) if expires_on else None
+        async with self._store.transaction() as repositories:
+            for address in dict.fromkeys(row.address for row in checked if row.valid):
+                await repositories.suppressions.add(
+                    account_id=principal.account_id, address=address, reason=CUSTOM, expires_at=expires_at
+                )
+        return recipients.summarize_upload(checked)
+
+    async def list_custom(
+        self,
+        principal: accounts.Principal,
+        window: paging.Window,
+        *,
+        active: bool | None = None,
+        address_contains: str | None = None,
+    ) -> paging.Page[Suppression]:
+        """The custom blacklist, newest first; `active` keeps entries in force (True) or expired (False)."""
+        async with self._store.transaction() as repositories:
+            return await repositories.suppressions.list(
+                principal.account_id,
+                window,
+                reason=CUSTOM,
+                address_contains=_cleaned(address_contains),
+                active=active,
+            )
+
+    async def update_custom(
+        self, principal: accounts.Principal, entry_id: int, *, address: str, expires_on: date | None
+    ) -> Suppression:
+        """Change the address and expiry of a custom entry; no expiry means for good."""
+        cleaned = _valid_address(address)
+        expires_at = start_of_day(expires_on, principal.time_zone) if expires_on else None
+        async with self._store.transaction() as repositories:
+            entry = await repositories.suppressions.get(principal.account_id, entry_id)
+            if entry is None or entry.reason is not CUSTOM:
+                raise NotFound(f"custom blacklist entry {entry_id} not found", code="blacklist_entry_not_found")
+            other = await repositories.suppressions.find(principal.account_id, cleaned, CUSTOM)
+            if other is not None and other.id != entry_id:
+                raise Conflict(f"{cleaned} is on the custom blacklist already", code="blacklist_entry_exists")
+            await repositories.suppressions.update(
+                principal.account_id, entry_id, address=cleaned, expires_at=expires_at
+            )
+            updated = await repositories.suppressions.get(principal.account_id, entry_id)
+        assert updated is not None
+        return updated
+
+    async def remove_custom(self, principal: accounts.Principal, addresses: list[str]) -> int:
+        """Take addresses off the custom blacklist; the number that were on it."""
+        return await self._remove(principal, addresses, CUSTOM)
+
+    async def _remove(self, principal: accounts.Principal, addresses: list[str], reason: SuppressionReason) -> int:
+        cleaned = list(dict.fromkeys(address.strip().lower() for address in _required(addresses)))
+        if len(cleaned) > MAX_PER_REQUEST:
+            raise LimitExceeded(f"at most {MAX_PER_REQUEST} addresses per request", code="too_many_addresses")
+        async with self._store.transaction() as repositories:
+            return await repositories.suppressions.remove(principal.account_id, cleaned, reason)
+
+
+def _required(addresses: list[str]) -> list[str]:
+    if not addresses:
+        raise InvalidInput("at least one email address is required", field="addresses", code="addresses_required")
+    return addresses
+
+
+def _valid_address(address: str) -> str:
+    cleaned = address.strip().lower()
+    if recipients.address_problem(cleaned):
+        raise InvalidInput(f"not a valid email address: {address!r}", field="address", code="address_invalid")
+    return cleaned
+
+
+def _cleaned(text: str | None) -> str | None:
+    return text.strip().lower() or None if text else None

@@ -1,0 +1,160 @@
+"""Unsubscribe: per-sender-address configurations, the signed links messages carry, and following a link.
+
+A link's token names (account, recipient address) and carries a MAC from the `TokenSigner` port, so
+nobody can unsubscribe an address without a message sent to it. Following the link adds an `unsubscribe`
+suppression, which later runs honour when they expand their recipient list.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from dataclasses import dataclass
+
+from mailyard import ports
+from mailyard.domain import accounts, paging, recipients, tasks
+from mailyard.domain.suppressions import SuppressionReason
+from mailyard.domain.unsubscribe import UnsubscribeConfig, check_language, task_asks_for_link
+from mailyard.errors import Conflict, NotFound
+
+#: The per-recipient variable holding the token; the List-Unsubscribe URL template refers to it.
+TOKEN_VARIABLE = "mailyard.unsubscribe_token"
+LINK_PATH = "/unsubscribe/"
+_MAC_BYTES = 16
+_CONTEXT = b"mailyard unsubscribe v1\x00"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recipient:
+    """Who a valid unsubscribe token speaks for."""
+
+    account_id: int
+    address: str
+
+
+class UnsubscribeLinks:
+    """Makes and reads unsubscribe tokens, and decides which messages carry a List-Unsubscribe header."""
+
+    def __init__(self, signer: ports.TokenSigner, public_url: str) -> None:
+        self._signer = signer
+        self._base = public_url.rstrip("/")
+
+    def token(self, account_id: int, address: str) -> str:
+        payload = f"{account_id}:{address.lower()}".encode()
+        return f"{_encode(payload)}.{_encode(self._mac(payload))}"
+
+    def read(self, token: str) -> Recipient | None:
+        """The recipient a token names, or None when it is malformed or its MAC does not match."""
+        encoded_payload, dot, encoded_mac = token.partition(".")
+        payload, mac = _decode(encoded_payload), _decode(encoded_mac)
+        if not dot or payload is None or mac is None or not hmac.compare_digest(mac, self._mac(payload)):
+            return None
+        account, _, address = payload.decode("utf-8", "replace").partition(":")
+        if not account.isdigit() or recipients.address_problem(address):
+            return None
+        return Recipient(account_id=int(account), address=address)
+
+    def url(self, account_id: int, address: str) -> str:
+        return f"{self._base}{LINK_PATH}{self.token(account_id, address)}"
+
+    async def header_template(self, repositories: ports.Repositories, task: tasks.Task, sender: str) -> str | None:
+        """The List-Unsubscribe URL template for a task's messages, or None when they carry no link."""
+        if not task_asks_for_link(task.unsubscribe):
+            config = await repositories.unsubscribe_configs.get(task.account_id, sender.lower())
+            if config is None or not config.adds_link:
+                return None
+        return f"{self._base}{LINK_PATH}{{{{{TOKEN_VARIABLE}}}}}"
+
+    def with_token(self, values: dict[str, str], account_id: int, address: str) -> dict[str, str]:
+        values[TOKEN_VARIABLE] = self.token(account_id, address)
+        return values
+
+    def _mac(self, payload: bytes) -> bytes:
+        return self._signer.sign(_CONTEXT + payload)[:_MAC_BYTES]
+
+
+class UnsubscribeService:
+    def __init__(self, store: ports.Store, links: UnsubscribeLinks) -> None:
+        self._store = store
+        self.links = links
+
+    async def create_config(
+        self, principal: accounts.Principal, *, address: str, language: str, enabled: bool
+    ) -> UnsubscribeConfig:
+        """Configure a sender address of the account (one configuration per address)."""
+        option = check_language(language)
+        async with self._store.transaction() as repositories:
+            sender = await _sender(repositories, principal, address)
+            if await repositories.unsubscribe_configs.get(principal.account_id, sender):
+                raise Conflict(f"{sender} has an unsubscribe configuration already", code="unsubscribe_config_exists")
+            return await repositories.unsubscribe_configs.create(
+                account_id=principal.account_id, address=sender, language=option, enabled=enabled
+            )
+
+    async def list_configs(
+        self, principal: accounts.Principal, window: paging.Window
+    ) -> paging.Page[UnsubscribeConfig]:
+        async with self._store.transaction() as repositories:
+            return await repositories.unsubscribe_configs.list(principal.account_id, window)
+
+    async def update_config(self, principal: accounts.Principal, *, address: str, language: str, enabled: bool) -> None:
+        option = check_language(language)
+        async with self._store.transaction() as repositories:
+            sender = await _sender(repositories, principal, address)
+            updated = await repositories.unsubscribe_configs.update(
+                account_id=principal.account_id, address=sender, language=option, enabled=enabled
+            )
+        if not updated:
+            raise _no_config(sender)
+
+    async def delete_config(self, principal: accounts.Principal, address: str) -> None:
+        cleaned = address.strip().lower()
+        async with self._store.transaction() as repositories:
+            if not await repositories.unsubscribe_configs.delete(principal.account_id, cleaned):
+                raise _no_config(cleaned)
+
+    def recipient_of(self, token: str) -> Recipient:
+        """The recipient of a link; NotFound for a forged or damaged one."""
+        found = self.links.read(token)
+        if found is None:
+            raise NotFound("this unsubscribe link is not valid", code="unsubscribe_link_invalid")
+        return found
+
+    async def unsubscribe(self, token: str) -> Recipient:
+        """Follow a link: the address receives no more mail from the account. Following it again is harmless."""
+        recipient = self.recipient_of(token)
+        async with self._store.transaction() as repositories:
+            if await repositories.accounts.get(recipient.account_id) is None:
+                raise NotFound("this unsubscribe link is not valid", code="unsubscribe_link_invalid")
+            await repositories.suppressions.add(
+                account_id=recipient.account_id,
+                address=recipient.address,
+                reason=SuppressionReason.UNSUBSCRIBE,
+                expires_at=None,
+            )
+        return recipient
+
+
+async def _sender(repositories: ports.Repositories, principal: accounts.Principal, address: str) -> str:
+    cleaned = address.strip().lower()
+    if await repositories.senders.get(principal.account_id, cleaned) is None:
+        raise NotFound(f"{address!r} is not a sender address of the account", code="sender_not_found")
+    return cleaned
+
+
+def _no_config(address: str) -> NotFound:
+    return NotFound(f"{address} has no unsubscribe configuration", code="unsubscribe_config_not_found")
+
+
+def _encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _decode(text: str) -> bytes | None:
+    if not text or len(text) > 1024:
+        return None
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None

@@ -1,0 +1,161 @@
+"""Single send and delivery status: SendEmail and GetSendEmailStatus (spec 1.4 "Single send and delivery
+status", 1.5 Attachment and SendEmailStatus). Attachment content travels as Base64 (spec 1.3).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from mailyard.domain import messages, paging, rendering, runs, suppressions, tasks
+from mailyard.domain.accounts import Principal
+from mailyard.services.container import Services
+from mailyard.services.messages import AttachmentUpload, SendRequest
+from mailyard.web.tencent.actions_statistics import day
+from mailyard.web.tencent.errors import TencentError
+from mailyard.web.tencent.fields import Fields, Handler
+
+SEND_PARAMS = "MissingParameter.SendParamNecessary"
+ATTACHMENT_WRONG = "InvalidParameterValue.AttachContentIsWrong"
+# Base64 of 4 MB is about 5.6 MB: refuse before decoding anything larger.
+MAX_ENCODED_ATTACHMENTS = (messages.MAX_ATTACHMENT_BYTES + 2) // 3 * 4 + 1024
+MAX_ADDRESS = 320
+_UNSUBSCRIBE_OPTIONS = frozenset(str(option) for option in range(13))
+# SendStatus (spec 1.5 SendEmailStatus): why Mailyard did not send to a recipient at all.
+_SKIPPED_SEND_STATUS = {
+    f"suppressed: {suppressions.SuppressionReason.UNSUBSCRIBE.value}": 1013,
+    f"suppressed: {suppressions.SuppressionReason.HARD_BOUNCE.value}": 1007,
+    f"suppressed: {suppressions.SuppressionReason.CUSTOM.value}": 1007,
+}
+QUOTA_SEND_STATUS = 1010
+# DeliverStatus: 0 queued, 1 delivered, 2 dropped, 3 refused by the receiver, 8 deferred by it.
+QUEUED, DELIVERED, DROPPED, REFUSED, DEFERRED = 0, 1, 2, 3, 8
+
+
+# ---- SendEmail ---------------------------------------------------------------------------------
+
+
+def _template(fields: Fields) -> tuple[int, dict[str, Any]]:
+    template = fields.nested("Template", missing=None)
+    if template is None:
+        if fields.has("Simple"):
+            raise TencentError("FailedOperation.WithOutPermission", "Only template-based sending is allowed.")
+        raise TencentError(SEND_PARAMS, "FromEmailAddress, Subject and Template are required.")
+    template_id = template.uint("TemplateID")
+    data = template.optional_text("TemplateData") or ""
+    try:
+        rendering.parse_template_data(data)
+    except rendering.TemplateDataError as error:
+        raise TencentError("FailedOperation.WrongContentJson", f"Template.TemplateData: {error}") from None
+    variables = json.loads(data) if data.strip() else {}
+    assert isinstance(variables, dict)
+    return template_id, variables
+
+
+def _attachments(fields: Fields) -> list[AttachmentUpload]:
+    items = fields.nested_list("Attachments", missing=None)
+    if len(items) > messages.MAX_ATTACHMENTS:
+        raise TencentError("FailedOperation.TooManyAttachments", "At most 10 attachments per message.")
+    encoded = [(item.text("FileName"), item.optional_text("Content") or "") for item in items]
+    if sum(len(content) for _name, content in encoded) > MAX_ENCODED_ATTACHMENTS:
+        raise TencentError("FailedOperation.AttachContentToolarge", "Attachments are limited to 4 MB in total.")
+    uploads = []
+    for index, (name, content) in enumerate(encoded):
+        if not content:
+            raise TencentError(ATTACHMENT_WRONG, f"Attachments.{index}.Content is empty.")
+        try:
+            data = base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError):
+            raise TencentError(ATTACHMENT_WRONG, f"Attachments.{index}.Content is not Base64.") from None
+        uploads.append(AttachmentUpload(filename=name, content=data))
+    return uploads
+
+
+def _unsubscribe(fields: Fields) -> str | None:
+    option = fields.optional_text("Unsubscribe")
+    if option is not None and option not in _UNSUBSCRIBE_OPTIONS:
+        raise TencentError("InvalidParameterValue", 'Unsubscribe must be one of "0" to "12".')
+    return None if option in (None, "0") else option
+
+
+def _send_request(fields: Fields) -> SendRequest:
+    from_address = fields.text("FromEmailAddress", missing=SEND_PARAMS, max_length=400)
+    subject = fields.text("Subject", missing=SEND_PARAMS)
+    if not 1 <= len(subject) <= tasks.MAX_SUBJECT_LENGTH:
+        raise TencentError("InvalidParameterValue.SubjectLengthError", "The subject must be 1 to 100 characters.")
+    template_id, variables = _template(fields)
+    fields.optional_choice("TriggerType", (0, 1))
+    return SendRequest(
+        from_address=from_address,
+        subject=subject,
+        template_id=template_id,
+        variables=variables,
+        destination=fields.text_list("Destination", missing=None),
+        cc=fields.text_list("Cc", missing=None),
+        bcc=fields.text_list("Bcc", missing=None),
+        reply_to=fields.optional_text("ReplyToAddresses", max_length=MAX_ADDRESS),
+        attachments=_attachments(fields),
+        unsubscribe=_unsubscribe(fields),
+    )
+
+
+# ---- GetSendEmailStatus ------------------------------------------------------------------------
+
+
+def _codes(status: messages.EmailStatus) -> tuple[int, int, str]:
+    """``(SendStatus, DeliverStatus, DeliverMessage)`` of one recipient's ledger row."""
+    reason = status.reason or ""
+    if status.state == runs.DeliveryState.SENT:
+        return 0, DELIVERED, reason
+    if status.state == runs.DeliveryState.FAILED:
+        return 0, REFUSED, reason
+    if status.state == runs.DeliveryState.SKIPPED:
+        return _SKIPPED_SEND_STATUS.get(reason, 0), DROPPED, reason
+    send_status = QUOTA_SEND_STATUS if status.task_suspended else 0
+    return send_status, DEFERRED if status.attempts else QUEUED, reason
+
+
+def _status_out(status: messages.EmailStatus) -> dict[str, Any]:
+    send_status, deliver_status, deliver_message = _codes(status)
+    final = deliver_status in (DELIVERED, DROPPED, REFUSED)
+    return {
+        "MessageId": status.message_id,
+        "ToEmailAddress": status.to_address,
+        "FromEmailAddress": status.from_address,
+        "SendStatus": send_status,
+        "DeliverStatus": deliver_status,
+        "DeliverMessage": deliver_message,
+        "RequestTime": int(status.requested_at.timestamp()),
+        "DeliverTime": int(status.updated_at.timestamp()) if final else 0,
+        # Mailyard tracks no opens, clicks or complaints.
+        "UserOpened": False,
+        "UserClicked": False,
+        "UserUnsubscribed": False,
+        "UserComplainted": False,
+        "UserComplained": False,
+    }
+
+
+def actions(services: Services) -> dict[str, Handler]:
+    service = services.messages
+
+    async def send_email(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+        sent = await service.send(principal, _send_request(Fields(params)))
+        return {"MessageId": sent.message_id}
+
+    async def get_send_email_status(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+        fields = Fields(params)
+        request_date = day(fields.text("RequestDate"), "RequestDate")
+        window = paging.Window(offset=fields.offset(), limit=fields.limit())
+        found = await service.statuses(
+            principal,
+            request_date,
+            window,
+            message_id=fields.optional_text("MessageId", max_length=200) or None,
+            to_address=fields.optional_text("ToEmailAddress", max_length=MAX_ADDRESS) or None,
+        )
+        return {"EmailStatusList": [_status_out(status) for status in found]}
+
+    return {"SendEmail": send_email, "GetSendEmailStatus": get_send_email_status}

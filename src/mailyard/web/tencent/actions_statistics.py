@@ -1,0 +1,104 @@
+"""Statistics and reports: GetStatisticsReport (daily and overall volumes from the ledger) and
+GetAbuseReport (spec 1.4 "Statistics and reports"). Dates are ``YYYY-MM-DD`` in the account's zone.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from mailyard.domain import messages
+from mailyard.domain.accounts import Principal
+from mailyard.services.container import Services
+from mailyard.web.tencent.coercion import INT64_MAX, as_int64
+from mailyard.web.tencent.errors import TencentError
+from mailyard.web.tencent.fields import Fields, Handler
+
+WRONG_DATE = "InvalidParameterValue.WrongDate"
+ABUSE_REPORT_LIMIT = 1000  #: GetAbuseReport's default Limit (spec 1.3 "Paging")
+MAX_DOMAIN = 253
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})(?: \d{2}:\d{2}:\d{2})?")
+
+
+def day(text: str, name: str, code: str = WRONG_DATE) -> date:
+    """A ``YYYY-MM-DD`` date; anything else is ``code``."""
+    cleaned = text.strip()
+    try:
+        if not _DATE.fullmatch(cleaned):
+            raise ValueError(cleaned)
+        return datetime.strptime(cleaned, "%Y-%m-%d").date()
+    except ValueError:
+        raise TencentError(code, f"{name} must be a date such as 2024-06-19.") from None
+
+
+def _volume_out(volume: messages.Volume) -> dict[str, Any]:
+    return {
+        "SendDate": volume.day.isoformat(),
+        "RequestCount": volume.requested,
+        "AcceptedCount": volume.accepted,
+        "DeliveredCount": volume.delivered,
+        "OpenedCount": 0,  # Mailyard does not track opens or clicks
+        "ClickedCount": 0,
+        "BounceCount": volume.bounced,
+        "UnsubscribeCount": volume.unsubscribed,
+    }
+
+
+def _abuse_day(fields: Fields, key: str, code: str) -> date:
+    """``StartTime``/``EndTime``: a date, or a date and time (the example shows a date)."""
+    text = fields.text(key).strip()
+    found = _DATE_TIME.fullmatch(text)
+    if found is None:
+        raise TencentError(code, f"{key} must be a date such as 2025-10-14.")
+    if found.group(0) != found.group(1):
+        try:
+            datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            raise TencentError(code, f"{key} must be a date such as 2025-10-14.") from None
+    return day(found.group(1), key, code)
+
+
+def _optional_int64(params: dict[str, Any], key: str) -> int | None:
+    """An optional non-negative ``int64`` (GetAbuseReport's Offset and Limit)."""
+    value = params.get(key)
+    if value is None:
+        return None
+    number = as_int64(value, key)
+    if not 0 <= number <= INT64_MAX:
+        raise TencentError("InvalidParameterValue", f"The parameter {key} must not be negative.")
+    return number
+
+
+def actions(services: Services) -> dict[str, Handler]:
+    service = services.statistics
+
+    async def get_statistics_report(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+        fields = Fields(params)
+        first_day = day(fields.text("StartDate"), "StartDate")
+        last_day = day(fields.text("EndDate"), "EndDate")
+        report = await service.report(
+            principal,
+            first_day,
+            last_day,
+            sender_domain=fields.optional_text("Domain", max_length=MAX_DOMAIN),
+            recipient_domain=fields.optional_text("ReceivingMailboxType", max_length=MAX_DOMAIN),
+        )
+        return {
+            "DailyVolumes": [_volume_out(volume) for volume in report.daily],
+            "OverallVolume": _volume_out(report.overall),
+        }
+
+    async def get_abuse_report(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+        fields = Fields(params)
+        first_day = _abuse_day(fields, "StartTime", "InvalidParameter.InvalidStartTimeFormat")
+        last_day = _abuse_day(fields, "EndTime", "InvalidParameter.InvalidEndTimeFormat")
+        _optional_int64(params, "Offset")
+        _optional_int64(params, "Limit")
+        for key in ("FromDomain", "FromAddress", "Mta", "ToAddress", "TemplateId"):
+            fields.optional_text(key, max_length=320)
+        reports = await service.abuse_reports(principal, first_day, last_day)
+        return {"Data": reports, "TotalCount": len(reports)}
+
+    return {"GetStatisticsReport": get_statistics_report, "GetAbuseReport": get_abuse_report}
