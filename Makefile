@@ -42,7 +42,7 @@ clean:
 # Benchmarks (not part of `make test`): Postfix's smtp-sink / smtp-source are the physical limit.
 BENCH_DATABASES ?= sqlite,postgres
 BENCH_CONNECTIONS ?= 16
-BENCH_WORKERS ?= 1
+BENCH_WORKERS ?= 2
 
 .PHONY: bench-tools bench-delivery bench-rss
 
@@ -59,4 +59,13 @@ bench-delivery: $(STAMP) bench-tools
 
 bench-rss: $(STAMP) bench-tools
 	$(BIN)/python bench/delivery_rate.py --databases postgres --recipients 1000000 \
-		--connections $(BENCH_CONNECTIONS) --workers $(BENCH_WORKERS) --no-source --rss-limit 250
+		--connections $(BENCH_CONNECTIONS) --workers $(BENCH_WORKERS) --no-source --no-dkim --rss-limit 250
+
+# Signed Tencent ListSendTasks over 1,000,000 PostgreSQL tasks vs a signed unknown action (the baseline).
+BENCH_CLIENTS ?= 32
+BENCH_SECONDS ?= 10
+
+.PHONY: bench-list
+
+bench-list: $(STAMP)
+	$(BIN)/python bench/list_rate.py --tasks 1000000 --clients $(BENCH_CLIENTS) --seconds $(BENCH_SECONDS)

@@ -36,7 +36,7 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--recipients", type=int, default=100_000)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=16, help="SMTP connections, shared by the workers")
     parser.add_argument("--workers", type=int, default=1, help="`mailyard worker` processes")
     parser.add_argument("--body", type=int, default=5120, help="template body size in bytes")
     parser.add_argument("--batch-size", type=int, default=0, help="MAILYARD_WORKER_BATCH_SIZE (0: default)")
@@ -49,8 +49,10 @@ def _arguments() -> argparse.Namespace:
 
 def _measure(kind: str, port: int, arguments: argparse.Namespace) -> None:
     connections = arguments.connections
-    relays = f"smtp://127.0.0.1:{port}?connections={connections}&helo=bench.example"
-    extra = {"MAILYARD_WORKER_CONCURRENCY": str(connections)}
+    # Equal concurrency: the workers share `connections` between them, as smtp-source's sessions are one pool.
+    per_worker = max(1, connections // arguments.workers)
+    relays = f"smtp://127.0.0.1:{port}?connections={per_worker}&helo=bench.example"
+    extra = {"MAILYARD_WORKER_CONCURRENCY": str(per_worker)}
     if arguments.batch_size:
         extra["MAILYARD_WORKER_BATCH_SIZE"] = str(arguments.batch_size)
     with harness.database(kind) as url, harness.mailyard(url, relays, extra) as instance:
@@ -77,7 +79,8 @@ def _measure(kind: str, port: int, arguments: argparse.Namespace) -> None:
         if not arguments.no_source:
             theirs = harness.source_rate(port, sessions=connections, messages=arguments.recipients, length=body_size)
     signed = "unsigned" if arguments.no_dkim else "DKIM-signed"
-    print(f"[{kind}] mailyard end to end, {signed}: {ours:,.0f} msg/s ({elapsed:.1f} s, {arguments.workers} worker(s))")
+    workers = f"{arguments.workers} worker(s) × {per_worker} connections"
+    print(f"[{kind}] mailyard end to end, {signed}: {ours:,.0f} msg/s ({elapsed:.1f} s, {workers})")
     if not arguments.no_source:
         print(f"[{kind}] smtp-source -d -s {connections}: {theirs:,.0f} msg/s")
         print(f"[{kind}] ratio: {ours / theirs:.2f}")

@@ -15,6 +15,7 @@ from mailyard import ports
 from mailyard.clock import SystemClock
 from mailyard.domain import sending
 from mailyard.domain.outcomes import DeliveryOutcome
+from mailyard.domain.sending import RetryPolicy
 from mailyard.mail import dkim, mime
 from mailyard.mail.dns_records import DnsTxtResolver
 from mailyard.mail.redis_rate_limits import RedisRateLimiter
@@ -134,6 +135,7 @@ async def open_runtime(settings: Settings, *, clock: ports.Clock | None = None, 
         mailer=create_mailer(settings, engine, chosen_clock),
         composer=MimeComposer(),
         lease_for=timedelta(seconds=settings.lease_seconds),
+        retry_policy=RetryPolicy(max_age=timedelta(hours=settings.retry_max_age_hours)),
         signer=HmacSigner(master_key, purpose="mailyard unsubscribe links"),
         public_url=settings.public_url or _local_url(settings.host, settings.port),
     )
@@ -156,7 +158,12 @@ async def upgrade_database(settings: Settings) -> None:
 
 def create_web_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
     """The ASGI app serving every front door of one process; optionally sending mail in the same process."""
-    options = WebOptions(max_body_bytes=runtime.settings.max_body_bytes, redis_url=runtime.settings.redis_url)
+    settings = runtime.settings
+    options = WebOptions(
+        max_body_bytes=settings.max_body_bytes,
+        redis_url=settings.redis_url,
+        tencent_rate_limit=settings.tencent_rate_limit,
+    )
     return create_app(runtime.services, options, lifespan=_worker_lifespan(runtime) if with_worker else None)
 
 

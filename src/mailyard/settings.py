@@ -26,9 +26,13 @@ class Settings(BaseSettings):
     port: int = 8080
     public_url: str | None = None  #: how recipients reach this server (unsubscribe links); default http://host:port
     max_body_bytes: int = 8 * 1024 * 1024
+    #: Tencent front door: requests per second per action per account (the real service's default is 20)
+    tencent_rate_limit: int = Field(default=20, ge=1)
     worker_concurrency: int = Field(default=32, ge=1, le=1024)
     worker_batch_size: int = Field(default=128, ge=1, le=10_000)
     lease_seconds: float = Field(default=60.0, ge=1.0)
+    #: a delivery that keeps getting temporary failures (4xx, connection faults) fails after this many hours
+    retry_max_age_hours: float = Field(default=24.0, gt=0.0, le=24.0 * 30)
     poll_seconds: float = Field(default=1.0, gt=0.0)
 
     @property

@@ -20,7 +20,7 @@ from mailyard.domain import accounts, tasks
 from mailyard.store.runs import message_id
 from mailyard.worker.runner import WorkerOptions
 
-pytestmark = [pytest.mark.acceptance, pytest.mark.postgres, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.acceptance, pytest.mark.postgres, pytest.mark.timeout(300)]
 RECIPIENTS = 20_000
 WORKERS = 3
 CONCURRENCY = BATCH = 16
@@ -56,7 +56,7 @@ async def wait_done(runtime: bootstrap.Runtime, principal: accounts.Principal, t
         return (await runtime.services.tasks.get(principal, task_id)).state is tasks.TaskState.DONE
 
     try:
-        await wait_until(done, 150, "the task to be done")
+        await wait_until(done, 240, "the task to be done")
     except BaseException:
         print("\n".join(worker.tail() for worker in workers))
         raise

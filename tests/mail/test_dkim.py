@@ -70,9 +70,7 @@ def test_signed_message_verifies(key: tuple[bytes, str]) -> None:
 
 def test_signature_tags_and_signed_headers(key: tuple[bytes, str]) -> None:
     private_pem, _ = key
-    signed = sign_message(
-        message(), domain="example.com", selector="s1", private_pem=private_pem, signed_at=SIGNED_AT
-    )
+    signed = sign_message(message(), domain="example.com", selector="s1", private_pem=private_pem, signed_at=SIGNED_AT)
     parsed = email.message_from_bytes(signed, policy=email.policy.default)
     value = "".join(str(parsed["DKIM-Signature"]).split())
     tags = dict(tag.split("=", 1) for tag in value.split(";") if tag)
@@ -161,9 +159,7 @@ def test_unusable_keys_and_names_are_rejected(key: tuple[bytes, str]) -> None:
     with pytest.raises(DkimError, match="selector"):
         DkimSigner(domain="example.com", selector="s1; x=y", private_pem=private_pem)
     with pytest.raises(DkimError, match="From"):
-        sign_message(
-            b"To: a@b.example\r\n\r\nbody\r\n", domain="example.com", selector="s1", private_pem=private_pem
-        )
+        sign_message(b"To: a@b.example\r\n\r\nbody\r\n", domain="example.com", selector="s1", private_pem=private_pem)
 
 
 def test_unicode_domain_is_signed_as_a_label(key: tuple[bytes, str]) -> None:

@@ -148,9 +148,7 @@ def test_control_characters_in_a_subject_value_cannot_add_headers() -> None:
 
 
 def test_ascii_display_name_is_quoted() -> None:
-    compiled = compile_message(
-        blueprint(from_name='The "Best" Shop, Inc. \\ Co', reply_to="help@example.com")
-    )
+    compiled = compile_message(blueprint(from_name='The "Best" Shop, Inc. \\ Co', reply_to="help@example.com"))
     parsed = parse(render(compiled, {}))
 
     (sender,) = parsed["From"].addresses
@@ -192,9 +190,7 @@ def test_single_part_messages(text: str | None, html: str | None, kind: str) -> 
     assert parsed.get_content_type() == f"text/{kind}"
     assert parsed.get_content_charset() == "utf-8"
     assert parsed["Content-Transfer-Encoding"] == "quoted-printable"
-    assert body_text(parsed, kind) == compile_template(text or html or "").render(
-        values, escape_html=kind == "html"
-    )
+    assert body_text(parsed, kind) == compile_template(text or html or "").render(values, escape_html=kind == "html")
     assert_wire_format(message)
 
 

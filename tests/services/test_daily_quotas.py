@@ -37,6 +37,8 @@ async def test_quota_suspends_until_midnight_in_the_account_zone(
     clock.set(LATE_EVENING)
     refused = await api.patch("/v1/account", json={"daily_quota": 3}, auth=team.members[0].auth)
     assert refused.status_code == 403
+    unknown_zone = await api.patch("/v1/account", json={"time_zone": "Mars/Olympus"}, auth=team.admin.auth)
+    assert unknown_zone.status_code in (400, 422), unknown_zone.text
     patched = await api.patch(
         "/v1/account", json={"daily_quota": 3, "time_zone": "Asia/Shanghai"}, auth=team.admin.auth
     )

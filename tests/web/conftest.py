@@ -55,9 +55,7 @@ class LiveService:
         return done.stdout
 
     def create_key(self, account: str, user: str, role: str = "admin") -> tuple[str, str]:
-        issued = json.loads(
-            self.cli("keys", "create", "--account", account, "--user", user, "--role", role, "--json")
-        )
+        issued = json.loads(self.cli("keys", "create", "--account", account, "--user", user, "--role", role, "--json"))
         self.keys[user] = (issued["SecretId"], issued["SecretKey"])
         return self.keys[user]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Annotated
 
 import typer
@@ -13,6 +14,7 @@ from mailyard.cli import context
 from mailyard.domain.accounts import IssuedKey
 from mailyard.worker.signals import stop_on_signals
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 FIRST_ACCOUNT = "default"
 FIRST_USER = "admin"
 
@@ -27,6 +29,7 @@ def serve(
     """Serve the native API and both cloud APIs on one port, and send mail in the same process."""
     settings = context.settings()
     chosen_host, chosen_port = host or settings.host, port or settings.port
+    _configure_logging()
 
     async def work() -> None:
         runtime = await bootstrap.open_runtime(settings)
@@ -45,6 +48,7 @@ def serve(
 
 def worker() -> None:
     """Run the scheduler and the sending loop without serving HTTP."""
+    _configure_logging()
 
     async def work() -> None:
         runtime = await bootstrap.open_runtime(context.settings())
@@ -58,9 +62,14 @@ def worker() -> None:
     context.run(work)
 
 
+def _configure_logging() -> None:
+    """Engine and front-door logs on stderr; uvicorn keeps its own access log format."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+
+
 def _announce_first_key(issued: IssuedKey, url: str) -> None:
     console = context.console
-    console.print(f"[bold]Mailyard is ready at {url}[/bold]  (API docs: {url}/docs)")
+    console.print(f"[bold]Mailyard is ready at {url}[/bold]  (API docs: {url}/docs)", soft_wrap=True)
     console.print(f"First account {issued.account.name!r}, admin user {issued.user.nickname!r}; its access key:")
     console.print(f"  SecretId  {issued.secret_id}\n  SecretKey {issued.secret_key}", highlight=False)
     console.print("[yellow]This secret is shown once. Create more with `mailyard keys create`.[/yellow]")

@@ -122,6 +122,7 @@ class TaskFilter:
     """Filters for listing tasks; None means any."""
 
     state: TaskState | None = None
+    states: tuple[TaskState, ...] | None = None  #: any of these (a cloud status can cover several)
     type: TaskType | None = None
     recipient_list_id: int | None = None
     owner_nickname: str | None = None

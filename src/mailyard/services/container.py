@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from mailyard import ports
+from mailyard.domain.sending import RetryPolicy
 from mailyard.services.access import AccessService
 from mailyard.services.identities import IdentityService
 from mailyard.services.messages import MessageService
@@ -51,6 +52,7 @@ def build_services(
     signer: ports.TokenSigner,
     public_url: str,
     lease_for: timedelta = DEFAULT_LEASE,
+    retry_policy: RetryPolicy | None = None,
 ) -> Services:
     links = UnsubscribeLinks(signer, public_url)
     return Services(
@@ -61,7 +63,14 @@ def build_services(
         tasks=TaskService(store, clock),
         scheduling=SchedulingService(store, clock),
         sending=SendingService(
-            store, clock, mailer, composer, lease_for=lease_for, unsubscribe_links=links, cipher=cipher
+            store,
+            clock,
+            mailer,
+            composer,
+            policy=retry_policy,
+            lease_for=lease_for,
+            unsubscribe_links=links,
+            cipher=cipher,
         ),
         outbox=OutboxService(store),
         suppressions=SuppressionService(store),

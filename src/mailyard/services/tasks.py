@@ -89,12 +89,7 @@ class TaskService:
         window: paging.Window,
     ) -> paging.Page[tasks.Task]:
         """Like `list`, newest first, for tasks in any of `states` (a cloud status can cover several)."""
-        head = paging.Window(offset=0, limit=window.offset + window.limit)
-        async with self._store.transaction() as repositories:
-            scope = visibility.TaskScope.of(principal)
-            pages = [await repositories.tasks.list(scope, replace(task_filter, state=state), head) for state in states]
-        merged = sorted((task for page in pages for task in page.items), key=lambda task: task.id, reverse=True)
-        return paging.Page(merged[window.offset : window.offset + window.limit], sum(page.total for page in pages))
+        return await self.list(principal, replace(task_filter, states=tuple(states)), window)
 
     async def pause(self, principal: accounts.Principal, task_id: int) -> tasks.Task:
         async with self._store.transaction() as repositories:

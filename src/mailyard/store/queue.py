@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, or_, select, union_all, update
+from sqlalchemy import ColumnElement, Select, case, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import runs, sending, tasks
@@ -60,10 +60,23 @@ class SqlDeliveryQueue:
                 lease_expires_at=self._now + lease_for,
                 updated_at=self._now,
             )
-            .returning(delivery.c.id)
+            # One statement: the claimed rows come back with their task's From address (the Message-ID uses
+            # it), through a scalar subquery since SQLite's RETURNING cannot name a joined table.
+            .returning(*delivery.c, self._from_address())
         )
-        claimed = list((await self._connection.execute(statement)).scalars())
-        return await self._details(claimed) if claimed else []
+        rows = sorted((await self._connection.execute(statement)).all(), key=lambda row: row.id)
+        return [_claimed(row) for row in rows]
+
+    @staticmethod
+    def _from_address() -> ColumnElement[Any]:
+        delivery, task = tables.deliveries, tables.tasks
+        return (
+            select(task.c.from_address)
+            .where(task.c.id == delivery.c.task_id)
+            .correlate(delivery)
+            .scalar_subquery()
+            .label("from_address")
+        )
 
     def _claimable(self, limit: int, *filters: ColumnElement[bool]) -> Select[Any]:
         """The ids of the `limit` lowest claimable deliveries: queued and due, or leased by a dead worker."""
@@ -89,28 +102,6 @@ class SqlDeliveryQueue:
         merged = union_all(*(select(part.c.id) for part in parts)).subquery()
         return select(merged.c.id).order_by(merged.c.id).limit(limit)
 
-    async def _details(self, delivery_ids: Sequence[int]) -> builtins.list[sending.ClaimedDelivery]:
-        delivery, task = tables.deliveries, tables.tasks
-        statement = (
-            select(delivery, task.c.from_address)
-            .join(task, task.c.id == delivery.c.task_id)
-            .where(delivery.c.id.in_(delivery_ids))
-            .order_by(delivery.c.id)
-        )
-        return [
-            sending.ClaimedDelivery(
-                id=row.id,
-                run_id=row.run_id,
-                task_id=row.task_id,
-                account_id=row.account_id,
-                address=row.address,
-                variables=json.loads(row.variables) if row.variables else {},
-                attempts=row.attempts,
-                message_id=message_id(delivery_id=row.id, run_id=row.run_id, from_address=row.from_address),
-            )
-            for row in await self._connection.execute(statement)
-        ]
-
     async def renew(self, *, owner: str, delivery_ids: Sequence[int], lease_for: timedelta) -> int:
         delivery = tables.deliveries
         statement = (
@@ -132,65 +123,54 @@ class SqlDeliveryQueue:
     async def record(
         self, *, owner: str, results: Sequence[sending.DeliveryResult]
     ) -> builtins.list[sending.FinishedRun]:
-        kept = await self._still_leased(owner, results)
+        kept = await self._write_outcomes(owner, results)
         if not kept:
             return []
-        await self._write_outcomes(owner, kept)
         await self._count_tasks(kept)
         run_ids = await self._count_runs(kept)
         return await self._finish_runs(run_ids)
 
-    async def _still_leased(
+    async def _write_outcomes(
         self, owner: str, results: Sequence[sending.DeliveryResult]
     ) -> builtins.list[sending.DeliveryResult]:
-        """Only outcomes of deliveries this worker still leases count: a lease that expired and was claimed
-        by another worker belongs to that worker now."""
-        delivery = tables.deliveries
-        statement = (
-            select(delivery.c.id)
-            .where(
-                delivery.c.id.in_([result.delivery.id for result in results]),
-                delivery.c.lease_owner == owner,
-                delivery.c.state == _SENDING,
-            )
-            .order_by(delivery.c.id)
-        )
-        if self._locks_rows:
-            statement = statement.with_for_update()
-        owned = set((await self._connection.execute(statement)).scalars())
-        return [result for result in results if result.delivery.id in owned]
+        """Write the batch's outcomes in one UPDATE; the results that counted.
 
-    async def _write_outcomes(self, owner: str, results: Sequence[sending.DeliveryResult]) -> None:
+        Only outcomes of deliveries this worker still leases count: a lease that expired and was claimed by
+        another worker belongs to that worker now. A column with one value across the batch (every copy sent:
+        state, code and reason alike) is set plainly, the others through a CASE on the id, so the statement
+        is the same on both databases. PostgreSQL locks the rows in ascending id (its index scan sorts the
+        id list), the lock order documented above.
+        """
         delivery = tables.deliveries
+        ordered = sorted(results, key=lambda result: result.delivery.id)
+        ids = [result.delivery.id for result in ordered]
+
+        def per_delivery(values: builtins.list[Any], type_: Any) -> Any:
+            if all(value == values[0] for value in values):
+                return literal(values[0], type_)
+            return case(
+                {key: literal(value, type_) for key, value in zip(ids, values, strict=True)}, value=delivery.c.id
+            )
+
         statement = (
             update(delivery)
-            .where(
-                delivery.c.id == bindparam("b_id"),
-                delivery.c.lease_owner == owner,
-                delivery.c.state == _SENDING,
-            )
+            .where(delivery.c.id.in_(ids), delivery.c.lease_owner == owner, delivery.c.state == _SENDING)
             .values(
-                state=bindparam("b_state"),
+                state=per_delivery([result.state.value for result in ordered], delivery.c.state.type),
                 attempts=delivery.c.attempts + 1,
-                not_before=bindparam("b_not_before", type_=tables.UtcDateTime()),
-                smtp_code=bindparam("b_code"),
-                reason=bindparam("b_reason"),
+                not_before=per_delivery([result.not_before for result in ordered], delivery.c.not_before.type),
+                smtp_code=per_delivery([result.code for result in ordered], delivery.c.smtp_code.type),
+                reason=per_delivery(
+                    [result.reason[:2000] if result.reason else None for result in ordered], delivery.c.reason.type
+                ),
                 lease_owner=None,
                 lease_expires_at=None,
                 updated_at=self._now,
             )
+            .returning(delivery.c.id)
         )
-        parameters = [
-            {
-                "b_id": result.delivery.id,
-                "b_state": result.state.value,
-                "b_not_before": result.not_before,
-                "b_code": result.code,
-                "b_reason": result.reason[:2000] if result.reason else None,
-            }
-            for result in sorted(results, key=lambda result: result.delivery.id)
-        ]
-        await self._connection.execute(statement, parameters)
+        owned = set((await self._connection.execute(statement)).scalars())
+        return [result for result in ordered if result.delivery.id in owned]
 
     async def _count_tasks(self, results: Sequence[sending.DeliveryResult]) -> None:
         task = tables.tasks
@@ -208,26 +188,27 @@ class SqlDeliveryQueue:
 
     async def _count_runs(self, results: Sequence[sending.DeliveryResult]) -> builtins.list[int]:
         run = tables.runs
-        counts = _final_counts(results, lambda result: result.delivery.run_id)
-        for run_id, (sent, failed) in counts:
-            await self._connection.execute(
+        settled: builtins.list[int] = []
+        for run_id, (sent, failed) in _final_counts(results, lambda result: result.delivery.run_id):
+            statement = (
                 update(run)
                 .where(run.c.id == run_id)
                 .values(sent_count=run.c.sent_count + sent, failed_count=run.c.failed_count + failed)
+                .returning(run.c.sent_count, run.c.failed_count, run.c.requested_count, run.c.status)
             )
-        return [run_id for run_id, _ in counts]
+            row = (await self._connection.execute(statement)).one_or_none()
+            # The run's counters follow its ledger, so a run whose sent + failed is short of requested still
+            # has work: only the others are worth the ledger check in _finish_runs.
+            if row is None or row.status != runs.RunStatus.PROCESSING.value:
+                continue
+            if row.sent_count + row.failed_count >= row.requested_count:
+                settled.append(run_id)
+        return settled
 
     async def _finish_runs(self, run_ids: Sequence[int]) -> builtins.list[sending.FinishedRun]:
         """Close the runs with no queued or leased delivery left: SENT, or FAILED when nothing got through."""
         run, delivery = tables.runs, tables.deliveries
-        # The run's counters follow its ledger, so a run whose sent + failed is short of requested still has
-        # work: only the others pay for the ledger scan below, which grows with the run's size.
-        settled = run.c.sent_count + run.c.failed_count >= run.c.requested_count
-        candidates = select(run.c.id).where(
-            run.c.id.in_(run_ids), run.c.status == runs.RunStatus.PROCESSING.value, settled
-        )
-        run_ids = list((await self._connection.execute(candidates)).scalars())
-        if not run_ids:
+        if not run_ids:  # only runs whose counters say settled (_count_runs) pay for the ledger check below
             return []
         open_work = (
             select(delivery.c.id)
@@ -253,6 +234,19 @@ class SqlDeliveryQueue:
             )
             for row in finished
         ]
+
+
+def _claimed(row: Any) -> sending.ClaimedDelivery:
+    return sending.ClaimedDelivery(
+        id=row.id,
+        run_id=row.run_id,
+        task_id=row.task_id,
+        account_id=row.account_id,
+        address=row.address,
+        variables=json.loads(row.variables) if row.variables else {},
+        attempts=row.attempts,
+        message_id=message_id(delivery_id=row.id, run_id=row.run_id, from_address=row.from_address),
+    )
 
 
 def _final_counts(results: Iterable[sending.DeliveryResult], key: Any) -> builtins.list[tuple[int, tuple[int, int]]]:

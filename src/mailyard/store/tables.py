@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -196,13 +197,29 @@ tasks = Table(
     Column("next_fire_at", UtcDateTime(), nullable=True),
     _created(),
     Column("updated_at", UtcDateTime(), nullable=False),
-    # Listing by account with a filter, newest first, must stay fast at 10^6 rows.
-    Index("ix_tasks_account_id_id", "account_id", "id"),
-    Index("ix_tasks_account_state_id", "account_id", "state", "id"),
-    Index("ix_tasks_account_type_id", "account_id", "task_type", "id"),
-    Index("ix_tasks_account_list_id", "account_id", "recipient_list_id", "id"),
+    # Listing by account with a filter, newest first, must stay fast at 10^6 rows: a page's ids come from an
+    # index-only scan, so every listed column (kind included: single sends are never listed) is in the index.
+    Index("ix_tasks_account_kind_id", "account_id", "kind", "id"),
+    Index("ix_tasks_account_kind_state_id", "account_id", "kind", "state", "id"),
+    Index("ix_tasks_account_kind_type_id", "account_id", "kind", "task_type", "id"),
+    Index("ix_tasks_account_kind_list_id", "account_id", "kind", "recipient_list_id", "id"),
     Index("ix_tasks_owner_id_id", "owner_id", "id"),
     Index("ix_tasks_next_fire_at", "next_fire_at"),
+)
+
+# How many batch tasks each (account, owner, state, type, list, paused) has: a listing's total without counting
+# 10^6 rows. Kept by triggers on `tasks` (migration 0003) in the same transaction as every change of these
+# columns; a task without a list counts under recipient_list_id 0.
+task_counts = Table(
+    "task_counts",
+    metadata,
+    Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("owner_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("state", String(16), primary_key=True),
+    Column("task_type", Integer, primary_key=True, autoincrement=False),
+    Column("recipient_list_id", Id, primary_key=True, autoincrement=False),
+    Column("paused", Boolean, primary_key=True),
+    Column("task_count", BigInteger, nullable=False),
 )
 
 task_grants = Table(
@@ -252,6 +269,13 @@ deliveries = Table(
     Index("ix_deliveries_run_id_id", "run_id", "id"),
     Index("ix_deliveries_task_id_id", "task_id", "id"),
     Index("ix_deliveries_state_not_before", "state", "not_before"),
+    # The open deliveries only, in id order: a claim's cost does not grow with what was already sent.
+    Index(
+        "ix_deliveries_open_id",
+        "id",
+        postgresql_where=text("state IN ('queued', 'sending')"),
+        sqlite_where=text("state IN ('queued', 'sending')"),
+    ),
 )
 
 suppressions = Table(

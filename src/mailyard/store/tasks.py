@@ -7,15 +7,15 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, delete, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import paging
 from mailyard.domain import tasks as model
 from mailyard.domain.visibility import TaskScope
-from mailyard.store import tables
-from mailyard.store.rows import fetch_one, fetch_page
+from mailyard.store import tables, task_listing
+from mailyard.store.rows import fetch_one
 
 
 def _task(row: Row[Any]) -> model.Task:
@@ -70,22 +70,6 @@ def scope_condition(scope: TaskScope) -> ColumnElement[bool]:
         return in_account
     granted = select(grants.c.task_id).where(grants.c.user_id == scope.member_id)
     return in_account & or_(task.c.owner_id == scope.member_id, task.c.id.in_(granted))
-
-
-def _filter_condition(task_filter: model.TaskFilter) -> ColumnElement[bool]:
-    task, users = tables.tasks, tables.users
-    condition: ColumnElement[bool] = true()
-    if task_filter.state is not None:
-        condition = condition & (task.c.state == task_filter.state.value)
-    if task_filter.type is not None:
-        condition = condition & (task.c.task_type == int(task_filter.type))
-    if task_filter.recipient_list_id is not None:
-        condition = condition & (task.c.recipient_list_id == task_filter.recipient_list_id)
-    if task_filter.owner_nickname is not None:
-        condition = condition & (users.c.nickname == task_filter.owner_nickname)
-    if task_filter.paused is not None:
-        condition = condition & (task.c.paused == task_filter.paused)
-    return condition
 
 
 class SqlTasks:
@@ -151,17 +135,15 @@ class SqlTasks:
     async def list(
         self, scope: TaskScope, task_filter: model.TaskFilter, window: paging.Window
     ) -> paging.Page[model.Task]:
-        statement = (
-            _select_tasks()
-            .where(
-                scope_condition(scope),
-                # Single sends (SendEmail) are messages, not tasks anyone manages: never listed.
-                tables.tasks.c.kind == model.TaskKind.BATCH.value,
-                _filter_condition(task_filter),
-            )
-            .order_by(tables.tasks.c.id.desc())
+        """Batch tasks in the scope, newest first. Single sends (SendEmail) are messages, never listed."""
+        return await task_listing.fetch_listed(
+            self._connection,
+            lambda ids: _select_tasks().where(tables.tasks.c.id.in_(ids)),
+            scope,
+            task_filter,
+            window,
+            _task,
         )
-        return await fetch_page(self._connection, statement, window, _task)
 
     async def set_paused(self, task_id: int, paused: bool) -> None:
         await self._update(task_id, paused=paused)

@@ -24,6 +24,7 @@ from mailyard.web.unsubscribe import routes as unsubscribe_routes
 class WebOptions:
     max_body_bytes: int = 8 * 1024 * 1024
     redis_url: str | None = None
+    tencent_rate_limit: int = 20  #: requests/s per action per account
 
 
 class FrontDoor(Protocol):
@@ -37,7 +38,7 @@ def cloud_doors(services: Services, options: WebOptions) -> list[FrontDoor]:
     """The cloud front doors, in the order they are asked whether a request is theirs."""
     return [
         aliyun_front.create_door(services, redis_url=options.redis_url),
-        tencent_front.create_door(services, redis_url=options.redis_url),
+        tencent_front.create_door(services, redis_url=options.redis_url, per_second=options.tencent_rate_limit),
     ]
 
 

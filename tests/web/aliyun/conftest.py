@@ -302,9 +302,7 @@ def make_app(door: AliyunFrontDoor[str], recorded: list[RawRequest] | None = Non
     async def endpoint(request: Request) -> Response:
         if recorded is not None:
             target = request.scope["raw_path"].decode() + "?" + request.scope["query_string"].decode()
-            headers = tuple(
-                (key.decode("latin-1"), value.decode("latin-1")) for key, value in request.headers.raw
-            )
+            headers = tuple((key.decode("latin-1"), value.decode("latin-1")) for key, value in request.headers.raw)
             recorded.append(RawRequest(request.method, target, headers, await request.body()))
         return await door.handle(request)
 

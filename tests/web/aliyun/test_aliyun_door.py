@@ -68,9 +68,7 @@ async def call_asgi(
 
 async def send_raw(app: Any, raw: Any, chunks: list[bytes] | None = None) -> Answer:
     headers = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in raw.headers]
-    return await call_asgi(
-        app, raw.method, raw.target.encode(), headers, [raw.body] if chunks is None else chunks
-    )
+    return await call_asgi(app, raw.method, raw.target.encode(), headers, [raw.body] if chunks is None else chunks)
 
 
 def assert_error(answer: Answer, code: str, status: int) -> None:
@@ -144,9 +142,7 @@ async def test_expired_request(captured, door_kit):
 async def test_nonce_is_per_access_key(door_kit, harness):
     app = door_kit[2]()
     first = harness.sign_v3({}, at=CAPTURE_TIME, nonce="same")
-    second = harness.sign_v3(
-        {}, at=CAPTURE_TIME, nonce="same", access_key_id="LTAIsecondKey", secret="secondSecret"
-    )
+    second = harness.sign_v3({}, at=CAPTURE_TIME, nonce="same", access_key_id="LTAIsecondKey", secret="secondSecret")
     assert (await send_raw(app, first)).status == 200
     assert (await send_raw(app, second)).status == 200
 
@@ -173,9 +169,7 @@ async def test_unserialisable_result_is_an_internal_error(door_kit, harness):
 
 async def test_throttling_error_sets_retry_after(door_kit, harness):
     async def busy(principal, params):
-        raise AliyunError(
-            "Throttling.User", "Request was denied due to user flow control.", retry_after_ms=1500
-        )
+        raise AliyunError("Throttling.User", "Request was denied due to user flow control.", retry_after_ms=1500)
 
     raw = harness.sign_v3({}, at=CAPTURE_TIME, action="Busy")
     answer = await send_raw(door_kit[2]({"Busy": busy}), raw)
@@ -234,9 +228,7 @@ async def test_doors_sharing_redis_refuse_each_others_nonces(captured, door_kit,
     clients = [Redis.from_url(redis_url), Redis.from_url(redis_url)]
     try:
         first, second = (
-            harness.make_app(
-                harness.make_door(actions.table(), clock, nonce_guard=RedisNonceGuard(client, prefix))
-            )
+            harness.make_app(harness.make_door(actions.table(), clock, nonce_guard=RedisNonceGuard(client, prefix)))
             for client in clients
         )
         assert (await send_raw(first, captured[8])).status == 200
@@ -298,9 +290,7 @@ _AUTHORIZATION = st.builds(
         b"ACS3-HMAC-SHA256 Credential=%s,SignedHeaders=%s,Signature=%s" % (credential, names, signature)
     ),
     st.sampled_from([b"LTAI5tFAKEaccessKeyId01", b"", b"x"]),
-    st.sampled_from(
-        [b"host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version", b"a;"]
-    ),
+    st.sampled_from([b"host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version", b"a;"]),
     st.sampled_from([b"0" * 64, b"2418fd7bb5ef487524e3d0a840f5c8461ca75dbe2bb389d1435f68b5a14f829a", b""]),
 )
 _QUERY_PART = st.sampled_from(

@@ -34,9 +34,7 @@ def test_error_envelope():
 
 
 def test_throttling_error_carries_retry_after():
-    error = AliyunError(
-        "Throttling.User", "Request was denied due to user flow control.", retry_after_ms=1500
-    )
+    error = AliyunError("Throttling.User", "Request was denied due to user flow control.", retry_after_ms=1500)
     response = error_response(error, "REQ-3", "h")
     assert response.headers["x-acs-retry-after"] == "1500"
 

@@ -91,9 +91,7 @@ def mail_ids(body) -> set[str]:  # type: ignore[no-untyped-def]
     return {item.mail_id for item in body.result.data}
 
 
-def test_admin_sees_the_whole_account(
-    api_only_service: LiveService, account: Account, signature: str | None
-) -> None:
+def test_admin_sees_the_whole_account(api_only_service: LiveService, account: Account, signature: str | None) -> None:
     body = task_list(api_only_service, "admin", signature)
     assert body.success is True
     assert body.result.total_num == 3
@@ -125,9 +123,7 @@ def test_filtering_by_another_nickname_shows_only_what_the_caller_may_see(
 
 def test_paused_filter(api_only_service: LiveService, account: Account, signature: str | None) -> None:
     assert mail_ids(task_list(api_only_service, "admin", signature, paused=True)) == {str(account.bob_paused)}
-    assert str(account.bob_paused) not in mail_ids(
-        task_list(api_only_service, "admin", signature, paused=False)
-    )
+    assert str(account.bob_paused) not in mail_ids(task_list(api_only_service, "admin", signature, paused=False))
 
 
 def test_paging_edges(api_only_service: LiveService, account: Account) -> None:
@@ -155,9 +151,7 @@ def expect_error(code: str, call) -> ClientException:  # type: ignore[no-untyped
     return caught.value
 
 
-def test_status_and_manual_run(
-    api_only_service: LiveService, account: Account, signature: str | None
-) -> None:
+def test_status_and_manual_run(api_only_service: LiveService, account: Account, signature: str | None) -> None:
     alice = client_for(api_only_service, "alice", signature)
     task = str(account.alice_own)
     if signature is None:
@@ -194,9 +188,7 @@ def test_error_paths(api_only_service: LiveService, account: Account) -> None:
     expect_error("MailId.Is.Null", lambda: admin.get_mail_task_status(quickbi.GetMailTaskStatusRequest()))
     missing = quickbi.ManualRunMailTaskRequest(mail_id="987654321")
     expect_error("Mail.Not.Found", lambda: admin.manual_run_mail_task(missing))
-    expect_error(
-        "Mail.Not.Found", lambda: admin.manual_run_mail_task(quickbi.ManualRunMailTaskRequest(mail_id="x"))
-    )
+    expect_error("Mail.Not.Found", lambda: admin.manual_run_mail_task(quickbi.ManualRunMailTaskRequest(mail_id="x")))
     other_account = quickbi.ManualRunMailTaskRequest(mail_id=str(account.alice_own))
     expect_error("Mail.Not.Found", lambda: eve.manual_run_mail_task(other_account))
     paused = quickbi.ManualRunMailTaskRequest(mail_id=str(account.bob_paused))

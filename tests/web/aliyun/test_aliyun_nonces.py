@@ -84,9 +84,7 @@ async def test_two_redis_guards_share_their_nonces(redis_pair):
 async def test_concurrent_claims_across_guards_admit_exactly_one(redis_pair):
     first_client, second_client, prefix = redis_pair
     guards = [RedisNonceGuard(first_client, prefix), RedisNonceGuard(second_client, prefix)]
-    results = await asyncio.gather(
-        *(guards[index % 2].claim("ak/race", now=0.0, ttl=900.0) for index in range(40))
-    )
+    results = await asyncio.gather(*(guards[index % 2].claim("ak/race", now=0.0, ttl=900.0) for index in range(40)))
     assert results.count(True) == 1
 
 

@@ -141,9 +141,7 @@ def test_huge_list_index_does_not_allocate():
     assert error_of(lambda: unflatten((("Key.999999999999", "a"),))).code == "Invalid.Parameter.Error"
 
 
-@pytest.mark.parametrize(
-    ("text", "value"), [("True", True), ("False", False), ("true", True), ("FALSE", False)]
-)
+@pytest.mark.parametrize(("text", "value"), [("True", True), ("False", False), ("true", True), ("FALSE", False)])
 def test_parse_bool_is_case_insensitive(text, value):
     assert parse_bool(text, "Paused") is value
 

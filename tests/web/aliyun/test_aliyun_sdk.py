@@ -97,18 +97,14 @@ def test_skewed_clock(live, harness, algorithm, skew):
 @ALGORITHMS
 def test_unknown_action(live, harness, algorithm):
     client = sdk_client(live, harness, algorithm)
-    error = sdk_error(
-        lambda: client.get_mail_task_status(quickbi.GetMailTaskStatusRequest(mail_id="2342526"))
-    )
+    error = sdk_error(lambda: client.get_mail_task_status(quickbi.GetMailTaskStatusRequest(mail_id="2342526")))
     assert (error.code, error.status_code) == ("InvalidAction.NotFound", 404)
 
 
 @ALGORITHMS
 def test_handler_error_surfaces_with_its_code(live, harness, algorithm):
     client = sdk_client(live, harness, algorithm)
-    error = sdk_error(
-        lambda: client.manual_run_mail_task(quickbi.ManualRunMailTaskRequest(mail_id="2342526"))
-    )
+    error = sdk_error(lambda: client.manual_run_mail_task(quickbi.ManualRunMailTaskRequest(mail_id="2342526")))
     assert (error.code, error.status_code) == ("Mail.Not.Found", 400)
     assert "The Subscription Task Does Not Exist." in error.message
     assert error.request_id and error.data["HostId"] == f"127.0.0.1:{live.port}"

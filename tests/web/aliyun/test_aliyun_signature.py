@@ -155,9 +155,7 @@ def test_malformed_date_is_refused(harness, date):
     assert refused(raw, now=0).code == "InvalidTimeStamp.Format"
 
 
-@pytest.mark.parametrize(
-    "name", ["Signature", "AccessKeyId", "Timestamp", "SignatureNonce", "SignatureMethod"]
-)
+@pytest.mark.parametrize("name", ["Signature", "AccessKeyId", "Timestamp", "SignatureNonce", "SignatureMethod"])
 def test_v2_missing_common_parameter(captured, name):
     raw = captured[12]
     query = "&".join(pair for pair in raw.query.split("&") if not pair.startswith(name + "="))

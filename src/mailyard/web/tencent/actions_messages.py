@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
-from mailyard.domain import messages, paging, rendering, runs, suppressions, tasks
+from mailyard.domain import messages, paging, runs, suppressions, tasks
 from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
 from mailyard.services.messages import AttachmentUpload, SendRequest
 from mailyard.web.tencent.actions_statistics import day
 from mailyard.web.tencent.errors import TencentError
 from mailyard.web.tencent.fields import Fields, Handler
+from mailyard.web.tencent.template_param import SEND_PARAMS, read_template
 
-SEND_PARAMS = "MissingParameter.SendParamNecessary"
 ATTACHMENT_WRONG = "InvalidParameterValue.AttachContentIsWrong"
 # Base64 of 4 MB is about 5.6 MB: refuse before decoding anything larger.
 MAX_ENCODED_ATTACHMENTS = (messages.MAX_ATTACHMENT_BYTES + 2) // 3 * 4 + 1024
@@ -35,23 +34,6 @@ QUEUED, DELIVERED, DROPPED, REFUSED, DEFERRED = 0, 1, 2, 3, 8
 
 
 # ---- SendEmail ---------------------------------------------------------------------------------
-
-
-def _template(fields: Fields) -> tuple[int, dict[str, Any]]:
-    template = fields.nested("Template", missing=None)
-    if template is None:
-        if fields.has("Simple"):
-            raise TencentError("FailedOperation.WithOutPermission", "Only template-based sending is allowed.")
-        raise TencentError(SEND_PARAMS, "FromEmailAddress, Subject and Template are required.")
-    template_id = template.uint("TemplateID")
-    data = template.optional_text("TemplateData") or ""
-    try:
-        rendering.parse_template_data(data)
-    except rendering.TemplateDataError as error:
-        raise TencentError("FailedOperation.WrongContentJson", f"Template.TemplateData: {error}") from None
-    variables = json.loads(data) if data.strip() else {}
-    assert isinstance(variables, dict)
-    return template_id, variables
 
 
 def _attachments(fields: Fields) -> list[AttachmentUpload]:
@@ -85,7 +67,7 @@ def _send_request(fields: Fields) -> SendRequest:
     subject = fields.text("Subject", missing=SEND_PARAMS)
     if not 1 <= len(subject) <= tasks.MAX_SUBJECT_LENGTH:
         raise TencentError("InvalidParameterValue.SubjectLengthError", "The subject must be 1 to 100 characters.")
-    template_id, variables = _template(fields)
+    template_id, variables = read_template(fields, required="FromEmailAddress, Subject and Template")
     fields.optional_choice("TriggerType", (0, 1))
     return SendRequest(
         from_address=from_address,

@@ -10,15 +10,15 @@ import json
 from datetime import datetime
 from typing import Any
 
-from mailyard.domain import paging, recipients, rendering, schedules, tasks
+from mailyard.domain import paging, recipients, schedules, tasks
 from mailyard.domain.accounts import Principal
-from mailyard.errors import InvalidInput, NotFound
+from mailyard.errors import InvalidInput
 from mailyard.services.container import Services
 from mailyard.services.tasks import TaskRequest
 from mailyard.web.tencent.errors import TencentError
 from mailyard.web.tencent.fields import Fields, Handler
+from mailyard.web.tencent.template_param import SEND_PARAMS, read_template
 
-SEND_PARAMS = "MissingParameter.SendParamNecessary"
 TIMED_PARAMS = "MissingParameter.TimedParamNecessary"
 CYCLE_PARAMS = "MissingParameter.CycleParamNecessary"
 UNSUBSCRIBE_OPTIONS = frozenset(str(option) for option in range(13))
@@ -46,24 +46,6 @@ def _subject(fields: Fields) -> str:
             f"The subject must be 1 to {tasks.MAX_SUBJECT_LENGTH} characters.",
         )
     return subject
-
-
-def _template(fields: Fields) -> tuple[int, dict[str, Any]]:
-    """``(TemplateID, variables)``; ``TemplateData`` may be ``{}`` or absent when recipients carry data."""
-    template = fields.nested("Template", missing=None)
-    if template is None:
-        if fields.has("Simple"):
-            raise TencentError("FailedOperation.WithOutPermission", "Only template-based sending is allowed.")
-        raise TencentError(SEND_PARAMS, "FromEmailAddress, ReceiverId and Template are required.")
-    template_id = template.uint("TemplateID")
-    data = template.optional_text("TemplateData") or ""
-    try:
-        rendering.parse_template_data(data)
-    except rendering.TemplateDataError as error:
-        raise TencentError("FailedOperation.WrongContentJson", f"Template.TemplateData: {error}") from None
-    variables = json.loads(data) if data.strip() else {}
-    assert isinstance(variables, dict)
-    return template_id, variables
 
 
 def _begin_at(params: Fields, missing: str, time_zone: str) -> datetime:
@@ -111,7 +93,7 @@ def _task_request(fields: Fields, time_zone: str) -> TaskRequest:
     list_id = fields.uint("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
     subject = _subject(fields)
     task_type = tasks.TaskType(fields.choice("TaskType", (1, 2, 3)))
-    template_id, variables = _template(fields)
+    template_id, variables = read_template(fields, required="FromEmailAddress, ReceiverId and Template")
     fields.optional_choice("ADLocation", (0, 1, 2))
     if fields.nested_list("Attachments", missing=None):
         raise TencentError("UnsupportedOperation", "Attachments are not supported for batch send tasks.")
@@ -179,13 +161,9 @@ def actions(services: Services) -> dict[str, Handler]:
         return {"TaskId": task.id}
 
     async def list_names(principal: Principal, list_ids: set[int]) -> dict[int, str]:
-        names: dict[int, str] = {0: ""}
-        for list_id in list_ids - {0}:
-            try:
-                names[list_id] = (await services.recipients.get_list(principal, list_id)).name
-            except NotFound:
-                names[list_id] = ""
-        return names
+        """Every id's list name; "" for no list or a list that is gone."""
+        found = await services.recipients.list_names(principal, list_ids - {0})
+        return {list_id: found.get(list_id, "") for list_id in list_ids}
 
     async def list_send_tasks(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
         fields = Fields(params)

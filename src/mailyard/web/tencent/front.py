@@ -19,7 +19,8 @@ from mailyard.web.tencent import (
 from mailyard.web.tencent.door import TencentFrontDoor
 from mailyard.web.tencent.failures import translate_error
 from mailyard.web.tencent.fields import Handler
-from mailyard.web.tencent.throttle import ActionThrottle
+from mailyard.web.tencent.secret_cache import CachedSecrets
+from mailyard.web.tencent.throttle import DEFAULT_PER_SECOND, ActionThrottle
 
 ACTION_MODULES = (
     actions_tasks,
@@ -50,11 +51,13 @@ def account_of(principal: Principal) -> str:
     return str(principal.account_id)
 
 
-def create_door(services: Services, *, redis_url: str | None) -> TencentFrontDoor[Principal]:
+def create_door(
+    services: Services, *, redis_url: str | None, per_second: int = DEFAULT_PER_SECOND
+) -> TencentFrontDoor[Principal]:
     return TencentFrontDoor(
-        lookup_secret=services.access.lookup_secret,
+        lookup_secret=CachedSecrets(services.access.lookup_secret),
         actions=action_table(services),
-        throttle=ActionThrottle(redis_url=redis_url or None),
+        throttle=ActionThrottle(per_second=per_second, redis_url=redis_url or None),
         account_of=account_of,
         translate_error=translate_error,
     )

@@ -1,0 +1,249 @@
+"""Signed Tencent `ListSendTasks` over 1,000,000 tasks in PostgreSQL, against a signed request that passes
+authentication and answers at once (an unknown action → `InvalidAction`) through the same stack.
+
+Usage: python bench/list_rate.py [--tasks 1000000] [--clients 32] [--seconds 10] [--limit 20]
+                                 [--deep-offset 900000] [--database-url postgresql://...]
+
+Creates a fresh PostgreSQL database, the account, users (an admin and members), a domain, sender, template and
+recipient lists through the CLI and the native API, bulk-loads the tasks with one `INSERT ... SELECT
+generate_series` (a realistic spread of states, types, lists and owners), then starts `mailyard serve
+--api-only` on it. Each scenario runs `clients` concurrent TC3-signed clients in a loop for `seconds`; every
+answer is checked (a success for the listing, `InvalidAction` for the baseline). Prints req/s, p50/p99 and the
+ratio to the baseline, which runs first and last so drift on a shared machine shows. Only ratios taken in one
+run mean anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import asyncpg
+import harness
+import tc3
+
+RATE_LIMIT = "1000000"  # the 20 requests/s per action of the real service would measure the limiter only
+
+
+@dataclass
+class Scenario:
+    name: str
+    action: str
+    body: dict[str, Any]
+    expect_error: str | None = None
+
+
+@dataclass
+class Target:
+    session: aiohttp.ClientSession
+    key: tuple[str, str]
+    host: str
+
+
+@dataclass
+class Outcome:
+    latencies: list[float] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def main() -> None:
+    arguments = _arguments()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop everything it started, also on SIGTERM
+    with _database(arguments.database) as url, harness.mailyard(url, None, _environment()) as instance:
+        fresh = not _loaded(url)
+        key = instance.key()
+        if fresh:
+            for member in ("alice", "bob", "carol"):
+                command = [harness.MAILYARD, "keys", "create", "--account", "default", "--user", member]
+                command += ["--role", "member"]
+                subprocess.run(command, env=instance.environment, check=True, capture_output=True, timeout=120)
+        instance.start("serve", "serve", "--api-only")
+        harness.wait_for_port(instance.port)
+        if fresh:
+            api = harness.Api(instance.port, key)
+            template_id, _ = api.prepare(200)
+            list_ids = [api.recipient_list(number, number * 10, 10, 10) for number in range(1, 5)]
+            started = time.perf_counter()
+            asyncio.run(_load(url, arguments.tasks, template_id, list_ids))
+            print(f"{arguments.tasks:,} tasks loaded in {time.perf_counter() - started:.0f} s")
+        list_ids = asyncio.run(_list_ids(url))
+        asyncio.run(_measure_all(instance.port, key, list_ids, arguments))
+
+
+@contextlib.contextmanager
+def _database(url: str | None) -> Iterator[str]:
+    """A fresh database dropped afterwards, or the one given (kept, loaded only when empty)."""
+    if url:
+        yield url
+        return
+    with harness.database("postgres") as fresh:
+        assert fresh is not None
+        yield fresh
+
+
+def _loaded(url: str) -> bool:
+    async def check() -> bool:
+        connection = await asyncpg.connect(_plain(url), timeout=30)
+        try:
+            return bool(await connection.fetchval("SELECT to_regclass('tasks') IS NOT NULL"))
+        finally:
+            await connection.close()
+
+    return asyncio.run(check())
+
+
+async def _list_ids(url: str) -> list[int]:
+    connection = await asyncpg.connect(_plain(url), timeout=30)
+    try:
+        return [row["id"] for row in await connection.fetch("SELECT id FROM recipient_lists ORDER BY id")]
+    finally:
+        await connection.close()
+
+
+def _plain(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--tasks", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per scenario")
+    parser.add_argument("--limit", type=int, default=20, help="Limit of each ListSendTasks page")
+    parser.add_argument("--deep-offset", type=int, default=900_000)
+    parser.add_argument("--database", help="reuse this PostgreSQL database (loaded when empty, never dropped)")
+    return parser.parse_args()
+
+
+def _environment() -> dict[str, str]:
+    return {"MAILYARD_TENCENT_RATE_LIMIT": RATE_LIMIT}
+
+
+# ---- data ------------------------------------------------------------------------------------------------------
+
+# One task in 100: 85 done, 5 sending, 4 pending, 2 error, 2 cancelled, 2 suspended.
+_STATE = """CASE WHEN g % 100 < 85 THEN 'done' WHEN g % 100 < 90 THEN 'sending' WHEN g % 100 < 94 THEN 'pending'
+    WHEN g % 100 < 96 THEN 'error' WHEN g % 100 < 98 THEN 'cancelled' ELSE 'suspended' END"""
+# 60 % immediate, 30 % scheduled, 10 % recurring.
+_TYPE = "CASE WHEN g % 10 < 6 THEN 1 WHEN g % 10 < 9 THEN 2 ELSE 3 END"
+
+LOAD = f"""
+INSERT INTO tasks (account_id, owner_id, name, from_address, subject, template_id, variables, recipient_list_id,
+    task_type, kind, begin_at, interval_hours, terminated, paused, state, error_message, unsubscribe,
+    requested_count, sent_count, cached_count, failed_count, skipped_count, next_fire_at, created_at, updated_at)
+SELECT $1, ($2::bigint[])[1 + g % array_length($2, 1)], 'Digest ' || g, 'Bench News <news@bench.example>',
+    'Digest ' || g, $3, '{{"edition":' || g || '}}', ($4::bigint[])[1 + (g / 7) % array_length($4, 1)],
+    {_TYPE}, 'batch', CASE WHEN g % 10 >= 6 THEN now() - make_interval(secs => g) END,
+    CASE WHEN g % 10 = 9 THEN 24 END, false, g % 97 = 0, {_STATE},
+    CASE WHEN g % 100 IN (94, 95) THEN 'relay refused the sender' END, NULL,
+    10, CASE WHEN g % 100 < 85 THEN 10 ELSE g % 10 END, 0, 0, 0, NULL,
+    now() - make_interval(secs => $5 - g), now() - make_interval(secs => $5 - g)
+FROM generate_series(1, $5) AS g
+"""
+GRANTS = """INSERT INTO task_grants (task_id, user_id)
+SELECT id, $2 FROM tasks WHERE account_id = $1 AND owner_id <> $2 AND id % 1000 = 0"""
+
+
+async def _load(url: str, count: int, template_id: int, list_ids: list[int]) -> None:
+    connection = await asyncpg.connect(_plain(url), timeout=30)
+    try:
+        account_id = await connection.fetchval("SELECT id FROM accounts WHERE name = 'default'")
+        users = await connection.fetch("SELECT id, nickname FROM users WHERE account_id = $1 ORDER BY id", account_id)
+        owner_ids = [row["id"] for row in users]
+        await connection.execute(LOAD, account_id, owner_ids, template_id, list_ids, count, timeout=3600)
+        alice = next(row["id"] for row in users if row["nickname"] == "alice")
+        await connection.execute(GRANTS, account_id, alice, timeout=600)
+        await connection.execute("VACUUM ANALYZE", timeout=3600)
+    finally:
+        await connection.close()
+
+
+# ---- load ------------------------------------------------------------------------------------------------------
+
+
+def _scenarios(list_ids: list[int], arguments: argparse.Namespace) -> list[Scenario]:
+    page = {"Offset": 0, "Limit": arguments.limit}
+    listing = "ListSendTasks"
+    return [
+        Scenario("baseline: unknown action", "NoSuchAction", page, expect_error="InvalidAction"),
+        Scenario("ListSendTasks, no filter, Offset 0", listing, page),
+        Scenario("ListSendTasks, Status=5", listing, page | {"Status": 5}),
+        Scenario("ListSendTasks, Status=10", listing, page | {"Status": 10}),
+        Scenario("ListSendTasks, TaskType=3", listing, page | {"TaskType": 3}),
+        Scenario("ListSendTasks, ReceiverId", listing, page | {"ReceiverId": list_ids[1]}),
+        Scenario(f"ListSendTasks, Offset {arguments.deep_offset:,}", listing, page | {"Offset": arguments.deep_offset}),
+        Scenario("baseline again", "NoSuchAction", page, expect_error="InvalidAction"),
+    ]
+
+
+async def _measure_all(port: int, key: tuple[str, str], list_ids: list[int], arguments: argparse.Namespace) -> None:
+    connector = aiohttp.TCPConnector(limit=arguments.clients * 2)
+    async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", connector=connector) as session:
+        target = Target(session, key, f"127.0.0.1:{port}")
+        for scenario in _scenarios(list_ids, arguments)[:2]:  # warm up
+            await _run(target, scenario, arguments.clients, 2.0)
+        results = []
+        for scenario in _scenarios(list_ids, arguments):
+            outcome = await _run(target, scenario, arguments.clients, arguments.seconds)
+            results.append((scenario, outcome))
+    baseline = _rate(results[0][1])
+    print(f"\n{arguments.clients} clients, {arguments.seconds:.0f} s each, Limit {arguments.limit}")
+    print(f"{'scenario':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6}  errors")
+    for scenario, outcome in results:
+        p50, p99 = _percentile(outcome.latencies, 50), _percentile(outcome.latencies, 99)
+        wrong = f"{len(outcome.wrong)} (e.g. {outcome.wrong[0]})" if outcome.wrong else "0"
+        ratio = _rate(outcome) / baseline
+        print(f"{scenario.name:44} {_rate(outcome):8.0f} {p50:8.1f} {p99:8.1f} {ratio:6.2f}  {wrong}")
+
+
+async def _run(target: Target, scenario: Scenario, clients: int, seconds: float) -> Outcome:
+    outcome = Outcome()
+    body = json.dumps(scenario.body).encode()
+    started = time.perf_counter()
+    deadline = started + seconds
+    await asyncio.gather(*(_client(target, scenario, body, deadline, outcome) for _ in range(clients)))
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+async def _client(target: Target, scenario: Scenario, body: bytes, deadline: float, outcome: Outcome) -> None:
+    while time.perf_counter() < deadline:
+        headers = tc3.signed_headers(target.key, scenario.action, body, host=target.host)
+        sent = time.perf_counter()
+        async with target.session.post("/", data=body, headers=headers) as response:
+            document = await response.json(content_type=None)
+        outcome.latencies.append(time.perf_counter() - sent)
+        problem = _problem(document, scenario.expect_error)
+        if problem:
+            outcome.wrong.append(problem)
+
+
+def _problem(document: dict[str, Any], expected: str | None) -> str | None:
+    code = document.get("Response", {}).get("Error", {}).get("Code")
+    return None if code == expected else str(code)
+
+
+def _rate(outcome: Outcome) -> float:
+    return len(outcome.latencies) / outcome.seconds if outcome.seconds else 0.0
+
+
+def _percentile(latencies: list[float], percent: float) -> float:
+    if not latencies:
+        return float("nan")
+    ordered = sorted(latencies)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * percent / 100))] * 1000
+
+
+if __name__ == "__main__":
+    main()

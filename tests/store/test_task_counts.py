@@ -1,0 +1,93 @@
+"""Listing totals come from `task_counts` (kept by triggers); they must equal a count of the rows themselves,
+for every filter, for admins and members (own + granted tasks), through creation, state changes, pauses, runs
+and deletions, on both databases. Deep pages read from the oldest end must be the same rows."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from mailyard.domain import accounts, paging, tasks
+from mailyard.domain.visibility import TaskScope
+
+pytestmark = pytest.mark.timeout(120)
+
+EVERYTHING = paging.Window(offset=0, limit=paging.MAX_PAGE_SIZE)
+STATES = [None, (tasks.TaskState.PENDING,), (tasks.TaskState.DONE, tasks.TaskState.CANCELLED)]
+TYPES = [None, *tasks.TaskType]
+
+
+async def counted_by_rows(runtime, scope: TaskScope, task_filter: tasks.TaskFilter) -> list[int]:
+    """The visible ids by the plain rule, straight from the rows (no counts table, no paging tricks)."""
+    async with runtime.store.engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text(
+                    "SELECT id, owner_id, state, task_type, recipient_list_id, paused FROM tasks"
+                    " WHERE account_id = :account AND kind = 'batch' ORDER BY id DESC"
+                ),
+                {"account": scope.account_id},
+            )
+        ).all()
+        grants = {tuple(row) for row in await connection.execute(text("SELECT task_id, user_id FROM task_grants"))}
+    states = None if task_filter.states is None else {state.value for state in task_filter.states}
+    return [
+        row.id
+        for row in rows
+        if (scope.member_id is None or row.owner_id == scope.member_id or (row.id, scope.member_id) in grants)
+        and (states is None or row.state in states)
+        and (task_filter.type is None or row.task_type == task_filter.type)
+        and (task_filter.recipient_list_id is None or row.recipient_list_id == task_filter.recipient_list_id)
+        and (task_filter.paused is None or bool(row.paused) is task_filter.paused)
+    ]
+
+
+async def assert_totals_exact(runtime, principals: list[accounts.Principal], list_ids: list[int]) -> None:
+    for principal, states, task_type, list_id, paused in itertools.product(
+        principals, STATES, TYPES, [None, *list_ids], [None, True]
+    ):
+        scope = TaskScope.of(principal)
+        task_filter = tasks.TaskFilter(states=states, type=task_type, recipient_list_id=list_id, paused=paused)
+        expected = await counted_by_rows(runtime, scope, task_filter)
+        async with runtime.store.transaction() as repositories:
+            page = await repositories.tasks.list(scope, task_filter, EVERYTHING)
+        assert (page.total, [found.id for found in page.items]) == (len(expected), expected), task_filter
+
+
+async def test_totals_follow_every_change_and_deep_pages_match(runtime, team, make_content, clock):
+    alice, bob, carol = team.admin.principal, team.members[0].principal, team.members[1].principal
+    first, second = await make_content(alice), await make_content(alice, list_name="others")
+    service = runtime.services.tasks
+    later = clock.now() + timedelta(hours=2)
+    made = []
+    for number, owner in enumerate([alice, bob, carol, bob, alice, carol, bob]):
+        content = first if number % 2 else second
+        schedule = (
+            tasks.Schedule(type=tasks.TaskType.IMMEDIATE)
+            if number % 3 == 0
+            else tasks.Schedule(type=tasks.TaskType.SCHEDULED, begin_at=later)
+        )
+        made.append(await service.create(owner, content.task_request(name=f"t{number}", schedule=schedule)))
+    await service.grant(alice, made[0].id, "bob")
+    await service.grant(carol, made[2].id, "bob")
+    await service.pause(bob, made[1].id)
+    await service.cancel(carol, made[5].id)
+    principals, list_ids = [alice, bob, carol], [first.list_id, second.list_id]
+    await assert_totals_exact(runtime, principals, list_ids)
+
+    async with runtime.store.engine.begin() as connection:  # a change made behind the services' back
+        await connection.execute(text("UPDATE tasks SET state = 'done' WHERE id = :id"), {"id": made[3].id})
+        await connection.execute(text("DELETE FROM tasks WHERE id = :id"), {"id": made[6].id})
+    await assert_totals_exact(runtime, principals, list_ids)
+
+    scope = TaskScope.of(alice)
+    async with runtime.store.transaction() as repositories:
+        newest_first = [
+            found.id for found in (await repositories.tasks.list(scope, tasks.TaskFilter(), EVERYTHING)).items
+        ]
+        for offset, limit in itertools.product(range(len(newest_first) + 2), (1, 2, 4)):
+            page = await repositories.tasks.list(scope, tasks.TaskFilter(), paging.Window(offset=offset, limit=limit))
+            assert [found.id for found in page.items] == newest_first[offset : offset + limit], (offset, limit)
