@@ -15,8 +15,8 @@ from mailyard.domain import messages, paging, runs, tasks
 from mailyard.domain.suppressions import SuppressionReason
 from mailyard.domain.visibility import TaskScope
 from mailyard.store import tables
-from mailyard.store.runs import SqlRuns
-from mailyard.store.tasks import SqlTasks, scope_condition
+from mailyard.store.runs import ZERO_RUN_COUNTERS, SqlRuns, settle_new_run
+from mailyard.store.tasks import ZERO_TASK_COUNTERS, SqlTasks, scope_condition
 
 _SKIPPED = runs.DeliveryState.SKIPPED.value
 _UNSUBSCRIBED = f"suppressed: {SuppressionReason.UNSUBSCRIBE.value}"
@@ -88,11 +88,7 @@ class SqlMessages:
                 paused=False,
                 state=tasks.TaskState.SENDING.value,
                 unsubscribe=send.unsubscribe,
-                requested_count=0,
-                sent_count=0,
-                cached_count=0,
-                failed_count=0,
-                skipped_count=0,
+                **ZERO_TASK_COUNTERS,
                 next_fire_at=None,
                 created_at=self._now,
                 updated_at=self._now,
@@ -110,10 +106,7 @@ class SqlMessages:
                 kind=runs.RunKind.SCHEDULED.value,
                 fire_at=self._now,
                 status=runs.RunStatus.PROCESSING.value,
-                requested_count=0,
-                sent_count=0,
-                failed_count=0,
-                skipped_count=0,
+                **ZERO_RUN_COUNTERS,
                 created_at=self._now,
             )
             .returning(tables.runs.c.id)
@@ -139,16 +132,7 @@ class SqlMessages:
 
     async def _count(self, task_id: int, run_id: int, *, queued: int, skipped: int) -> None:
         finished = queued == 0
-        await self._connection.execute(
-            update(tables.runs)
-            .where(tables.runs.c.id == run_id)
-            .values(
-                requested_count=queued,
-                skipped_count=skipped,
-                status=(runs.RunStatus.SENT if finished else runs.RunStatus.PROCESSING).value,
-                finished_at=self._now if finished else None,
-            )
-        )
+        await settle_new_run(self._connection, run_id, queued=queued, skipped=skipped, now=self._now)
         await self._connection.execute(
             update(tables.tasks)
             .where(tables.tasks.c.id == task_id)

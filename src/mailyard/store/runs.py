@@ -54,6 +54,25 @@ def _delivery(row: Row[Any]) -> runs.Delivery:
     )
 
 
+# Counters of a run that has not sent anything yet.
+ZERO_RUN_COUNTERS = {"requested_count": 0, "sent_count": 0, "failed_count": 0, "skipped_count": 0}
+
+
+async def settle_new_run(connection: AsyncConnection, run_id: int, *, queued: int, skipped: int, now: datetime) -> None:
+    """Record how a new run's ledger came out; a run with nothing to send is finished at once."""
+    finished = queued == 0
+    await connection.execute(
+        update(tables.runs)
+        .where(tables.runs.c.id == run_id)
+        .values(
+            requested_count=queued,
+            skipped_count=skipped,
+            status=(runs.RunStatus.SENT if finished else runs.RunStatus.PROCESSING).value,
+            finished_at=now if finished else None,
+        )
+    )
+
+
 class SqlRuns:
     def __init__(self, connection: AsyncConnection, now: datetime) -> None:
         self._connection = connection
@@ -65,17 +84,7 @@ class SqlRuns:
             return None
         await self._expand(task, run_id)
         queued, skipped = await self._count_new(run_id)
-        finished = queued == 0
-        await self._connection.execute(
-            update(tables.runs)
-            .where(tables.runs.c.id == run_id)
-            .values(
-                requested_count=queued,
-                skipped_count=skipped,
-                status=(runs.RunStatus.SENT if finished else runs.RunStatus.PROCESSING).value,
-                finished_at=self._now if finished else None,
-            )
-        )
+        await settle_new_run(self._connection, run_id, queued=queued, skipped=skipped, now=self._now)
         task_table = tables.tasks
         await self._connection.execute(
             update(task_table)
@@ -96,10 +105,7 @@ class SqlRuns:
             "kind": kind.value,
             "fire_at": fire_at,
             "status": runs.RunStatus.PROCESSING.value,
-            "requested_count": 0,
-            "sent_count": 0,
-            "failed_count": 0,
-            "skipped_count": 0,
+            **ZERO_RUN_COUNTERS,
             "created_at": self._now,
         }
         dialect = postgresql if self._connection.dialect.name == "postgresql" else sqlite

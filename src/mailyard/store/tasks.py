@@ -17,6 +17,15 @@ from mailyard.domain.visibility import TaskScope
 from mailyard.store import tables, task_listing
 from mailyard.store.rows import fetch_one
 
+# Counters of a task that has not sent anything yet.
+ZERO_TASK_COUNTERS = {
+    "requested_count": 0,
+    "sent_count": 0,
+    "cached_count": 0,
+    "failed_count": 0,
+    "skipped_count": 0,
+}
+
 
 def _task(row: Row[Any]) -> model.Task:
     return model.Task(
@@ -106,11 +115,7 @@ class SqlTasks:
                 paused=False,
                 state=model.TaskState.PENDING.value,
                 unsubscribe=draft.unsubscribe,
-                requested_count=0,
-                sent_count=0,
-                cached_count=0,
-                failed_count=0,
-                skipped_count=0,
+                **ZERO_TASK_COUNTERS,
                 next_fire_at=next_fire_at,
                 created_at=self._now,
                 updated_at=self._now,
