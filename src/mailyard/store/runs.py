@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, literal, select, update
+from sqlalchemy import case, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -54,6 +54,8 @@ def _delivery(row: Row[Any]) -> runs.Delivery:
     )
 
 
+ANALYZE_AFTER_DELIVERIES = 10_000
+
 # Counters of a run that has not sent anything yet.
 ZERO_RUN_COUNTERS = {"requested_count": 0, "sent_count": 0, "failed_count": 0, "skipped_count": 0}
 
@@ -84,6 +86,7 @@ class SqlRuns:
             return None
         await self._expand(task, run_id)
         queued, skipped = await self._count_new(run_id)
+        await self._refresh_statistics(queued)
         await settle_new_run(self._connection, run_id, queued=queued, skipped=skipped, now=self._now)
         task_table = tables.tasks
         await self._connection.execute(
@@ -97,6 +100,16 @@ class SqlRuns:
             )
         )
         return await self.get(task.id, run_id)
+
+    async def _refresh_statistics(self, added: int) -> None:
+        """After a large expansion, give the PostgreSQL planner fresh ledger statistics.
+
+        Autovacuum notices a bulk insert late; until then the planner believes few deliveries are open and
+        the claim sorts every open delivery on each call instead of walking the open-deliveries index
+        (measured: 1-4 s a claim at 10^6 deliveries, against milliseconds after ANALYZE).
+        """
+        if added >= ANALYZE_AFTER_DELIVERIES and self._connection.dialect.name == "postgresql":
+            await self._connection.execute(text("ANALYZE deliveries"))
 
     async def _insert_run(self, task: tasks.Task, *, fire_at: datetime, kind: runs.RunKind) -> int | None:
         values = {
