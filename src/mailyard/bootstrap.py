@@ -15,6 +15,7 @@ from mailyard import ports
 from mailyard.clock import SystemClock
 from mailyard.domain import sending
 from mailyard.domain.outcomes import DeliveryOutcome
+from mailyard.domain.quotas import RelayQuota
 from mailyard.domain.sending import RetryPolicy
 from mailyard.mail import dkim, mime
 from mailyard.mail.dns_records import DnsTxtResolver
@@ -79,9 +80,13 @@ class RelayMailer:
 
     def __init__(self, pool: RelayPool) -> None:
         self._pool = pool
+        self.relay_quotas = tuple(
+            RelayQuota(relay=relay.name, daily_quota=relay.daily_quota, time_zone=relay.time_zone)
+            for relay in pool.relays
+        )
 
-    async def deliver(self, letter: sending.Letter) -> DeliveryOutcome:
-        return await self._pool.deliver(letter.envelope_from, letter.recipient, letter.data)
+    async def deliver(self, letter: sending.Letter, gate: ports.RelayGate | None = None) -> DeliveryOutcome:
+        return await self._pool.deliver(letter.envelope_from, letter.recipient, letter.data, gate)
 
     async def close(self) -> None:
         await self._pool.close()

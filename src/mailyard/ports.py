@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from mailyard.domain import (
@@ -320,6 +320,22 @@ class QuotaRepository(Protocol):
         """Suspended tasks of these accounts send again."""
         ...
 
+    async def suspend_all(self) -> None:
+        """Every sending task becomes suspended: no relay may send any more today."""
+        ...
+
+    async def resume_unlimited(self) -> None:
+        """Suspended tasks of accounts without a quota send again (the relays may send again)."""
+        ...
+
+    async def reserve_relay(self, relay: str, daily_quota: int, day: date, want: int) -> int:
+        """Take up to `want` of the relay's sends for `day` out of what is left; how many were granted."""
+        ...
+
+    async def return_relay(self, relay: str, day: date, count: int) -> None:
+        """Give back reserved sends that were not used."""
+        ...
+
 
 class OutboxRepository(Protocol):
     async def list(
@@ -343,6 +359,13 @@ class MessageComposer(Protocol):
         ...
 
 
+class RelayGate(Protocol):
+    """Admits messages to relays with a daily quota: one send taken per message, given back if not accepted."""
+
+    def take(self, relay: str) -> bool: ...
+    def give(self, relay: str) -> None: ...
+
+
 class Mailer(Protocol):
     """Delivers one letter; SMTP replies and faults come back classified, never raised."""
 
@@ -351,7 +374,15 @@ class Mailer(Protocol):
         """True when letters carry SMTP DATA (dot-stuffed, final dot) rather than plain RFC 5322 bytes."""
         ...
 
-    async def deliver(self, letter: sending.Letter) -> DeliveryOutcome: ...
+    @property
+    def relay_quotas(self) -> Sequence[quotas.RelayQuota]:
+        """Every relay's daily quota; empty when the mailer sends through no relay."""
+        ...
+
+    async def deliver(self, letter: sending.Letter, gate: RelayGate | None = None) -> DeliveryOutcome:
+        """With a `gate`, a relay with a quota is used only when the gate admits the message."""
+        ...
+
     async def close(self) -> None: ...
 
 

@@ -172,6 +172,58 @@ async def test_a_failing_relay_is_avoided(start_server: StartServer, closed_port
     assert len(good.handler.messages) >= 5
 
 
+# -- daily quotas ---------------------------------------------------------------------------------
+
+
+class CountingGate:
+    """Sends left per relay, as the sending service's allowances would hold them."""
+
+    def __init__(self, **left: int) -> None:
+        self.left = dict(left)
+        self.given: list[str] = []
+
+    def take(self, relay: str) -> bool:
+        if self.left.get(relay, 0) <= 0:
+            return False
+        self.left[relay] -= 1
+        return True
+
+    def give(self, relay: str) -> None:
+        self.left[relay] += 1
+        self.given.append(relay)
+
+
+async def test_a_relay_with_a_quota_is_used_only_while_the_gate_admits(start_server: StartServer) -> None:
+    server = start_server(rcpt_replies={"bad@example.org": "550 5.1.1 no such user"})
+    gate = CountingGate(limited=2)
+    async with RelayPool([server.relay(name="limited", daily_quota=100)]) as pool:
+        refused = await pool.deliver("s@example.com", "bad@example.org", DATA, gate)
+        sent = [await pool.deliver("s@example.com", f"r{n}@example.org", DATA, gate) for n in range(2)]
+        waiting = await pool.deliver("s@example.com", "late@example.org", DATA, gate)
+    assert refused.kind is OutcomeKind.FAILED and gate.given == ["limited"]  # a refusal uses no send
+    assert [outcome.kind for outcome in sent] == [OutcomeKind.SENT, OutcomeKind.SENT]
+    assert (waiting.kind, waiting.code) == (OutcomeKind.WAIT, 0)
+    assert [message.rcpt_tos for message in server.handler.messages] == [["r0@example.org"], ["r1@example.org"]]
+
+
+async def test_an_unlimited_relay_takes_over_from_a_spent_one(start_server: StartServer) -> None:
+    limited, unlimited = start_server(), start_server()
+    gate = CountingGate(limited=3)
+    relays = [limited.relay(name="limited", daily_quota=3), unlimited.relay(name="unlimited")]
+    async with RelayPool(relays) as pool:
+        outcomes = [await pool.deliver("s@example.com", f"r{n}@example.org", DATA, gate) for n in range(10)]
+    assert {outcome.kind for outcome in outcomes} == {OutcomeKind.SENT}
+    assert len(limited.handler.messages) == 3 and len(unlimited.handler.messages) == 7
+    assert gate.left == {"limited": 0}
+
+
+async def test_without_a_gate_quotas_are_not_counted(start_server: StartServer) -> None:
+    server = start_server()
+    async with RelayPool([server.relay(name="limited", daily_quota=1)]) as pool:
+        outcomes = [await pool.deliver("s@example.com", "r@example.org", DATA) for _ in range(2)]
+    assert [outcome.kind for outcome in outcomes] == [OutcomeKind.SENT, OutcomeKind.SENT]
+
+
 # -- rate limits ----------------------------------------------------------------------------------
 
 

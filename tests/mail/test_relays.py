@@ -32,9 +32,11 @@ def test_defaults() -> None:
 def test_every_option() -> None:
     relay = parse_relay(
         "smtps://u:p@[::1]:2465?timeout=2.5&idle_timeout=9&daily_quota=1000&helo=me.example&verify=0&name=main"
+        "&time_zone=Asia/Shanghai"
     )
     assert (relay.host, relay.port, relay.timeout, relay.idle_timeout) == ("::1", 2465, 2.5, 9.0)
     assert (relay.daily_quota, relay.helo, relay.verify, relay.name) == (1000, "me.example", False, "main")
+    assert (relay.time_zone, parse_relay("smtp://relay.example").time_zone) == ("Asia/Shanghai", "UTC")
 
 
 def test_credentials_are_url_decoded() -> None:
@@ -73,6 +75,9 @@ def test_list() -> None:
         ("smtp://relay.example?rate=fast", "rate"),
         ("smtp://relay.example?rate=inf", "rate"),
         ("smtp://relay.example?verify=maybe", "verify"),
+        ("smtp://relay.example?daily_quota=0", "daily_quota"),
+        ("smtp://relay.example?time_zone=Mars/Olympus", "time zone"),
+        ("smtp://relay.example?time_zone=../etc/passwd", "time zone"),
         ("smtps://relay.example?starttls=1", "starttls"),
         ("smtp://:secret@relay.example", "user name"),
     ],

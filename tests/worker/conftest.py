@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +92,16 @@ class Relay:
 
 @pytest.fixture
 def relay() -> Iterator[Relay]:
+    yield from _running_relay()
+
+
+@pytest.fixture
+def other_relay() -> Iterator[Relay]:
+    """A second relay, for pools of two."""
+    yield from _running_relay()
+
+
+def _running_relay() -> Iterator[Relay]:
     handler = RelayHandler()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -111,11 +121,18 @@ MakeWorker = Callable[..., Worker]
 
 @pytest.fixture
 async def make_worker(runtime: bootstrap.Runtime) -> Any:
-    """`make_worker(relay_config, concurrency=4, batch_size=10)`: a worker sending through a real relay pool."""
+    """`make_worker(relay_config, concurrency=4, batch_size=10)`: a worker sending through a real relay pool
+    (of several relays when given a list of configs)."""
     services: list[SendingService] = []
 
-    def make(config: RelayConfig, *, concurrency: int = 4, batch_size: int = 10, name: str = "worker-1") -> Worker:
-        mailer = bootstrap.RelayMailer(RelayPool([config]))
+    def make(
+        config: RelayConfig | Sequence[RelayConfig],
+        *,
+        concurrency: int = 4,
+        batch_size: int = 10,
+        name: str = "worker-1",
+    ) -> Worker:
+        mailer = bootstrap.RelayMailer(RelayPool([config] if isinstance(config, RelayConfig) else config))
         sending = SendingService(runtime.store, runtime.services.clock, mailer, bootstrap.MimeComposer())
         services.append(sending)
         options = WorkerOptions(concurrency=concurrency, batch_size=batch_size, poll_seconds=0.05)

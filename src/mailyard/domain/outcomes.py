@@ -31,6 +31,7 @@ class OutcomeKind(enum.Enum):
     RETRY = "retry"
     FAILED = "failed"
     TASK_ERROR = "task_error"
+    WAIT = "wait"  #: not attempted: every relay that could take it has used up today's quota
 
 
 class SmtpStage(enum.Enum):

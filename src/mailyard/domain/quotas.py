@@ -1,4 +1,4 @@
-"""Daily sending quotas: a day is midnight to midnight in the account's time zone."""
+"""Daily sending quotas: a day is midnight to midnight in the account's (or the relay's) time zone."""
 
 from __future__ import annotations
 
@@ -28,3 +28,12 @@ class QuotaBudget:
     @property
     def remaining(self) -> int:
         return max(self.quota - self.used, 0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RelayQuota:
+    """A relay's daily limit: at most `daily_quota` messages accepted per day in `time_zone` (None: no limit)."""
+
+    relay: str
+    daily_quota: int | None
+    time_zone: str = "UTC"

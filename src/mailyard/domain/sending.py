@@ -52,6 +52,7 @@ class DeliveryResult:
     reason: str | None
     not_before: datetime | None = None
     hard_bounce: bool = False
+    counts_attempt: bool = True  #: false when the message never left (it waited for a relay's quota)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,6 +110,10 @@ def result_of(
         )
     if outcome.kind is OutcomeKind.TASK_ERROR:
         return DeliveryResult(delivery=delivery, state=DeliveryState.QUEUED, code=code, reason=reason)
+    if outcome.kind is OutcomeKind.WAIT:
+        return DeliveryResult(
+            delivery=delivery, state=DeliveryState.QUEUED, code=None, reason=reason, counts_attempt=False
+        )
     retry_at = policy.retry_at(delivery.attempts + 1, now)
     if retry_at is None:
         return DeliveryResult(

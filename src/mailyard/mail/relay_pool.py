@@ -5,8 +5,9 @@ closed when idle) and a rate limit. With several relays each message goes to the
 backing off after a failure; ties rotate. Every result, SMTP answer or fault, comes back as a domain
 ``DeliveryOutcome``; ``deliver`` does not raise for SMTP trouble.
 
-Daily quotas (``RelayConfig.daily_quota``) are not enforced here: they must hold across processes and
-restarts, so they belong with the ledger.
+Daily quotas (``RelayConfig.daily_quota``) must hold across processes and restarts, so they are counted
+elsewhere: a relay with a quota is used only when the caller's gate admits the message, and its send is
+given back when the relay did not accept the message. When no relay can take it the outcome is WAIT.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import ssl
 from collections.abc import Sequence
 from types import TracebackType
 
-from mailyard.domain.outcomes import DeliveryOutcome
+from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.mail.rate_limits import LocalRateLimiter, RateLimiter
 from mailyard.mail.relay_lanes import RelayLane
 from mailyard.mail.relays import RelayConfig
+from mailyard.ports import RelayGate
 
 __all__ = ["RelayPool"]
 
@@ -53,23 +55,32 @@ class RelayPool:
         """The relays, in the order given."""
         return [lane.relay for lane in self._lanes]
 
-    async def deliver(self, envelope_from: str, recipient: str, data: bytes) -> DeliveryOutcome:
+    async def deliver(
+        self, envelope_from: str, recipient: str, data: bytes, gate: RelayGate | None = None
+    ) -> DeliveryOutcome:
         """Deliver one message to one recipient and classify the result.
 
         ``data`` is dot-stuffed and ends with CRLF.CRLF (see ``mailyard.mail.smtp_client.to_smtp_data``).
         """
         if self._closed:
             raise RuntimeError("the relay pool is closed")
-        lane = self._choose()
+        lane = self._choose(gate)
+        if lane is None:
+            return DeliveryOutcome(OutcomeKind.WAIT, 0, "every relay has used up its daily quota")
+        quota_gate = gate if lane.relay.daily_quota is not None else None
+        outcome: DeliveryOutcome | None = None
         lane.load += 1
         try:
             async with lane.slots:
                 # Rate after the slot: a token taken while queueing for a connection would let queued
                 # messages leave in a burst when connections free up.
                 await self._limiter.acquire(lane.relay.name, 1)
-                return await lane.deliver(envelope_from, recipient, data)
+                outcome = await lane.deliver(envelope_from, recipient, data)
+                return outcome
         finally:
             lane.load -= 1
+            if quota_gate is not None and (outcome is None or outcome.kind is not OutcomeKind.SENT):
+                quota_gate.give(lane.relay.name)  # the relay did not take it: the send is not used up
 
     async def close(self) -> None:
         """Refuse new deliveries and QUIT every idle connection; in-flight ones are quit as they finish."""
@@ -87,14 +98,17 @@ class RelayPool:
     ) -> None:
         await self.close()
 
-    def _choose(self) -> RelayLane:
-        """The least busy lane relative to its connections, skipping lanes that back off unless all do."""
+    def _choose(self, gate: RelayGate | None) -> RelayLane | None:
+        """The least busy lane relative to its connections that the gate admits, preferring lanes that do
+        not back off; ties rotate. None when the gate admits no lane."""
         lanes = self._lanes
-        if len(lanes) == 1:
-            return lanes[0]
-        now = asyncio.get_running_loop().time()
-        count = len(lanes)
-        start, self._next = self._next, (self._next + 1) % count
-        candidates = [lanes[(start + offset) % count] for offset in range(count)]
-        healthy = [lane for lane in candidates if not lane.is_down(now)] or candidates
-        return min(healthy, key=lambda lane: lane.load / lane.relay.connections)
+        if len(lanes) > 1:
+            now = asyncio.get_running_loop().time()
+            count = len(lanes)
+            start, self._next = self._next, (self._next + 1) % count
+            rotated = [lanes[(start + offset) % count] for offset in range(count)]
+            lanes = sorted(rotated, key=lambda lane: (lane.is_down(now), lane.load / lane.relay.connections))
+        for lane in lanes:
+            if gate is None or lane.relay.daily_quota is None or gate.take(lane.relay.name):
+                return lane
+        return None

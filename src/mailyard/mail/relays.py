@@ -11,7 +11,8 @@ Query parameters:
 - ``rate``: messages per second (default unlimited).
 - ``timeout``: seconds to wait for any connect, handshake or reply (default 30).
 - ``idle_timeout``: seconds an unused connection stays open (default 30).
-- ``daily_quota``: messages per day (default unlimited).
+- ``daily_quota``: messages the relay accepts per day (default unlimited), counted over every worker.
+- ``time_zone``: the IANA zone whose midnight starts the relay's quota day (default UTC).
 - ``helo``: the name sent in EHLO/HELO (default: the address literal of the local socket).
 - ``verify`` (0/1): verify the relay's TLS certificate (default 1; 0 only for self-signed test relays).
 - ``name``: the relay's name in limits and logs (default ``host:port`` or ``user@host:port``).
@@ -26,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 _TRUE = {"1", "true", "yes", "on"}
@@ -49,6 +51,7 @@ class RelayConfig:
     timeout: float = 30.0
     idle_timeout: float = 30.0
     daily_quota: int | None = None
+    time_zone: str = "UTC"
     helo: str | None = None
     verify: bool = True
 
@@ -165,6 +168,14 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ValueError("not a known IANA time zone such as Asia/Shanghai") from None
+    return value
+
+
 def _text(value: str) -> str:
     if not value or any(c.isspace() for c in value):
         raise ValueError("must be non-empty without spaces")
@@ -179,6 +190,7 @@ _QUERY_FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "timeout": ("timeout", _positive_float),
     "idle_timeout": ("idle_timeout", _positive_float),
     "daily_quota": ("daily_quota", _positive_int),
+    "time_zone": ("time_zone", _time_zone),
     "helo": ("helo", _text),
     "verify": ("verify", _flag),
     "name": ("name", _text),

@@ -20,6 +20,7 @@ from mailyard.domain.runs import DeliveryState
 from mailyard.services.dkim_keys import dkim_key_for
 from mailyard.services.firing import settled_state
 from mailyard.services.quotas import claim_within_quotas
+from mailyard.services.relay_quotas import RelayAllowances
 from mailyard.services.unsubscribe import UnsubscribeLinks
 
 # Compiled messages of this many runs stay cached; a worker rarely serves more runs at once.
@@ -61,11 +62,33 @@ class SendingService:
         self._messages: OrderedDict[int, _RunMessage] = OrderedDict()
         self._links = unsubscribe_links
         self._cipher = cipher  # opens the DKIM keys of sending domains; without it nothing is signed
+        self._relays = RelayAllowances(store, clock, mailer.relay_quotas)
+        self._gate = self._relays if self._relays.limited else None
+        self._relays_open = False  # the first claim that finds a relay able to send resumes waiting tasks
+        self._outstanding = 0  # deliveries claimed and not yet recorded or released
 
     async def claim(self, owner: str, limit: int) -> list[sending.ClaimedDelivery]:
-        """Lease a batch and make sure the message of each of its runs is compiled."""
+        """Lease a batch and make sure the message of each of its runs is compiled.
+
+        When every relay has used up its daily quota nothing is claimed and the sending tasks show
+        "suspended"; the first claim that finds a relay able to send again puts them back to "sending".
+        """
+        room = await self._relays.top_up(limit)
         async with self._store.transaction() as repositories:
-            batch = await claim_within_quotas(repositories, owner=owner, limit=limit, lease_for=self.lease_for)
+            if room.count == 0:
+                if room.asked or self._relays_open:
+                    await repositories.quotas.suspend_all()
+                self._relays_open = False
+                return []
+            if not self._relays_open:
+                await repositories.quotas.resume_unlimited()
+                self._relays_open = True
+            batch = await claim_within_quotas(
+                repositories, owner=owner, limit=min(limit, room.count or limit), lease_for=self.lease_for
+            )
+        self._outstanding += len(batch)
+        if not self._outstanding:
+            await self._relays.give_back()  # idle: let busier workers have this worker's share
         await self._prepare(batch)
         return batch
 
@@ -76,6 +99,7 @@ class SendingService:
     async def release(self, owner: str, delivery_ids: Sequence[int]) -> int:
         if not delivery_ids:
             return 0
+        self._outstanding = max(self._outstanding - len(delivery_ids), 0)
         async with self._store.transaction() as repositories:
             return await repositories.queue.release(owner=owner, delivery_ids=delivery_ids)
 
@@ -107,7 +131,7 @@ class SendingService:
             message_id=delivery.message_id,
             data=data,
         )
-        return await self._mailer.deliver(letter)
+        return await self._mailer.deliver(letter, self._gate)
 
     async def record(
         self, owner: str, attempts: Sequence[tuple[sending.ClaimedDelivery, DeliveryOutcome]]
@@ -116,6 +140,7 @@ class SendingService:
         all in one transaction so counters and ledger agree."""
         if not attempts:
             return []
+        self._outstanding = max(self._outstanding - len(attempts), 0)
         now = self._clock.now()
         results = [sending.result_of(delivery, outcome, self._policy, now) for delivery, outcome in attempts]
         errors = {
@@ -134,6 +159,7 @@ class SendingService:
 
     async def close(self) -> None:
         await self._mailer.close()
+        await self._relays.give_back()
 
     async def _prepare(self, batch: Sequence[sending.ClaimedDelivery]) -> None:
         missing = {delivery.run_id: delivery for delivery in batch if delivery.run_id not in self._messages}

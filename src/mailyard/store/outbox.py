@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from mailyard import ports
 from mailyard.domain import paging, sending
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
+from mailyard.domain.quotas import RelayQuota
 from mailyard.domain.visibility import TaskScope
 from mailyard.store import tables
 from mailyard.store.rows import fetch_one, fetch_page
@@ -75,6 +76,7 @@ class OutboxMailer:
     """
 
     takes_smtp_data = False
+    relay_quotas: tuple[RelayQuota, ...] = ()  # no relay, no relay quota
 
     def __init__(self, engine: AsyncEngine, clock: ports.Clock) -> None:
         self._engine = engine
@@ -82,7 +84,7 @@ class OutboxMailer:
         self._pending: list[tuple[dict[str, object], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def deliver(self, letter: sending.Letter) -> DeliveryOutcome:
+    async def deliver(self, letter: sending.Letter, gate: ports.RelayGate | None = None) -> DeliveryOutcome:
         row: dict[str, object] = {
             "account_id": letter.account_id,
             "task_id": letter.task_id,

@@ -157,7 +157,8 @@ class SqlDeliveryQueue:
             .where(delivery.c.id.in_(ids), delivery.c.lease_owner == owner, delivery.c.state == _SENDING)
             .values(
                 state=per_delivery([result.state.value for result in ordered], delivery.c.state.type),
-                attempts=delivery.c.attempts + 1,
+                attempts=delivery.c.attempts
+                + per_delivery([int(result.counts_attempt) for result in ordered], delivery.c.attempts.type),
                 not_before=per_delivery([result.not_before for result in ordered], delivery.c.not_before.type),
                 smtp_code=per_delivery([result.code for result in ordered], delivery.c.smtp_code.type),
                 reason=per_delivery(

@@ -9,12 +9,14 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -327,4 +329,15 @@ outbox_messages = Table(
     Column("content", LargeBinary, nullable=False),
     _created(),
     Index("ix_outbox_messages_account_id_id", "account_id", "id"),
+)
+
+# A relay's daily quota, shared by every worker: the sends handed out for each day (relay names come from
+# MAILYARD_RELAYS). Workers reserve blocks and give back what they did not use.
+relay_days = Table(
+    "relay_days",
+    metadata,
+    Column("relay", String(200), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("reserved", Integer, nullable=False),
+    PrimaryKeyConstraint("relay", "day", name="pk_relay_days"),
 )
