@@ -29,11 +29,37 @@ _SENDING = runs.DeliveryState.SENDING.value
 _STOPPED_STATES = (tasks.TaskState.ERROR.value, tasks.TaskState.CANCELLED.value)
 
 
+# Every this many claims one walks the whole open-deliveries index, whatever the floor says.
+FULL_WALK_EVERY = 16
+
+
+class ClaimFloor:
+    """Where PostgreSQL claims start their walk of the open-deliveries index; shared by a store's claims.
+
+    An UPDATE leaves the row's old index entries behind until no snapshot can see them. While a long
+    transaction runs anywhere on the server (a backup, a report), each delivery sent meanwhile leaves dead
+    entries at the low end of the index, and a claim walking from the lowest id visits every one of them.
+    Starting at the lowest id the last claim took skips them. Deliveries below the floor that become
+    claimable again (retries, released or abandoned leases) are found by a full walk: whenever a walk from
+    the floor comes back short, and on every `FULL_WALK_EVERY`-th claim.
+    """
+
+    def __init__(self) -> None:
+        self.lowest = 0
+        self.claims = 0
+
+    def start(self) -> int:
+        """The id this claim's walk starts at (0: the whole index)."""
+        self.claims += 1
+        return 0 if self.claims % FULL_WALK_EVERY == 0 else self.lowest
+
+
 class SqlDeliveryQueue:
-    def __init__(self, connection: AsyncConnection, now: datetime) -> None:
+    def __init__(self, connection: AsyncConnection, now: datetime, floor: ClaimFloor | None = None) -> None:
         self._connection = connection
         self._now = now
         self._locks_rows = connection.dialect.name == "postgresql"
+        self._floor = floor if self._locks_rows else None  # SQLite updates its indexes in place
 
     async def claim(
         self,
@@ -50,6 +76,21 @@ class SqlDeliveryQueue:
             filters.append(delivery.c.account_id == account_id)
         if exclude_accounts:
             filters.append(delivery.c.account_id.not_in(sorted(exclude_accounts)))
+        start = self._floor.start() if self._floor else 0
+        claimed = await self._claim(owner, limit, lease_for, [*filters, delivery.c.id >= start] if start else filters)
+        if start and len(claimed) < limit:
+            claimed = sorted(
+                claimed + await self._claim(owner, limit - len(claimed), lease_for, filters),
+                key=lambda claim: claim.id,
+            )
+        if self._floor and claimed:
+            self._floor.lowest = claimed[0].id
+        return claimed
+
+    async def _claim(
+        self, owner: str, limit: int, lease_for: timedelta, filters: builtins.list[ColumnElement[bool]]
+    ) -> builtins.list[sending.ClaimedDelivery]:
+        delivery = tables.deliveries
         candidates = self._claimable(limit, *filters)
         statement = (
             update(delivery)

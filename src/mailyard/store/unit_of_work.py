@@ -13,7 +13,7 @@ from mailyard.store.accounts import SqlAccessKeys, SqlAccounts, SqlUsers
 from mailyard.store.identities import SqlDomains, SqlSenders
 from mailyard.store.messages import SqlMessages
 from mailyard.store.outbox import SqlOutboxMessages
-from mailyard.store.queue import SqlDeliveryQueue
+from mailyard.store.queue import ClaimFloor, SqlDeliveryQueue
 from mailyard.store.quotas import SqlQuotas
 from mailyard.store.recipients import SqlRecipientLists
 from mailyard.store.runs import SqlRuns
@@ -26,7 +26,7 @@ from mailyard.store.unsubscribe_configs import SqlUnsubscribeConfigs
 class SqlRepositories:
     """Every repository of one transaction; `now` is fixed for the whole unit of work."""
 
-    def __init__(self, connection: AsyncConnection, now: datetime) -> None:
+    def __init__(self, connection: AsyncConnection, now: datetime, claim_floor: ClaimFloor | None = None) -> None:
         self.accounts: ports.AccountRepository = SqlAccounts(connection, now)
         self.users: ports.UserRepository = SqlUsers(connection, now)
         self.keys: ports.AccessKeyRepository = SqlAccessKeys(connection, now)
@@ -38,7 +38,7 @@ class SqlRepositories:
         self.runs: ports.RunRepository = SqlRuns(connection, now)
         self.suppressions: ports.SuppressionRepository = SqlSuppressions(connection, now)
         self.unsubscribe_configs: ports.UnsubscribeConfigRepository = SqlUnsubscribeConfigs(connection, now)
-        self.queue: ports.DeliveryQueue = SqlDeliveryQueue(connection, now)
+        self.queue: ports.DeliveryQueue = SqlDeliveryQueue(connection, now, claim_floor)
         self.quotas: ports.QuotaRepository = SqlQuotas(connection, now)
         self.outbox: ports.OutboxRepository = SqlOutboxMessages(connection, now)
         self.messages: ports.MessageRepository = SqlMessages(connection, now)
@@ -50,8 +50,9 @@ class SqlStore:
     def __init__(self, engine: AsyncEngine, clock: ports.Clock) -> None:
         self.engine = engine
         self._clock = clock
+        self._claim_floor = ClaimFloor()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[ports.Repositories]:
         async with self.engine.begin() as connection:
-            yield SqlRepositories(connection, self._clock.now())
+            yield SqlRepositories(connection, self._clock.now(), self._claim_floor)
