@@ -93,6 +93,9 @@ async def test_suspended_task_goes_back_to_sending_after_midnight(
     resumed = await ledger_agrees(runtime, principal, task.id)
     assert (resumed.counters.sent, resumed.counters.cached) == (4, 2)
 
+    assert await sending.claim("b", 10) == []  # today's two are used up again
+    assert (await runtime.services.tasks.get(principal, task.id)).state is tasks.TaskState.SUSPENDED
     await runtime.services.access.update_account(principal, daily_quota=None)  # unlimited again
+    assert (await runtime.services.tasks.get(principal, task.id)).state is tasks.TaskState.SENDING
     rest = await sending.claim("b", 10)
     assert len(rest) == 2

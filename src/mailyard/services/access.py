@@ -163,11 +163,14 @@ class AccessService:
             account = await repositories.accounts.get(principal.account_id)
             if account is None:
                 raise NotFound("the account is gone", code="account_not_found")
-            return await repositories.accounts.update(
+            updated = await repositories.accounts.update(
                 account.id,
                 time_zone=time_zone or account.time_zone,
                 daily_quota=account.daily_quota if daily_quota is ... else daily_quota,
             )
+            if updated.daily_quota is None:
+                await repositories.quotas.resume([account.id])  # nothing to wait for any more
+            return updated
 
     async def list_keys(self, principal: accounts.Principal) -> list[accounts.AccessKey]:
         async with self._store.transaction() as repositories:
