@@ -336,6 +336,10 @@ class QuotaRepository(Protocol):
         """Give back reserved sends that were not used."""
         ...
 
+    async def relay_reserved(self, relay: str, day: date) -> int:
+        """The relay's sends for `day` that were used or are held by workers."""
+        ...
+
 
 class OutboxRepository(Protocol):
     async def list(

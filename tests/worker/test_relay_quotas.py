@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import re
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -68,6 +72,31 @@ async def test_the_quota_holds_across_workers(
     assert sum(sent) == 7 and len(relay.handler.received) == 7
     waiting = await ledger_agrees(runtime, principal, task.id)
     assert (waiting.state, waiting.counters.cached) == (tasks.TaskState.SUSPENDED, 13)
+
+
+async def test_the_relays_command_shows_todays_use(runtime: bootstrap.Runtime) -> None:
+    today = datetime.now(UTC).date()  # the command runs on the real clock
+    assert await reserve(runtime, "limited", 7, today, 3) == 3
+    shown = relays_command(runtime, "smtp://a.example?name=limited&daily_quota=7,smtp://b.example")
+    assert re.search(rf"limited\s.*\s7\s.*{today} \(UTC\)\s.*\s3\s.*\s4\s", shown), shown
+    assert re.search(r"b.example:25\s.*unlimited", shown), shown
+
+
+def relays_command(runtime: bootstrap.Runtime, relays: str) -> str:
+    """`mailyard relays` in its own process, on the test's database."""
+    settings = runtime.settings
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MAILYARD_")}
+    env |= {
+        "MAILYARD_DATA_DIR": str(settings.data_dir),
+        "MAILYARD_DATABASE_URL": settings.resolved_database_url,
+        "MAILYARD_RELAYS": relays,
+        "COLUMNS": "200",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "mailyard", "relays"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 async def test_refused_messages_do_not_use_the_quota(

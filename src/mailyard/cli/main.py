@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mailyard.cli import accounts, context, db, keys, lists, serve, tasks
+from mailyard.cli import accounts, context, db, keys, lists, relays, serve, tasks
 
 app = typer.Typer(
     help="Mailyard: a self-hosted mail task service.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -19,6 +19,7 @@ app.add_typer(tasks.app, name="tasks")
 app.add_typer(lists.app, name="lists")
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
+app.command("relays")(relays.relays)
 
 
 @app.callback()

@@ -22,6 +22,15 @@ from mailyard.domain.quotas import RelayQuota
 RECHECK_SPENT = timedelta(seconds=30)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RelayUsage:
+    """A relay's quota and what of today's is used or held by workers (None without a quota)."""
+
+    relay: RelayQuota
+    day: date | None
+    reserved: int | None
+
+
 @dataclass(frozen=True, slots=True)
 class Room:
     """How many messages may be claimed now (None: no limit), and whether the store was asked for it."""
@@ -96,6 +105,20 @@ class RelayAllowances:
                 await repositories.quotas.return_relay(relay, day, held)
         for relay, day, held in unused:
             self._held[relay] = (day, self._held_on(relay, day) - held)
+
+    async def usage(self, relays: Sequence[RelayQuota]) -> list[RelayUsage]:
+        """Today's use of each relay's quota, as every worker together has it."""
+        async with self._store.transaction() as repositories:
+            return [
+                RelayUsage(relay=relay, day=None, reserved=None)
+                if relay.daily_quota is None
+                else RelayUsage(
+                    relay=relay,
+                    day=(day := self._today(relay)),
+                    reserved=await repositories.quotas.relay_reserved(relay.relay, day),
+                )
+                for relay in relays
+            ]
 
     def _held_on(self, relay: str, day: date) -> int:
         held_day, held = self._held.get(relay, (day, 0))

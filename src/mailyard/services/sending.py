@@ -20,7 +20,7 @@ from mailyard.domain.runs import DeliveryState
 from mailyard.services.dkim_keys import dkim_key_for
 from mailyard.services.firing import settled_state
 from mailyard.services.quotas import claim_within_quotas
-from mailyard.services.relay_quotas import RelayAllowances
+from mailyard.services.relay_quotas import RelayAllowances, RelayUsage
 from mailyard.services.unsubscribe import UnsubscribeLinks
 
 # Compiled messages of this many runs stay cached; a worker rarely serves more runs at once.
@@ -156,6 +156,10 @@ class SendingService:
             for run in finished:
                 await _settle(repositories, run)
         return finished
+
+    async def relay_usage(self) -> list[RelayUsage]:
+        """Every relay with today's use of its daily quota."""
+        return await self._relays.usage(self._mailer.relay_quotas)
 
     async def close(self) -> None:
         await self._mailer.close()

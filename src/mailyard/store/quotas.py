@@ -106,6 +106,11 @@ class SqlQuotas:
             .values(reserved=case((table.c.reserved > count, table.c.reserved - count), else_=0))
         )
 
+    async def relay_reserved(self, relay: str, day: date) -> int:
+        table = tables.relay_days
+        statement = select(table.c.reserved).where(table.c.relay == relay, table.c.day == day)
+        return int((await self._connection.execute(statement)).scalar_one_or_none() or 0)
+
     async def _move(self, which: ColumnElement[bool], source: str, target: str) -> None:
         task = tables.tasks
         matching = and_(which, task.c.state == source)
