@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,13 +41,6 @@ class RecipientService:
         if found is None:
             raise NotFound(f"recipient list {list_id} not found", code="list_not_found")
         return found
-
-    async def list_names(self, principal: accounts.Principal, list_ids: Collection[int]) -> dict[int, str]:
-        """The names of the account's lists among `list_ids`, in one transaction; unknown ids are left out."""
-        if not list_ids:
-            return {}
-        async with self._store.transaction() as repositories:
-            return await repositories.lists.names(principal.account_id, list_ids)
 
     async def list_lists(
         self,

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 
 from mailyard import ports
@@ -81,15 +80,14 @@ class TaskService:
         async with self._store.transaction() as repositories:
             return await repositories.tasks.list(visibility.TaskScope.of(principal), task_filter, window)
 
-    async def list_in_states(
-        self,
-        principal: accounts.Principal,
-        states: Sequence[tasks.TaskState],
-        task_filter: tasks.TaskFilter,
-        window: paging.Window,
-    ) -> paging.Page[tasks.Task]:
-        """Like `list`, newest first, for tasks in any of `states` (a cloud status can cover several)."""
-        return await self.list(principal, replace(task_filter, states=tuple(states)), window)
+    async def list_with_list_names(
+        self, principal: accounts.Principal, task_filter: tasks.TaskFilter, window: paging.Window
+    ) -> paging.Page[tuple[tasks.Task, str]]:
+        """Like `list`, each task with its recipient list's name ("" for none or a list that is gone)."""
+        async with self._store.transaction() as repositories:
+            return await repositories.tasks.list_with_list_names(
+                visibility.TaskScope.of(principal), task_filter, window
+            )
 
     async def pause(self, principal: accounts.Principal, task_id: int) -> tasks.Task:
         async with self._store.transaction() as repositories:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -70,11 +69,6 @@ class SqlRecipientLists:
         table = tables.recipient_lists
         statement = select(table).where(table.c.account_id == account_id, table.c.name == name).limit(1)
         return await fetch_one(self._connection, statement, _list)
-
-    async def names(self, account_id: int, list_ids: Collection[int]) -> dict[int, str]:
-        table = tables.recipient_lists
-        statement = select(table.c.id, table.c.name).where(table.c.account_id == account_id, table.c.id.in_(list_ids))
-        return {row.id: row.name for row in (await self._connection.execute(statement)).all()}
 
     async def list(
         self, account_id: int, window: paging.Window, *, keyword: str | None, non_empty: bool | None

@@ -28,47 +28,62 @@ ZERO_TASK_COUNTERS = {
 
 
 def _task(row: Row[Any]) -> model.Task:
+    # One dict of the row: reading 30 columns from it costs a fraction of 30 lookups by attribute name.
+    values = row._asdict()
     return model.Task(
-        id=row.id,
-        account_id=row.account_id,
-        owner_id=row.owner_id,
-        owner_nickname=row.owner_nickname,
-        name=row.name,
-        from_address=row.from_address,
-        reply_to=row.reply_to,
-        subject=row.subject,
-        template_id=row.template_id,
-        variables=json.loads(row.variables),
-        recipient_list_id=row.recipient_list_id,
+        id=values["id"],
+        account_id=values["account_id"],
+        owner_id=values["owner_id"],
+        owner_nickname=values["owner_nickname"],
+        name=values["name"],
+        from_address=values["from_address"],
+        reply_to=values["reply_to"],
+        subject=values["subject"],
+        template_id=values["template_id"],
+        variables=json.loads(values["variables"]),
+        recipient_list_id=values["recipient_list_id"],
         schedule=model.Schedule(
-            type=model.TaskType(row.task_type),
-            begin_at=row.begin_at,
-            interval_hours=row.interval_hours,
-            terminated=row.terminated,
+            type=model.TaskType(values["task_type"]),
+            begin_at=values["begin_at"],
+            interval_hours=values["interval_hours"],
+            terminated=values["terminated"],
         ),
-        paused=row.paused,
-        state=model.TaskState(row.state),
-        error_message=row.error_message,
+        paused=values["paused"],
+        state=model.TaskState(values["state"]),
+        error_message=values["error_message"],
         counters=model.Counters(
-            requested=row.requested_count,
-            sent=row.sent_count,
-            cached=row.cached_count,
-            failed=row.failed_count,
-            skipped=row.skipped_count,
+            requested=values["requested_count"],
+            sent=values["sent_count"],
+            cached=values["cached_count"],
+            failed=values["failed_count"],
+            skipped=values["skipped_count"],
         ),
-        next_fire_at=row.next_fire_at,
-        unsubscribe=row.unsubscribe,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        kind=model.TaskKind(row.kind),
-        cc=tuple(json.loads(row.cc)) if row.cc else (),
-        bcc=tuple(json.loads(row.bcc)) if row.bcc else (),
+        next_fire_at=values["next_fire_at"],
+        unsubscribe=values["unsubscribe"],
+        created_at=values["created_at"],
+        updated_at=values["updated_at"],
+        kind=model.TaskKind(values["kind"]),
+        cc=tuple(json.loads(values["cc"])) if values["cc"] else (),
+        bcc=tuple(json.loads(values["bcc"])) if values["bcc"] else (),
     )
 
 
 def _select_tasks() -> Select[Any]:
     task, users = tables.tasks, tables.users
     return select(task, users.c.nickname.label("owner_nickname")).join(users, users.c.id == task.c.owner_id)
+
+
+def _listed_rows(ids: Select[Any]) -> Select[Any]:
+    """The tasks of `ids` with their recipient list's name (``list_name``, NULL for no list or one gone)."""
+    task, lists = tables.tasks, tables.recipient_lists
+    in_list = (lists.c.id == task.c.recipient_list_id) & (lists.c.account_id == task.c.account_id)
+    return (
+        _select_tasks().add_columns(lists.c.name.label("list_name")).outerjoin(lists, in_list).where(task.c.id.in_(ids))
+    )
+
+
+def _task_and_list_name(row: Row[Any]) -> tuple[model.Task, str]:
+    return _task(row), row.list_name or ""
 
 
 def scope_condition(scope: TaskScope) -> ColumnElement[bool]:
@@ -141,13 +156,14 @@ class SqlTasks:
         self, scope: TaskScope, task_filter: model.TaskFilter, window: paging.Window
     ) -> paging.Page[model.Task]:
         """Batch tasks in the scope, newest first. Single sends (SendEmail) are messages, never listed."""
+        return await task_listing.fetch_listed(self._connection, _listed_rows, scope, task_filter, window, _task)
+
+    async def list_with_list_names(
+        self, scope: TaskScope, task_filter: model.TaskFilter, window: paging.Window
+    ) -> paging.Page[tuple[model.Task, str]]:
+        """Like `list`, each task with its recipient list's name ("" for none), read in the same statement."""
         return await task_listing.fetch_listed(
-            self._connection,
-            lambda ids: _select_tasks().where(tables.tasks.c.id.in_(ids)),
-            scope,
-            task_filter,
-            window,
-            _task,
+            self._connection, _listed_rows, scope, task_filter, window, _task_and_list_name
         )
 
     async def set_paused(self, task_id: int, paused: bool) -> None:

@@ -113,14 +113,14 @@ def _task_request(fields: Fields, time_zone: str) -> TaskRequest:
 # ---- ListSendTasks -----------------------------------------------------------------------------
 
 
-def _task_filter(fields: Fields) -> tuple[tasks.TaskFilter, list[tasks.TaskState] | None]:
+def _task_filter(fields: Fields) -> tasks.TaskFilter:
     status = fields.optional_choice("Status", sorted(STATES_BY_STATUS))
     task_type = fields.optional_choice("TaskType", (1, 2, 3))
-    task_filter = tasks.TaskFilter(
+    return tasks.TaskFilter(
+        states=None if status is None else tuple(STATES_BY_STATUS[status]),
         type=None if task_type is None else tasks.TaskType(task_type),
         recipient_list_id=fields.optional_uint("ReceiverId"),
     )
-    return task_filter, None if status is None else STATES_BY_STATUS[status]
 
 
 def _send_task_data(task: tasks.Task, list_name: str, time_zone: str) -> dict[str, Any]:
@@ -160,21 +160,11 @@ def actions(services: Services) -> dict[str, Handler]:
         task = await services.tasks.create(principal, request)
         return {"TaskId": task.id}
 
-    async def list_names(principal: Principal, list_ids: set[int]) -> dict[int, str]:
-        """Every id's list name; "" for no list or a list that is gone."""
-        found = await services.recipients.list_names(principal, list_ids - {0})
-        return {list_id: found.get(list_id, "") for list_id in list_ids}
-
     async def list_send_tasks(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
         fields = Fields(params)
         window = paging.Window(offset=fields.offset(), limit=fields.limit())
-        task_filter, states = _task_filter(fields)
-        if states is None:
-            page = await services.tasks.list(principal, task_filter, window)
-        else:
-            page = await services.tasks.list_in_states(principal, states, task_filter, window)
-        names = await list_names(principal, {task.recipient_list_id or 0 for task in page.items})
-        data = [_send_task_data(task, names[task.recipient_list_id or 0], principal.time_zone) for task in page.items]
+        page = await services.tasks.list_with_list_names(principal, _task_filter(fields), window)
+        data = [_send_task_data(task, list_name, principal.time_zone) for task, list_name in page.items]
         return {"TotalCount": page.total, "Data": data}
 
     return {"BatchSendEmail": batch_send_email, "ListSendTasks": list_send_tasks}
