@@ -36,6 +36,9 @@ async def test_workers_never_send_a_delivery_twice(
             for index, each in enumerate([runtime, *others])
         ]
         task = await runtime.services.tasks.create(principal, content.task_request())
+        # The run is expanded before the workers start: a worker whose first claim came before it would find
+        # nothing, end its drain at once and take no share.
+        await runtime.services.scheduling.fire_due()
         attempted = await asyncio.gather(*(worker.drain() for worker in workers))
     finally:
         for each in others:
