@@ -8,7 +8,8 @@
   the total: one round trip for the pages people read. Past the middle the scan runs from the oldest end, in
   a second statement, so ``Offset`` 900,000 of 1,000,000 skips 100,000 index entries instead of 900,000.
 - Building these statements costs more than running them, so each is built once per shape (which filters
-  are set, member or admin) with every value bound at execution.
+  are set, member or admin) with every value bound at execution. On PostgreSQL over asyncpg they run on the
+  driver's connection (`asyncpg_statements`), with the states bound as one array.
 
 Like any offset paging, a page read while tasks are being created may shift by the rows created meanwhile.
 """
@@ -16,18 +17,18 @@ Like any offset paging, a page read while tasks are being created may shift by t
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select, true
-from sqlalchemy.engine import Row
+from sqlalchemy import ColumnElement, Select, String, and_, any_, bindparam, func, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import paging
 from mailyard.domain import tasks as model
 from mailyard.domain.visibility import TaskScope
-from mailyard.store import tables
+from mailyard.store import asyncpg_statements, tables
 
 T = TypeVar("T")
 # Selects the rows (every column `to_item` reads) of the tasks whose ids a select of ids gives.
@@ -44,9 +45,10 @@ class Shape:
     recipient_list: bool
     owner: bool
     paused: bool
+    states_array: bool = False  #: the states bound as one array (PostgreSQL), not expanded into a list
 
     @classmethod
-    def of(cls, scope: TaskScope, task_filter: model.TaskFilter) -> Shape:
+    def of(cls, scope: TaskScope, task_filter: model.TaskFilter, *, states_array: bool = False) -> Shape:
         return cls(
             member=scope.member_id is not None,
             states=_states(task_filter) is not None,
@@ -54,6 +56,7 @@ class Shape:
             recipient_list=task_filter.recipient_list_id is not None,
             owner=task_filter.owner_nickname is not None,
             paused=task_filter.paused is not None,
+            states_array=states_array,
         )
 
 
@@ -87,7 +90,9 @@ def filter_condition(table: Any, shape: Shape) -> ColumnElement[bool]:
     """The filter over `tasks` or `task_counts`; an owner is named by nickname, unique in its account."""
     columns = table.c
     condition: ColumnElement[bool] = true()
-    if shape.states:
+    if shape.states and shape.states_array:
+        condition = condition & (columns.state == any_(bindparam("states", type_=ARRAY(String))))
+    elif shape.states:
         condition = condition & columns.state.in_(bindparam("states", expanding=True))
     if shape.type:
         condition = condition & (columns.task_type == bindparam("task_type"))
@@ -187,18 +192,28 @@ async def fetch_listed(
     scope: TaskScope,
     task_filter: model.TaskFilter,
     window: paging.Window,
-    to_item: Callable[[Row[Any]], T],
+    to_item: Callable[[Mapping[str, Any]], T],
 ) -> paging.Page[T]:
     """A page of listed tasks, newest first, and the total that matched."""
-    shape, values = Shape.of(scope, task_filter), bound_values(scope, task_filter, window)
-    rows = (await connection.execute(newest_first_statement(rows_of, shape), values)).all()
-    total = int(rows[0].total)
-    if rows[0].id is not None:
+    on_driver = asyncpg_statements.supported(connection)
+    shape = Shape.of(scope, task_filter, states_array=on_driver)
+    values = bound_values(scope, task_filter, window)
+    rows = await _fetch(connection, newest_first_statement(rows_of, shape), values, on_driver)
+    total = int(rows[0]["total"])
+    if rows[0]["id"] is not None:
         return paging.Page([to_item(row) for row in rows], total)
     offset, limit = window.offset, window.limit
     if 2 * offset <= total or offset >= total or limit <= 0:
         return paging.Page([], total)
     start = max(0, total - offset - limit)
     values |= {"offset": start, "limit": total - offset - start}
-    page = await connection.execute(oldest_end_statement(rows_of, shape), values)
+    page = await _fetch(connection, oldest_end_statement(rows_of, shape), values, on_driver)
     return paging.Page([to_item(row) for row in page], total)
+
+
+async def _fetch(
+    connection: AsyncConnection, statement: Select[Any], values: dict[str, Any], on_driver: bool
+) -> Sequence[Mapping[str, Any]]:
+    if on_driver:
+        return await asyncpg_statements.compiled(statement, connection.dialect).fetch(connection, values)
+    return [row._asdict() for row in await connection.execute(statement, values)]
