@@ -40,6 +40,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1, help="`mailyard worker` processes")
     parser.add_argument("--body", type=int, default=5120, help="template body size in bytes")
     parser.add_argument("--batch-size", type=int, default=0, help="MAILYARD_WORKER_BATCH_SIZE (0: default)")
+    parser.add_argument("--concurrency", type=int, default=0, help="messages in flight per worker (0: connections)")
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--no-dkim", action="store_true", help="send unsigned (the domain's key removed)")
     parser.add_argument("--no-source", action="store_true", help="skip smtp-source (RSS runs)")
@@ -52,7 +53,9 @@ def _measure(kind: str, port: int, arguments: argparse.Namespace) -> None:
     # Equal concurrency: the workers share `connections` between them, as smtp-source's sessions are one pool.
     per_worker = max(1, connections // arguments.workers)
     relays = f"smtp://127.0.0.1:{port}?connections={per_worker}&helo=bench.example"
-    extra = {"MAILYARD_WORKER_CONCURRENCY": str(per_worker)}
+    # Messages in flight per worker (rendered, signed, waiting for or using a connection): as many as its
+    # connections unless --concurrency says otherwise.
+    extra = {"MAILYARD_WORKER_CONCURRENCY": str(arguments.concurrency or per_worker)}
     if arguments.batch_size:
         extra["MAILYARD_WORKER_BATCH_SIZE"] = str(arguments.batch_size)
     with harness.database(kind) as url, harness.mailyard(url, relays, extra) as instance:
