@@ -8,7 +8,6 @@ the entry no longer applies, and an empty one means for good.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any
 
@@ -16,27 +15,16 @@ from mailyard.domain import paging, schedules
 from mailyard.domain.accounts import Principal
 from mailyard.domain.suppressions import Suppression, local_day
 from mailyard.services.container import Services
-from mailyard.web.tencent.errors import TencentError
+from mailyard.web.tencent.coercion import as_day
 from mailyard.web.tencent.fields import Fields, Handler
 
 MAX_EMAIL_FILTER = 320
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 EMAILS_MISSING = "MissingParameter.EmailsNecessary"
-
-
-def _day(text: str, name: str, code: str) -> date:
-    cleaned = text.strip()
-    try:
-        if not _DATE.fullmatch(cleaned):
-            raise ValueError(cleaned)
-        return datetime.strptime(cleaned, "%Y-%m-%d").date()
-    except ValueError:
-        raise TencentError(code, f"{name} must be a date such as 2024-06-19.") from None
 
 
 def _expire_date(fields: Fields) -> date | None:
     text = fields.optional_text("ExpireDate") or ""
-    return _day(text, "ExpireDate", "InvalidParameterValue.WrongDate") if text.strip() else None
+    return as_day(text, "ExpireDate") if text.strip() else None
 
 
 def _bounce_out(entry: Suppression, time_zone: str) -> dict[str, Any]:
@@ -63,8 +51,8 @@ def actions(services: Services) -> dict[str, Handler]:
 
     async def list_black_email_address(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
         fields = Fields(params)
-        first = _day(fields.text("StartDate"), "StartDate", "InvalidParameter.InvalidStartTimeFormat")
-        last = _day(fields.text("EndDate"), "EndDate", "InvalidParameter.InvalidEndTimeFormat")
+        first = as_day(fields.text("StartDate"), "StartDate", "InvalidParameter.InvalidStartTimeFormat")
+        last = as_day(fields.text("EndDate"), "EndDate", "InvalidParameter.InvalidEndTimeFormat")
         window = paging.Window(offset=fields.offset(), limit=fields.limit())
         page = await service.list_hard_bounces(
             principal,

@@ -12,7 +12,7 @@ from mailyard.domain import messages, paging, runs, suppressions, tasks
 from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
 from mailyard.services.messages import AttachmentUpload, SendRequest
-from mailyard.web.tencent.actions_statistics import day
+from mailyard.web.tencent.coercion import as_day
 from mailyard.web.tencent.errors import TencentError
 from mailyard.web.tencent.fields import Fields, Handler
 from mailyard.web.tencent.template_param import SEND_PARAMS, read_template
@@ -129,7 +129,7 @@ def actions(services: Services) -> dict[str, Handler]:
 
     async def get_send_email_status(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
         fields = Fields(params)
-        request_date = day(fields.text("RequestDate"), "RequestDate")
+        request_date = as_day(fields.text("RequestDate"), "RequestDate")
         window = paging.Window(offset=fields.offset(), limit=fields.limit())
         found = await service.statuses(
             principal,

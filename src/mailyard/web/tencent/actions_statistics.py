@@ -11,26 +11,13 @@ from typing import Any
 from mailyard.domain import messages
 from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
-from mailyard.web.tencent.coercion import INT64_MAX, as_int64
+from mailyard.web.tencent.coercion import INT64_MAX, as_day, as_int64
 from mailyard.web.tencent.errors import TencentError
 from mailyard.web.tencent.fields import Fields, Handler
 
-WRONG_DATE = "InvalidParameterValue.WrongDate"
 ABUSE_REPORT_LIMIT = 1000  #: GetAbuseReport's default Limit (spec 1.3 "Paging")
 MAX_DOMAIN = 253
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})(?: \d{2}:\d{2}:\d{2})?")
-
-
-def day(text: str, name: str, code: str = WRONG_DATE) -> date:
-    """A ``YYYY-MM-DD`` date; anything else is ``code``."""
-    cleaned = text.strip()
-    try:
-        if not _DATE.fullmatch(cleaned):
-            raise ValueError(cleaned)
-        return datetime.strptime(cleaned, "%Y-%m-%d").date()
-    except ValueError:
-        raise TencentError(code, f"{name} must be a date such as 2024-06-19.") from None
 
 
 def _volume_out(volume: messages.Volume) -> dict[str, Any]:
@@ -57,7 +44,7 @@ def _abuse_day(fields: Fields, key: str, code: str) -> date:
             datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
         except ValueError:
             raise TencentError(code, f"{key} must be a date such as 2025-10-14.") from None
-    return day(found.group(1), key, code)
+    return as_day(found.group(1), key, code)
 
 
 def _optional_int64(params: dict[str, Any], key: str) -> int | None:
@@ -76,8 +63,8 @@ def actions(services: Services) -> dict[str, Handler]:
 
     async def get_statistics_report(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
         fields = Fields(params)
-        first_day = day(fields.text("StartDate"), "StartDate")
-        last_day = day(fields.text("EndDate"), "EndDate")
+        first_day = as_day(fields.text("StartDate"), "StartDate")
+        last_day = as_day(fields.text("EndDate"), "EndDate")
         report = await service.report(
             principal,
             first_day,

@@ -2,12 +2,13 @@
 
 A TC3 POST gives JSON types (``10``, ``true``); TC3 GET and v1 give strings (``"10"``, ``"True"``,
 spec 1.7.3 and gotcha 4). The schema layer calls these so both arrive as the same Python value.
-Every failure is ``InvalidParameter`` naming the field.
+A failure is ``InvalidParameter`` naming the field; a bad date is the code its action gives.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 from mailyard.web.tencent.errors import TencentError
 
@@ -15,6 +16,8 @@ UINT64_MAX = 2**64 - 1
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _DIGITS = re.compile(r"[0-9]{1,20}")
 _SIGNED_DIGITS = re.compile(r"-?[0-9]{1,19}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+WRONG_DATE = "InvalidParameterValue.WrongDate"
 
 
 def as_uint64(value: object, name: str) -> int:
@@ -47,6 +50,17 @@ def as_str(value: object, name: str) -> str:
     if isinstance(value, str):
         return value
     raise _invalid(name, "a string")
+
+
+def as_day(text: str, name: str, code: str = WRONG_DATE) -> date:
+    """A ``YYYY-MM-DD`` date; anything else is ``code`` (each action names its own)."""
+    cleaned = text.strip()
+    try:
+        if not _DATE.fullmatch(cleaned):
+            raise ValueError(cleaned)
+        return datetime.strptime(cleaned, "%Y-%m-%d").date()
+    except ValueError:
+        raise TencentError(code, f"{name} must be a date such as 2024-06-19.") from None
 
 
 def _integer(value: object, pattern: re.Pattern[str]) -> int | None:
