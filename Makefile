@@ -61,11 +61,12 @@ bench-rss: $(STAMP) bench-tools
 	$(BIN)/python bench/delivery_rate.py --databases postgres --recipients 1000000 \
 		--connections $(BENCH_CONNECTIONS) --workers $(BENCH_WORKERS) --no-source --no-dkim --rss-limit 250
 
-# Signed Tencent ListSendTasks over 1,000,000 PostgreSQL tasks vs a signed unknown action (the baseline).
+# Signed Tencent ListSendTasks over 1,000,000 PostgreSQL tasks vs a signed unknown action (the baseline), under wrk.
 BENCH_CLIENTS ?= 32
 BENCH_SECONDS ?= 10
 
 .PHONY: bench-list
 
 bench-list: $(STAMP)
+	@command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
 	$(BIN)/python bench/list_rate.py --tasks 1000000 --clients $(BENCH_CLIENTS) --seconds $(BENCH_SECONDS)

@@ -205,6 +205,24 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu() -> dict[int, float]:
+    """User + system CPU seconds of each PostgreSQL process of this machine, by pid (see `cpu_used`)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if (entry / "comm").read_text().strip() == "postgres":
+                found[int(entry.name)] = process_cpu(int(entry.name))
+    return found
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds the processes used between two `postgres_cpu` readings: what each one still alive used since
+    the first (all of it for one started meanwhile); a process that exited meanwhile took its share with it."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
 class Api:
     """The few native API calls the benchmarks make."""
 
