@@ -39,7 +39,10 @@ def create_engine(url: str, *, pool_size: int = 10, ping_after_idle: float = PIN
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    # No overflow: an overflow connection is closed as soon as the pool has room again, so concurrency above
+    # pool_size opened and closed connections by the hundred a second (each a new PostgreSQL backend that plans
+    # its statements anew). Callers wait for one of pool_size connections instead.
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0)
     _ping_when_idle(engine, ping_after_idle)
     return engine
 
