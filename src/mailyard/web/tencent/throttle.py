@@ -10,7 +10,7 @@ import logging
 
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 
 DEFAULT_PER_SECOND = 20
@@ -20,7 +20,10 @@ logger = logging.getLogger(__name__)
 
 
 class ActionThrottle:
-    """A moving one-second window per (account, action).
+    """A sliding one-second window per (account, action), counted the cheap way: this second's count plus the
+    previous second's, weighted by how much of it the window still covers. (An exact moving window keeps a
+    timestamp per request and, in memory, hands its clean-up to a thread after every request: several times
+    the cost of the listing it guards.)
 
     ``redis_url`` (``redis://host:port/db``, ``rediss://`` or ``async+redis://``) selects Redis;
     without it counts are kept in this process. If Redis cannot be reached the request is let
@@ -37,7 +40,7 @@ class ActionThrottle:
         if per_second < 1:
             raise ValueError("per_second must be at least 1")
         self._storage = _storage(redis_url, key_prefix)
-        self._limiter = MovingWindowRateLimiter(self._storage)
+        self._limiter = SlidingWindowCounterRateLimiter(self._storage)
         self._item = RateLimitItemPerSecond(per_second, namespace=key_prefix)
 
     async def allow(self, account: str, action: str) -> bool:
