@@ -29,6 +29,7 @@ from mailyard.signing import HmacSigner
 from mailyard.store import engine as engines
 from mailyard.store import migrate
 from mailyard.store.outbox import OutboxMailer
+from mailyard.store.read_pool import open_read_pool
 from mailyard.store.unit_of_work import SqlStore
 from mailyard.vault import FernetCipher, load_master_key
 from mailyard.web.app import WebOptions, create_app
@@ -117,6 +118,7 @@ class Runtime:
 
     async def close(self) -> None:
         await self.services.sending.close()
+        await self.store.close()
         await self.engine.dispose()
 
 
@@ -127,7 +129,7 @@ async def open_runtime(settings: Settings, *, clock: ports.Clock | None = None, 
     if upgrade_schema:
         await migrate.upgrade(engine)
     chosen_clock = clock or SystemClock()
-    store = SqlStore(engine, chosen_clock)
+    store = SqlStore(engine, chosen_clock, await open_read_pool(engine))
     master_key = load_master_key(settings.master_key, settings.data_dir)
     services = build_services(
         store=store,

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from mailyard.domain import (
     accounts,
+    documents,
     identities,
     messages,
     paging,
@@ -170,12 +171,7 @@ class TaskRepository(Protocol):
     ) -> tasks.Task: ...
     async def get(self, account_id: int, task_id: int) -> tasks.Task | None: ...
     async def grants(self, task_id: int) -> frozenset[int]: ...
-    async def list(
-        self, scope: TaskScope, task_filter: tasks.TaskFilter, window: paging.Window
-    ) -> paging.Page[tasks.Task]: ...
-    async def list_with_list_names(
-        self, scope: TaskScope, task_filter: tasks.TaskFilter, window: paging.Window
-    ) -> paging.Page[tuple[tasks.Task, str]]: ...
+
     async def set_paused(self, task_id: int, paused: bool) -> None: ...
     async def set_state(
         self,
@@ -412,7 +408,29 @@ class Repositories(Protocol):
     messages: MessageRepository
 
 
+class TaskListing(Protocol):
+    """Pages of the batch tasks a scope sees, newest first, with the total that matched. Each page is one
+    statement, read outside any unit of work: listings are by far the most frequent request."""
+
+    async def page(
+        self, scope: TaskScope, task_filter: tasks.TaskFilter, window: paging.Window
+    ) -> paging.Page[tasks.Task]: ...
+    async def documents(
+        self,
+        scope: TaskScope,
+        task_filter: tasks.TaskFilter,
+        window: paging.Window,
+        document: documents.Document,
+        time_zone: str,
+    ) -> documents.DocumentPage:
+        """A page with each task rendered as `document` (times in `time_zone`) where the rows are."""
+        ...
+
+
 class Store(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Repositories]:
         """A unit of work: committed when the block exits normally, rolled back on an exception."""
         ...
+
+    @property
+    def task_listing(self) -> TaskListing: ...

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
+from tests.store.listed_rows import listed_by_rows
 
 from mailyard.domain import accounts, paging, tasks
 from mailyard.domain.visibility import TaskScope
@@ -20,40 +21,14 @@ STATES = [None, (tasks.TaskState.PENDING,), (tasks.TaskState.DONE, tasks.TaskSta
 TYPES = [None, *tasks.TaskType]
 
 
-async def counted_by_rows(runtime, scope: TaskScope, task_filter: tasks.TaskFilter) -> list[int]:
-    """The visible ids by the plain rule, straight from the rows (no counts table, no paging tricks)."""
-    async with runtime.store.engine.connect() as connection:
-        rows = (
-            await connection.execute(
-                text(
-                    "SELECT id, owner_id, state, task_type, recipient_list_id, paused FROM tasks"
-                    " WHERE account_id = :account AND kind = 'batch' ORDER BY id DESC"
-                ),
-                {"account": scope.account_id},
-            )
-        ).all()
-        grants = {tuple(row) for row in await connection.execute(text("SELECT task_id, user_id FROM task_grants"))}
-    states = None if task_filter.states is None else {state.value for state in task_filter.states}
-    return [
-        row.id
-        for row in rows
-        if (scope.member_id is None or row.owner_id == scope.member_id or (row.id, scope.member_id) in grants)
-        and (states is None or row.state in states)
-        and (task_filter.type is None or row.task_type == task_filter.type)
-        and (task_filter.recipient_list_id is None or row.recipient_list_id == task_filter.recipient_list_id)
-        and (task_filter.paused is None or bool(row.paused) is task_filter.paused)
-    ]
-
-
 async def assert_totals_exact(runtime, principals: list[accounts.Principal], list_ids: list[int]) -> None:
     for principal, states, task_type, list_id, paused in itertools.product(
         principals, STATES, TYPES, [None, *list_ids], [None, True]
     ):
         scope = TaskScope.of(principal)
         task_filter = tasks.TaskFilter(states=states, type=task_type, recipient_list_id=list_id, paused=paused)
-        expected = await counted_by_rows(runtime, scope, task_filter)
-        async with runtime.store.transaction() as repositories:
-            page = await repositories.tasks.list(scope, task_filter, EVERYTHING)
+        expected = await listed_by_rows(runtime, scope, task_filter)
+        page = await runtime.store.task_listing.page(scope, task_filter, EVERYTHING)
         assert (page.total, [found.id for found in page.items]) == (len(expected), expected), task_filter
 
 
@@ -84,10 +59,8 @@ async def test_totals_follow_every_change_and_deep_pages_match(runtime, team, ma
     await assert_totals_exact(runtime, principals, list_ids)
 
     scope = TaskScope.of(alice)
-    async with runtime.store.transaction() as repositories:
-        newest_first = [
-            found.id for found in (await repositories.tasks.list(scope, tasks.TaskFilter(), EVERYTHING)).items
-        ]
-        for offset, limit in itertools.product(range(len(newest_first) + 2), (1, 2, 4)):
-            page = await repositories.tasks.list(scope, tasks.TaskFilter(), paging.Window(offset=offset, limit=limit))
-            assert [found.id for found in page.items] == newest_first[offset : offset + limit], (offset, limit)
+    listing = runtime.store.task_listing
+    newest_first = [found.id for found in (await listing.page(scope, tasks.TaskFilter(), EVERYTHING)).items]
+    for offset, limit in itertools.product(range(len(newest_first) + 2), (1, 2, 4)):
+        page = await listing.page(scope, tasks.TaskFilter(), paging.Window(offset=offset, limit=limit))
+        assert [found.id for found in page.items] == newest_first[offset : offset + limit], (offset, limit)

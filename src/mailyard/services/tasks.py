@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from mailyard import ports
-from mailyard.domain import accounts, paging, rendering, runs, schedules, tasks, templates, visibility
+from mailyard.domain import accounts, documents, paging, rendering, runs, schedules, tasks, templates, visibility
 from mailyard.errors import Conflict, Forbidden, InvalidInput, NotFound
 from mailyard.services.firing import fire
 
@@ -77,17 +77,19 @@ class TaskService:
     async def list(
         self, principal: accounts.Principal, task_filter: tasks.TaskFilter, window: paging.Window
     ) -> paging.Page[tasks.Task]:
-        async with self._store.transaction() as repositories:
-            return await repositories.tasks.list(visibility.TaskScope.of(principal), task_filter, window)
+        return await self._store.task_listing.page(visibility.TaskScope.of(principal), task_filter, window)
 
-    async def list_with_list_names(
-        self, principal: accounts.Principal, task_filter: tasks.TaskFilter, window: paging.Window
-    ) -> paging.Page[tuple[tasks.Task, str]]:
-        """Like `list`, each task with its recipient list's name ("" for none or a list that is gone)."""
-        async with self._store.transaction() as repositories:
-            return await repositories.tasks.list_with_list_names(
-                visibility.TaskScope.of(principal), task_filter, window
-            )
+    async def list_documents(
+        self,
+        principal: accounts.Principal,
+        task_filter: tasks.TaskFilter,
+        window: paging.Window,
+        document: documents.Document,
+    ) -> documents.DocumentPage:
+        """Like `list`, each task rendered as `document`, times in the caller's zone: for a front door whose
+        listing is read far more often than anything else it serves."""
+        scope = visibility.TaskScope.of(principal)
+        return await self._store.task_listing.documents(scope, task_filter, window, document, principal.time_zone)
 
     async def pause(self, principal: accounts.Principal, task_id: int) -> tasks.Task:
         async with self._store.transaction() as repositories:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -35,11 +36,15 @@ class AsyncpgStatement:
 
     async def fetch(self, connection: AsyncConnection, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The rows as dicts keyed by column name."""
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None  # a connection in use is never detached from its driver connection
+        return await self.fetch_on(driver, values)
+
+    async def fetch_on(self, driver: asyncpg.Connection, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The rows as dicts keyed by column name, read on an asyncpg connection of its own."""
         given = {**self.defaults, **values}
         for name, process in self.bind_processors.items():
             given[name] = process(given[name])
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None  # a connection in use is never detached from its driver connection
         records = await driver.fetch(self.sql, *[given[name] for name in self.names])
         columns = tuple(records[0].keys()) if records else ()
         rows = [dict(zip(columns, record.values(), strict=True)) for record in records]

@@ -224,6 +224,18 @@ task_counts = Table(
     Column("task_count", BigInteger, nullable=False),
 )
 
+# How many batch tasks each block of task ids holds, per facet ("all", "state:done", "type:3", "list:7",
+# "owner:2"): a deep page's block is found by adding these up (store/task_blocks.py). Kept by triggers on `tasks`
+# (migration 0006) in the same transaction as every change of the counted columns.
+task_blocks = Table(
+    "task_blocks",
+    metadata,
+    Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("facet", String(48), primary_key=True),
+    Column("block", BigInteger, primary_key=True, autoincrement=False),
+    Column("task_count", BigInteger, nullable=False),
+)
+
 task_grants = Table(
     "task_grants",
     metadata,

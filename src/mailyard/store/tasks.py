@@ -12,10 +12,9 @@ from sqlalchemy import ColumnElement, Select, delete, insert, or_, select, updat
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mailyard.domain import paging
 from mailyard.domain import tasks as model
 from mailyard.domain.visibility import TaskScope
-from mailyard.store import tables, task_listing
+from mailyard.store import tables
 from mailyard.store.rows import fetch_one
 
 # Counters of a task that has not sent anything yet.
@@ -30,10 +29,11 @@ ZERO_TASK_COUNTERS = {
 
 def _task_of_row(row: Row[Any]) -> model.Task:
     # One dict of the row: reading 30 columns from it costs a fraction of 30 lookups by attribute name.
-    return _task(row._asdict())
+    return task_of(row._asdict())
 
 
-def _task(values: Mapping[str, Any]) -> model.Task:
+def task_of(values: Mapping[str, Any]) -> model.Task:
+    """A task from the values of a `select_tasks` row, by column name."""
     return model.Task(
         id=values["id"],
         account_id=values["account_id"],
@@ -72,22 +72,10 @@ def _task(values: Mapping[str, Any]) -> model.Task:
     )
 
 
-def _select_tasks() -> Select[Any]:
+def select_tasks() -> Select[Any]:
+    """Every column of `tasks`, with the owner's nickname."""
     task, users = tables.tasks, tables.users
     return select(task, users.c.nickname.label("owner_nickname")).join(users, users.c.id == task.c.owner_id)
-
-
-def _listed_rows(ids: Select[Any]) -> Select[Any]:
-    """The tasks of `ids` with their recipient list's name (``list_name``, NULL for no list or one gone)."""
-    task, lists = tables.tasks, tables.recipient_lists
-    in_list = (lists.c.id == task.c.recipient_list_id) & (lists.c.account_id == task.c.account_id)
-    return (
-        _select_tasks().add_columns(lists.c.name.label("list_name")).outerjoin(lists, in_list).where(task.c.id.in_(ids))
-    )
-
-
-def _task_and_list_name(values: Mapping[str, Any]) -> tuple[model.Task, str]:
-    return _task(values), values["list_name"] or ""
 
 
 def scope_condition(scope: TaskScope) -> ColumnElement[bool]:
@@ -125,7 +113,9 @@ class SqlTasks:
                 reply_to=draft.reply_to,
                 subject=draft.subject,
                 template_id=draft.template_id,
-                variables=json.dumps(draft.variables, ensure_ascii=False),
+                variables=json.dumps(
+                    draft.variables, ensure_ascii=False, separators=(",", ":")
+                ),  # as ListSendTasks shows it
                 recipient_list_id=draft.recipient_list_id,
                 task_type=int(schedule.type),
                 begin_at=schedule.begin_at,
@@ -148,27 +138,13 @@ class SqlTasks:
 
     async def get(self, account_id: int, task_id: int) -> model.Task | None:
         task = tables.tasks
-        statement = _select_tasks().where(task.c.account_id == account_id, task.c.id == task_id)
+        statement = select_tasks().where(task.c.account_id == account_id, task.c.id == task_id)
         return await fetch_one(self._connection, statement, _task_of_row)
 
     async def grants(self, task_id: int) -> frozenset[int]:
         grants = tables.task_grants
         rows = await self._connection.execute(select(grants.c.user_id).where(grants.c.task_id == task_id))
         return frozenset(rows.scalars())
-
-    async def list(
-        self, scope: TaskScope, task_filter: model.TaskFilter, window: paging.Window
-    ) -> paging.Page[model.Task]:
-        """Batch tasks in the scope, newest first. Single sends (SendEmail) are messages, never listed."""
-        return await task_listing.fetch_listed(self._connection, _listed_rows, scope, task_filter, window, _task)
-
-    async def list_with_list_names(
-        self, scope: TaskScope, task_filter: model.TaskFilter, window: paging.Window
-    ) -> paging.Page[tuple[model.Task, str]]:
-        """Like `list`, each task with its recipient list's name ("" for none), read in the same statement."""
-        return await task_listing.fetch_listed(
-            self._connection, _listed_rows, scope, task_filter, window, _task_and_list_name
-        )
 
     async def set_paused(self, task_id: int, paused: bool) -> None:
         await self._update(task_id, paused=paused)
@@ -215,7 +191,7 @@ class SqlTasks:
     async def due(self, now: datetime, limit: int) -> builtins.list[model.Task]:
         task = tables.tasks
         statement = (
-            _select_tasks()
+            select_tasks()
             .where(
                 task.c.next_fire_at <= now,
                 task.c.paused.is_(False),

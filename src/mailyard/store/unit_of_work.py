@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mailyard import ports
@@ -18,6 +19,7 @@ from mailyard.store.quotas import SqlQuotas
 from mailyard.store.recipients import SqlRecipientLists
 from mailyard.store.runs import SqlRuns
 from mailyard.store.suppressions import SqlSuppressions
+from mailyard.store.task_reads import SqlTaskListing
 from mailyard.store.tasks import SqlTasks
 from mailyard.store.templates import SqlTemplates
 from mailyard.store.unsubscribe_configs import SqlUnsubscribeConfigs
@@ -47,10 +49,21 @@ class SqlRepositories:
 class SqlStore:
     """The `Store` port over an async SQLAlchemy engine."""
 
-    def __init__(self, engine: AsyncEngine, clock: ports.Clock) -> None:
+    def __init__(self, engine: AsyncEngine, clock: ports.Clock, read_pool: asyncpg.Pool | None = None) -> None:
         self.engine = engine
         self._clock = clock
         self._claim_floor = ClaimFloor()
+        self._read_pool = read_pool
+        self._task_listing = SqlTaskListing(engine, read_pool)
+
+    @property
+    def task_listing(self) -> ports.TaskListing:
+        return self._task_listing
+
+    async def close(self) -> None:
+        """Close the read pool; the engine is the caller's."""
+        if self._read_pool is not None:
+            await self._read_pool.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[ports.Repositories]:

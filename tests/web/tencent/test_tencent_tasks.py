@@ -61,14 +61,23 @@ def relayed(tmp_path_factory: pytest.TempPathFactory, relay: tuple[Sink, int]) -
         yield live
 
 
-@pytest.fixture(scope="module")
-def outboxed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def outboxed(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[LiveService]:
+    """On SQLite (pages of tasks rendered in Python) and on PostgreSQL (rendered by the database)."""
     # The error cases run back to back, faster than the 20 requests a second of the default throttle.
-    with live_service(tmp_path_factory.mktemp("outboxed"), {"MAILYARD_TENCENT_RATE_LIMIT": "1000"}) as live:
-        live.create_key("acme", "admin")
-        add_user(live, "admin", "alice")
-        add_user(live, "admin", "bob")
-        yield live
+    settings = {"MAILYARD_TENCENT_RATE_LIMIT": "1000"}
+    server = request.getfixturevalue("postgres_server") if request.param == "postgres" else None
+    if server is not None:
+        settings["MAILYARD_DATABASE_URL"] = server.copy_of_template()
+    try:
+        with live_service(tmp_path_factory.mktemp("outboxed"), settings) as live:
+            live.create_key("acme", "admin")
+            add_user(live, "admin", "alice")
+            add_user(live, "admin", "bob")
+            yield live
+    finally:
+        if server is not None:
+            server.drop(settings["MAILYARD_DATABASE_URL"])
 
 
 @pytest.fixture(scope="module")

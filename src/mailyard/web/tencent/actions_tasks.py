@@ -6,15 +6,15 @@ name is its subject; ``TaskStatus`` is derived from the task's state, never stor
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
-from mailyard.domain import paging, recipients, schedules, tasks
+from mailyard.domain import documents, paging, recipients, schedules, tasks
 from mailyard.domain.accounts import Principal
 from mailyard.errors import InvalidInput
 from mailyard.services.container import Services
 from mailyard.services.tasks import TaskRequest
+from mailyard.web.tencent.envelope import RawJson
 from mailyard.web.tencent.errors import TencentError
 from mailyard.web.tencent.fields import Fields, Handler
 from mailyard.web.tencent.template_param import SEND_PARAMS, read_template
@@ -123,35 +123,38 @@ def _task_filter(fields: Fields) -> tasks.TaskFilter:
     )
 
 
-def _send_task_data(task: tasks.Task, list_name: str, time_zone: str) -> dict[str, Any]:
-    schedule, counters = task.schedule, task.counters
-    begin = schedules.format_local_time(schedule.begin_at, time_zone) if schedule.begin_at else None
-    recurring = schedule.type is tasks.TaskType.RECURRING
-    return {
-        "TaskId": task.id,
-        "FromEmailAddress": task.from_address,
-        "ReceiverId": task.recipient_list_id or 0,
-        "TaskStatus": STATUS_BY_STATE[task.state],
-        "TaskType": int(schedule.type),
-        "RequestCount": counters.requested,
-        "SendCount": counters.sent,
-        "CacheCount": counters.cached,
-        "CreateTime": schedules.format_local_time(task.created_at, time_zone),
-        "UpdateTime": schedules.format_local_time(task.updated_at, time_zone),
-        "Subject": task.subject,
-        "Template": {
-            "TemplateID": task.template_id,
-            "TemplateData": json.dumps(task.variables, ensure_ascii=False, separators=(",", ":")),
-        },
-        "CycleParam": (
-            {"BeginTime": begin, "IntervalTime": schedule.interval_hours, "TermCycle": int(schedule.terminated)}
-            if recurring
-            else None
+F = documents.TaskField
+# One task of ListSendTasks.Data (spec 1.4 "SendTaskData"); the store renders it where the rows are.
+SEND_TASK_DATA = documents.Document.of(
+    TaskId=documents.Value(F.ID),
+    FromEmailAddress=documents.Value(F.FROM_ADDRESS),
+    ReceiverId=documents.Value(F.RECIPIENT_LIST_ID, when_null=0),
+    TaskStatus=documents.Choice.of(F.STATE, STATUS_BY_STATE),
+    TaskType=documents.Value(F.TASK_TYPE),
+    RequestCount=documents.Value(F.REQUESTED),
+    SendCount=documents.Value(F.SENT),
+    CacheCount=documents.Value(F.CACHED),
+    CreateTime=documents.LocalTime(F.CREATED_AT),
+    UpdateTime=documents.LocalTime(F.UPDATED_AT),
+    Subject=documents.Value(F.SUBJECT),
+    Template=documents.Document.of(
+        TemplateID=documents.Value(F.TEMPLATE_ID), TemplateData=documents.Value(F.VARIABLES)
+    ),
+    CycleParam=documents.When(
+        F.TASK_TYPE,
+        tasks.TaskType.RECURRING,
+        documents.Document.of(
+            BeginTime=documents.LocalTime(F.BEGIN_AT),
+            IntervalTime=documents.Value(F.INTERVAL_HOURS),
+            TermCycle=documents.Choice.of(F.TERMINATED, {False: 0, True: 1}),
         ),
-        "TimedParam": {"BeginTime": begin} if schedule.type is tasks.TaskType.SCHEDULED else None,
-        "ErrMsg": task.error_message or "",
-        "ReceiversName": list_name,
-    }
+    ),
+    TimedParam=documents.When(
+        F.TASK_TYPE, tasks.TaskType.SCHEDULED, documents.Document.of(BeginTime=documents.LocalTime(F.BEGIN_AT))
+    ),
+    ErrMsg=documents.Value(F.ERROR_MESSAGE, when_null=""),
+    ReceiversName=documents.Value(F.LIST_NAME, when_null=""),
+)
 
 
 def actions(services: Services) -> dict[str, Handler]:
@@ -163,8 +166,7 @@ def actions(services: Services) -> dict[str, Handler]:
     async def list_send_tasks(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
         fields = Fields(params)
         window = paging.Window(offset=fields.offset(), limit=fields.limit())
-        page = await services.tasks.list_with_list_names(principal, _task_filter(fields), window)
-        data = [_send_task_data(task, list_name, principal.time_zone) for task, list_name in page.items]
-        return {"TotalCount": page.total, "Data": data}
+        page = await services.tasks.list_documents(principal, _task_filter(fields), window, SEND_TASK_DATA)
+        return {"TotalCount": page.total, "Data": RawJson(page.documents)}
 
     return {"BatchSendEmail": batch_send_email, "ListSendTasks": list_send_tasks}

@@ -1,0 +1,68 @@
+"""The `TaskListing` port: each page one statement (`task_listing`), read outside any unit of work.
+
+On PostgreSQL a page is read over the read pool (`read_pool`), where the statement is planned once, and a
+page of documents comes back rendered by the database. Elsewhere (SQLite) it is read over the engine and
+documents are rendered here from the fields they need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import asyncpg
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from mailyard.domain import documents, paging
+from mailyard.domain import tasks as model
+from mailyard.domain.visibility import TaskScope
+from mailyard.store import asyncpg_statements, task_documents, task_listing
+from mailyard.store.tasks import select_tasks, task_of
+
+
+def _listed_tasks(condition: Any) -> Select[Any]:
+    return select_tasks().where(condition)
+
+
+class SqlTaskListing:
+    def __init__(self, engine: AsyncEngine, read_pool: asyncpg.Pool | None) -> None:
+        self._engine = engine
+        self._read_pool = read_pool
+
+    async def page(
+        self, scope: TaskScope, task_filter: model.TaskFilter, window: paging.Window
+    ) -> paging.Page[model.Task]:
+        shape = self._shape(scope, task_filter)
+        statement = task_listing.rows_statement(_listed_tasks, shape)
+        rows = await self._rows(statement, task_listing.bound_values(scope, task_filter, window))
+        return paging.Page([task_of(row) for row in rows if row["id"] is not None], int(rows[0]["total"]))
+
+    async def documents(
+        self,
+        scope: TaskScope,
+        task_filter: model.TaskFilter,
+        window: paging.Window,
+        document: documents.Document,
+        time_zone: str,
+    ) -> documents.DocumentPage:
+        shape = self._shape(scope, task_filter)
+        values = task_listing.bound_values(scope, task_filter, window)
+        if shape.postgres:
+            statement = task_listing.documents_statement(document, shape)
+            (row,) = await self._rows(statement, values | {"time_zone": time_zone})
+            return documents.DocumentPage(documents=row["documents"], total=int(row["total"]))
+        rows = await self._rows(task_listing.rows_statement(task_documents.field_rows(document), shape), values)
+        listed = [row for row in rows if row["id"] is not None]
+        return documents.DocumentPage(documents.render_page(document, listed, time_zone), int(rows[0]["total"]))
+
+    def _shape(self, scope: TaskScope, task_filter: model.TaskFilter) -> task_listing.Shape:
+        return task_listing.Shape.of(scope, task_filter, postgres=self._read_pool is not None)
+
+    async def _rows(self, statement: Select[Any], values: dict[str, Any]) -> Sequence[Mapping[str, Any]]:
+        if self._read_pool is not None:
+            compiled = asyncpg_statements.compiled(statement, self._engine.dialect)
+            async with self._read_pool.acquire() as connection:
+                return await compiled.fetch_on(connection, values)
+        async with self._engine.connect() as connection:
+            return [row._asdict() for row in await connection.execute(statement, values)]
