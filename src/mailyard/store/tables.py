@@ -206,6 +206,8 @@ tasks = Table(
     Index("ix_tasks_account_kind_type_id", "account_id", "kind", "task_type", "id"),
     Index("ix_tasks_account_kind_list_id", "account_id", "kind", "recipient_list_id", "id"),
     Index("ix_tasks_owner_id_id", "owner_id", "id"),
+    # A member's own tasks in one state, in id order, whatever share of the account they are.
+    Index("ix_tasks_owner_kind_state_id", "owner_id", "kind", "state", "id"),
     Index("ix_tasks_next_fire_at", "next_fire_at"),
 )
 
@@ -224,15 +226,24 @@ task_counts = Table(
     Column("task_count", BigInteger, nullable=False),
 )
 
-# How many batch tasks each block of task ids holds, per facet ("all", "state:done", "type:3", "list:7",
-# "owner:2"): a deep page's block is found by adding these up (store/task_blocks.py). Kept by triggers on `tasks`
-# (migration 0006) in the same transaction as every change of the counted columns.
+# How many batch tasks each account has per facet ("all", "state:done", "type:3", "list:7", "owner:2"), in all
+# and per block of task ids: a listing's total, and its deep page's block, found by adding these up
+# (store/task_blocks.py). Kept by triggers on `tasks` (migration 0006) in the transaction of every change.
+task_facets = Table(
+    "task_facets",
+    metadata,
+    Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("facet", String(48), primary_key=True),
+    Column("task_count", BigInteger, nullable=False),
+)
+
 task_blocks = Table(
     "task_blocks",
     metadata,
     Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
     Column("facet", String(48), primary_key=True),
-    Column("block", BigInteger, primary_key=True, autoincrement=False),
+    Column("block_size", Integer, primary_key=True, autoincrement=False),  #: 65,536 or 1,024 ids
+    Column("block", BigInteger, primary_key=True, autoincrement=False),  #: task id // block_size
     Column("task_count", BigInteger, nullable=False),
 )
 

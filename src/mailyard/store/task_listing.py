@@ -1,15 +1,16 @@
 """Listing batch tasks fast at 10^6 rows: each page, and the total that matched, in one statement.
 
-- The total is a sum over the few ``task_counts`` rows that match the filter (kept by triggers in the same
-  transaction as every task change); for a member, its own tasks' counts plus the granted tasks of others,
+- The total is a sum over the few rows of ``task_facets`` (an admin's listing filtered on at most one of state,
+  type and list; a member's unfiltered listing) or else of ``task_counts`` that match the filter, both kept by
+  triggers with every task change; for a member, its own tasks' counts plus the granted tasks of others,
   counted directly (grants are few). It is exactly the number of rows the visibility rule and filter select.
 - The page's ids come from scans of an index ordered by id (``(account_id, kind, <filter column>, id)``), one
   per allowed state when the filter allows several and, for a member, one over its own tasks and one over
   those granted to it, merged in id order; only the page's rows are then read, by primary key.
-- The statement picks the way to the page from the total: a page in the newer half is read newest first,
-  past the middle from the oldest end, so ``Offset`` 900,000 of 1,000,000 skips 100,000 ids, not 900,000; and
-  where ``task_blocks`` counts the listing (`task_blocks`), a page deeper than a block is read from the block
-  that holds it, skipping less than a block. Each way is a branch whose LIMIT is 0 unless it is the one taken.
+- A page within the first ``BLOCK_SIZE`` tasks is read newest first. A deeper one, where ``task_blocks`` counts
+  the listing (`task_blocks`), is read from the block that holds it, skipping less than a block; elsewhere from
+  the nearer end, which the statement picks from the total (each way a branch whose LIMIT is 0 unless it is the
+  one taken), so ``Offset`` 900,000 of 1,000,000 skips 100,000 ids, not 900,000.
 - Every plan is the right one whatever the values: each scan is read in index order and cut by its own LIMIT,
   and the page's rows are fetched by primary key from one array of ids (`sql_arrays`). So PostgreSQL's
   generic plan, which sees no values, serves every request: the read pool (`read_pool`) asks for it, and a
@@ -30,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
     ColumnElement,
     CompoundSelect,
     FromClause,
@@ -69,9 +71,10 @@ class Shape:
     paused: bool
     facets: int  #: how many task_blocks facets add up to the listing (bound as facet_0, ...); 0 for none
     postgres: bool  #: ids passed as one array; documents rendered by the database
+    deep: bool  #: the page starts a block or more from the newest task: its way depends on the total
 
     @classmethod
-    def of(cls, scope: TaskScope, task_filter: model.TaskFilter, *, postgres: bool) -> Shape:
+    def of(cls, scope: TaskScope, task_filter: model.TaskFilter, window: paging.Window, *, postgres: bool) -> Shape:
         states = _states(task_filter)
         return cls(
             member=scope.member_id is not None,
@@ -82,6 +85,7 @@ class Shape:
             paused=task_filter.paused is not None,
             facets=len(task_blocks.facets(scope, task_filter, states)),
             postgres=postgres,
+            deep=window.offset >= task_blocks.BLOCK_SIZE,
         )
 
 
@@ -144,14 +148,17 @@ def filter_condition(table: Any, shape: Shape, *, states: bool = True) -> Column
 
 
 def count_statement(shape: Shape) -> Select[Any]:
-    """How many tasks the listing selects, as one row with one column, ``total``."""
-    counts = tables.task_counts
-    condition = and_(counts.c.account_id == bindparam("account_id"), filter_condition(counts, shape))
-    if shape.member:
-        condition = condition & (counts.c.owner_id == bindparam("member_id"))
-    counted: ColumnElement[Any] = func.coalesce(
-        select(func.sum(counts.c.task_count)).where(condition).scalar_subquery(), 0
-    )
+    """How many tasks the listing selects, as one row with one column, ``total``: from the facets' totals where
+    facets serve the listing, else from ``task_counts``."""
+    counted: ColumnElement[Any]
+    if shape.facets:
+        counted = task_blocks.facet_total(shape.facets)
+    else:
+        counts = tables.task_counts
+        condition = and_(counts.c.account_id == bindparam("account_id"), filter_condition(counts, shape))
+        if shape.member:
+            condition = condition & (counts.c.owner_id == bindparam("member_id"))
+        counted = func.coalesce(select(func.sum(counts.c.task_count)).where(condition).scalar_subquery(), 0)
     if shape.member:
         task, grants = tables.tasks, tables.task_grants
         granted_of_others = (
@@ -169,24 +176,36 @@ def count_statement(shape: Shape) -> Select[Any]:
     return select(cast(counted, BigInteger).label("total"))
 
 
-def _scans(shape: Shape) -> list[tuple[FromClause, ColumnElement[bool]]]:
-    """The scans whose ids, merged, are the listing's: one per allowed state, each for a member's own tasks and
-    for those granted to it."""
+@dataclass(frozen=True)
+class _Scan:
+    """One scan of the listing's ids: `id` read in its index's order from `source`, where `condition` holds."""
+
+    source: FromClause
+    condition: ColumnElement[bool]
+    id: ColumnElement[Any]
+
+
+def _scans(shape: Shape) -> list[_Scan]:
+    """The scans whose ids, merged, are the listing's. A filter on states alone is read one state at a time, each
+    in its own index's order; with other filters, the states are one condition of a single scan (a state and a
+    type that no task combines would otherwise have one scan read the whole state to find nothing). For a
+    member, its own tasks, and the tasks granted to it read in the order of its grants (they are few; read from
+    the tasks' side, a member without grants would have every task of the account read)."""
     task, grants = tables.tasks, tables.task_grants
-    common = and_(
-        task.c.account_id == bindparam("account_id"),
-        task.c.kind == bindparam("batch"),
-        filter_condition(task, shape, states=False),
-    )
-    states = [task.c.state == bindparam(f"state_{number}") for number in range(shape.states)] or [true()]
-    scopes: list[tuple[FromClause, ColumnElement[bool]]] = [(task, true())]
-    if shape.member:
-        granted = and_(grants.c.user_id == bindparam("member_id"), task.c.owner_id != bindparam("member_id"))
-        scopes = [
-            (task, task.c.owner_id == bindparam("member_id")),
-            (grants.join(task, task.c.id == grants.c.task_id), granted),
-        ]
-    return [(source, and_(common, state, scope)) for source, scope in scopes for state in states]
+    only_states = not (shape.type or shape.recipient_list or shape.owner or shape.paused)
+    split = shape.states > 1 and only_states
+    others = filter_condition(task, shape, states=not split)
+    states = [task.c.state == bindparam(f"state_{number}") for number in range(shape.states)] if split else [true()]
+    in_account = and_(task.c.account_id == bindparam("account_id"), task.c.kind == bindparam("batch"))
+    if not shape.member:
+        return [_Scan(task, and_(in_account, others, state), task.c.id) for state in states]
+    member: BindParameter[Any] = bindparam("member_id")
+    # A member's own tasks are all in its account: without the account in the condition, a scan by state reads
+    # the owner's index alone, however few of the account's tasks the member owns.
+    owned = and_(task.c.owner_id == member, task.c.kind == bindparam("batch"), others)
+    own = [_Scan(task, and_(owned, state), task.c.id) for state in states]
+    of_others = and_(in_account, filter_condition(task, shape), grants.c.user_id == member, task.c.owner_id != member)
+    return [*own, _Scan(grants.join(task, task.c.id == grants.c.task_id), of_others, grants.c.task_id)]
 
 
 def _at_least_zero(value: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -196,14 +215,23 @@ def _at_least_zero(value: ColumnElement[Any]) -> ColumnElement[Any]:
 
 @dataclass(frozen=True)
 class _Way:
-    """One way to the page: which end the ids are read from, past which bound, and, when it is `taken`, how
-    many of them are skipped (`offset`) and kept (`limit`)."""
+    """One way to the page: which end the ids are read from, from which id on (`start`: ids below it when reading
+    newest first, at or above it when reading oldest first), and, when it is `taken`, how many ids are skipped
+    (`offset`) and kept (`limit`)."""
 
     newest_first: bool
-    bound: ColumnElement[bool]
+    start: ColumnElement[Any] | None
     taken: ColumnElement[bool]
     limit: ColumnElement[Any]
     offset: ColumnElement[Any]
+
+    def bound(self, task_id: ColumnElement[Any]) -> ColumnElement[bool]:
+        if self.start is None:
+            return true()
+        return task_id < self.start if self.newest_first else task_id >= self.start
+
+    def in_order(self, task_id: ColumnElement[Any]) -> ColumnElement[Any]:
+        return task_id.desc() if self.newest_first else task_id.asc()
 
 
 def _page_ids_by(shape: Shape, way: _Way) -> Select[Any]:
@@ -212,47 +240,41 @@ def _page_ids_by(shape: Shape, way: _Way) -> Select[Any]:
     Several scans (states, a member's own and granted tasks) are each read in order and cut at
     ``offset + limit`` before they are merged: PostgreSQL does not merge ordered scans of a UNION by itself.
     """
-    task = tables.tasks
     limit = case((way.taken, way.limit), else_=_ZERO)
     offset = case((way.taken, way.offset), else_=_ZERO)
-    scans = [select(task.c.id).select_from(source).where(condition, way.bound) for source, condition in _scans(shape)]
+    scans = [
+        select(scan.id.label("id"))
+        .select_from(scan.source)
+        .where(scan.condition, way.bound(scan.id))
+        .order_by(way.in_order(scan.id))
+        for scan in _scans(shape)
+    ]
     if len(scans) == 1:
-        chosen = scans[0].order_by(_in_order(task.c.id, way)).limit(limit).offset(offset).subquery()
+        chosen = scans[0].limit(limit).offset(offset).subquery()
         return select(chosen.c.id)
     reach = case((way.taken, way.offset + way.limit), else_=_ZERO)
-    cut = [scan.order_by(_in_order(task.c.id, way)).limit(reach).subquery() for scan in scans]
+    cut = [scan.limit(reach).subquery() for scan in scans]
     merged = union_all(*[select(part.c.id) for part in cut]).subquery("merged")
-    chosen = select(merged.c.id).order_by(_in_order(merged.c.id, way)).limit(limit).offset(offset).subquery()
+    chosen = select(merged.c.id).order_by(way.in_order(merged.c.id)).limit(limit).offset(offset).subquery()
     return select(chosen.c.id)
 
 
-def _in_order(column: ColumnElement[Any], way: _Way) -> ColumnElement[Any]:
-    return column.desc() if way.newest_first else column.asc()
-
-
-def _page_ids(shape: Shape, total: ColumnElement[Any]) -> CompoundSelect[Any]:
+def _page_ids(shape: Shape, total: ColumnElement[Any]) -> CompoundSelect[Any] | Select[Any]:
     """The ids of the page, by whichever way the statement takes to it."""
-    task = tables.tasks
     offset, limit = bindparam("offset", type_=BigInteger), bindparam("limit", type_=BigInteger)
+    # No more than the total leaves: a scan stops at the last task that matches instead of looking on for more,
+    # and one that can match nothing is not run at all.
+    count = _at_least_zero(case((limit <= total - offset, limit), else_=total - offset))
+    if not shape.deep:
+        return _page_ids_by(shape, _Way(True, None, true(), count, offset))
+    if shape.facets:
+        # Two short walks from the newest end find the block, however deep the page.
+        found = task_blocks.found_block(shape.facets, shape.member, offset, newest_first=True)
+        after_block = task_blocks.block_start(func.coalesce(found.block, 0) + 1)
+        return _page_ids_by(shape, _Way(True, after_block, true(), count, offset - func.coalesce(found.before, 0)))
     newer_half = literal_column("2", BigInteger) * offset <= total
     from_oldest = _at_least_zero(total - offset - limit)  # the page's place counted from the oldest end
-    count = _at_least_zero(case((limit <= total - offset, limit), else_=total - offset))
-    if not shape.facets:
-        ways = [
-            _Way(True, true(), newer_half, limit, offset),
-            _Way(False, true(), ~newer_half, count, from_oldest),
-        ]
-        return union_all(*[_page_ids_by(shape, way) for way in ways])
-    shallow = offset < task_blocks.BLOCK_SIZE
-    newer = task_blocks.found_block(shape.facets, shape.member, offset, newest_first=True)
-    older = task_blocks.found_block(shape.facets, shape.member, from_oldest, newest_first=False)
-    below_newer = task.c.id < task_blocks.block_start(func.coalesce(newer.block, 0) + 1)
-    from_older = task.c.id >= task_blocks.block_start(func.coalesce(older.block, 0))
-    ways = [
-        _Way(True, true(), shallow, limit, offset),
-        _Way(True, below_newer, ~shallow & newer_half, limit, offset - func.coalesce(newer.before, 0)),
-        _Way(False, from_older, ~shallow & ~newer_half, count, from_oldest - func.coalesce(older.before, 0)),
-    ]
+    ways = [_Way(True, None, newer_half, count, offset), _Way(False, None, ~newer_half, count, from_oldest)]
     return union_all(*[_page_ids_by(shape, way) for way in ways])
 
 

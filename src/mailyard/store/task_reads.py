@@ -33,7 +33,7 @@ class SqlTaskListing:
     async def page(
         self, scope: TaskScope, task_filter: model.TaskFilter, window: paging.Window
     ) -> paging.Page[model.Task]:
-        shape = self._shape(scope, task_filter)
+        shape = self._shape(scope, task_filter, window)
         statement = task_listing.rows_statement(_listed_tasks, shape)
         rows = await self._rows(statement, task_listing.bound_values(scope, task_filter, window))
         return paging.Page([task_of(row) for row in rows if row["id"] is not None], int(rows[0]["total"]))
@@ -46,7 +46,7 @@ class SqlTaskListing:
         document: documents.Document,
         time_zone: str,
     ) -> documents.DocumentPage:
-        shape = self._shape(scope, task_filter)
+        shape = self._shape(scope, task_filter, window)
         values = task_listing.bound_values(scope, task_filter, window)
         if shape.postgres:
             statement = task_listing.documents_statement(document, shape)
@@ -56,8 +56,8 @@ class SqlTaskListing:
         listed = [row for row in rows if row["id"] is not None]
         return documents.DocumentPage(documents.render_page(document, listed, time_zone), int(rows[0]["total"]))
 
-    def _shape(self, scope: TaskScope, task_filter: model.TaskFilter) -> task_listing.Shape:
-        return task_listing.Shape.of(scope, task_filter, postgres=self._read_pool is not None)
+    def _shape(self, scope: TaskScope, task_filter: model.TaskFilter, window: paging.Window) -> task_listing.Shape:
+        return task_listing.Shape.of(scope, task_filter, window, postgres=self._read_pool is not None)
 
     async def _rows(self, statement: Select[Any], values: dict[str, Any]) -> Sequence[Mapping[str, Any]]:
         if self._read_pool is not None:
