@@ -6,8 +6,8 @@ few facets (all of them, and those of one state, task type, recipient list or ow
 task ids, in large blocks of ``LARGE_BLOCK`` ids and small ones of ``BLOCK_SIZE``. When a listing selects
 exactly the tasks of some facets (an admin's listing filtered on at most one of state, type and list; a member's
 unfiltered listing, which adds the tasks granted to it), its total is the facets' totals, and a deep page is
-found by adding up counts from one end: the large blocks until the one that holds the page, then that block's
-small ones. At most a small block of ids is skipped to reach the page, however deep it is; the two walks read
+found by adding up counts from the newest end: the large blocks until the one that holds the page, then that
+block's small ones. At most a small block of ids is skipped to reach the page, however deep it is; the two walks read
 a few dozen counts at most (a million tasks fill 16 large blocks).
 """
 
@@ -60,24 +60,21 @@ def facets(scope: TaskScope, task_filter: model.TaskFilter, states: Sequence[mod
 
 @dataclass(frozen=True)
 class FoundBlock:
-    """Where a page starts: its block (of ``BLOCK_SIZE`` ids), and how many listed tasks lie before that block,
-    counted from the same end."""
+    """Where a page starts: its block (of ``BLOCK_SIZE`` ids), and how many listed tasks are newer than it."""
 
     block: ColumnElement[Any]
     before: ColumnElement[Any]
 
 
-def found_block(facet_count: int, member: bool, position: ColumnElement[Any], *, newest_first: bool) -> FoundBlock:
-    """The block holding the task at `position` (0 at the newest, or at the oldest, end) of the listing: the
-    large block that holds it first, then the small block within that one, so that neither walk is long.
+def found_block(facet_count: int, member: bool, position: ColumnElement[Any]) -> FoundBlock:
+    """The block holding the task at `position` (0 for the newest) of the listing: the large block that holds
+    it first, then the small block within that one, so that neither walk is long.
 
     The facets are bound as ``facet_0`` ... ``facet_<n-1>``; for a member, the tasks granted to it by others
     are counted from the grants themselves (they are few).
     """
-    end = "newest" if newest_first else "oldest"
-    large = _walk(_Counts(facet_count, member, LARGE_BLOCK), position, newest_first, f"{end}_large_block")
-    within = _Counts(facet_count, member, BLOCK_SIZE, within=large.block)
-    small = _walk(within, position - large.before, newest_first, f"{end}_block")
+    large = _walk(_Counts(facet_count, member, LARGE_BLOCK), position, "large_block")
+    small = _walk(_Counts(facet_count, member, BLOCK_SIZE, within=large.block), position - large.before, "block")
     return FoundBlock(block=small.block, before=large.before + small.before)
 
 
@@ -91,19 +88,18 @@ class _Counts:
     within: ColumnElement[Any] | None = None
 
 
-def _walk(counts: _Counts, position: ColumnElement[Any], newest_first: bool, name: str) -> FoundBlock:
-    """Adds up the blocks' counts from one end until they pass `position`."""
+def _walk(counts: _Counts, position: ColumnElement[Any], name: str) -> FoundBlock:
+    """Adds up the blocks' counts from the newest block on until they pass `position`."""
     counted = _counts_per_block(counts).subquery("counted")
-    order = counted.c.block.desc() if newest_first else counted.c.block.asc()
     walked = select(
         counted.c.block,
         counted.c.in_block,
-        cast(func.sum(counted.c.in_block).over(order_by=order), BigInteger).label("reached"),
+        cast(func.sum(counted.c.in_block).over(order_by=counted.c.block.desc()), BigInteger).label("reached"),
     ).subquery("walked")
     found: CTE = (
         select(walked.c.block, (walked.c.reached - walked.c.in_block).label("before"))
         .where(walked.c.reached > position)
-        .order_by(walked.c.block.desc() if newest_first else walked.c.block.asc())
+        .order_by(walked.c.block.desc())
         .limit(literal_column("1", BigInteger))  # written out: a bound LIMIT hides from the planner that it is 1
         .cte(name)
     )

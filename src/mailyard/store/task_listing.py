@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     BigInteger,
     BindParameter,
     ColumnElement,
@@ -269,7 +270,7 @@ def _page_ids(shape: Shape, total: ColumnElement[Any]) -> CompoundSelect[Any] | 
         return _page_ids_by(shape, _Way(True, None, true(), count, offset))
     if shape.facets:
         # Two short walks from the newest end find the block, however deep the page.
-        found = task_blocks.found_block(shape.facets, shape.member, offset, newest_first=True)
+        found = task_blocks.found_block(shape.facets, shape.member, offset)
         after_block = task_blocks.block_start(func.coalesce(found.block, 0) + 1)
         return _page_ids_by(shape, _Way(True, after_block, true(), count, offset - func.coalesce(found.before, 0)))
     newer_half = literal_column("2", BigInteger) * offset <= total
@@ -278,7 +279,7 @@ def _page_ids(shape: Shape, total: ColumnElement[Any]) -> CompoundSelect[Any] | 
     return union_all(*[_page_ids_by(shape, way) for way in ways])
 
 
-def _listed(shape: Shape) -> tuple[Any, ColumnElement[bool]]:
+def _listed(shape: Shape) -> tuple[CTE, ColumnElement[bool]]:
     """The total (a CTE with one row) and the condition that picks the page's rows of `tasks`."""
     listed_total = count_statement(shape).cte("listed_total")
     ids = _page_ids(shape, select(listed_total.c.total).scalar_subquery())
