@@ -1,10 +1,11 @@
-"""Running a hot read statement on the asyncpg connection itself, past SQLAlchemy's execution and result layers.
+"""Running a hot read statement on an asyncpg connection (the read pool's), past SQLAlchemy's execution and
+result layers.
 
 For a short read on PostgreSQL those layers (cache lookups, parameter processing, the cursor adapter, building
 result rows) cost the server more CPU than the query costs PostgreSQL. A statement is compiled once for the
-connection's dialect; its values go to asyncpg positionally, in the compiled order, and every type's bind and
-result processing still runs (naive UTC datetimes come back aware, as they do through SQLAlchemy). Expanding
-parameters (``IN`` lists) are not supported: bind one array and compare with ``= ANY`` instead.
+dialect; its values go to asyncpg positionally, in the compiled order, and every type's bind and result
+processing still runs (naive UTC datetimes come back aware, as they do through SQLAlchemy). Expanding
+parameters (``IN`` lists of one bound list) are not supported: bind each value on its own.
 """
 
 from __future__ import annotations
@@ -17,13 +18,8 @@ from typing import Any
 import asyncpg
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 Process = Callable[[Any], Any]
-
-
-def supported(connection: AsyncConnection) -> bool:
-    return connection.dialect.driver == "asyncpg"
 
 
 @dataclass(frozen=True)
@@ -34,18 +30,12 @@ class AsyncpgStatement:
     bind_processors: Mapping[str, Process]
     result_processors: Mapping[str, Process]
 
-    async def fetch(self, connection: AsyncConnection, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    async def fetch(self, connection: asyncpg.Connection, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The rows as dicts keyed by column name."""
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None  # a connection in use is never detached from its driver connection
-        return await self.fetch_on(driver, values)
-
-    async def fetch_on(self, driver: asyncpg.Connection, values: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """The rows as dicts keyed by column name, read on an asyncpg connection of its own."""
         given = {**self.defaults, **values}
         for name, process in self.bind_processors.items():
             given[name] = process(given[name])
-        records = await driver.fetch(self.sql, *[given[name] for name in self.names])
+        records = await connection.fetch(self.sql, *[given[name] for name in self.names])
         columns = tuple(records[0].keys()) if records else ()
         rows = [dict(zip(columns, record.values(), strict=True)) for record in records]
         for name, process in self.result_processors.items():
@@ -61,7 +51,7 @@ def compiled(statement: Select[Any], dialect: Dialect) -> AsyncpgStatement:
     names = tuple(compiled_statement.positiontup or ())
     binds = [(name, compiled_statement.binds[name]) for name in names]
     if any(bind.expanding for _, bind in binds):
-        raise ValueError("expanding parameters need a compile per execution; bind an array with = ANY instead")
+        raise ValueError("expanding parameters need a compile per execution; bind each value on its own")
     bind_processors = {
         name: process
         for name, bind in binds

@@ -63,6 +63,6 @@ class SqlTaskListing:
         if self._read_pool is not None:
             compiled = asyncpg_statements.compiled(statement, self._engine.dialect)
             async with self._read_pool.acquire() as connection:
-                return await compiled.fetch_on(connection, values)
+                return await compiled.fetch(connection, values)
         async with self._engine.connect() as connection:
             return [row._asdict() for row in await connection.execute(statement, values)]

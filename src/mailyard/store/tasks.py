@@ -78,6 +78,11 @@ def select_tasks() -> Select[Any]:
     return select(task, users.c.nickname.label("owner_nickname")).join(users, users.c.id == task.c.owner_id)
 
 
+def _variables_json(variables: Mapping[str, Any]) -> str:
+    # Compact, as ListSendTasks shows a task's TemplateData: the listing sends the stored text as it is.
+    return json.dumps(variables, ensure_ascii=False, separators=(",", ":"))
+
+
 def scope_condition(scope: TaskScope) -> ColumnElement[bool]:
     """The visibility rule as SQL: the account's tasks; for a member only its own and granted ones."""
     task, grants = tables.tasks, tables.task_grants
@@ -113,9 +118,7 @@ class SqlTasks:
                 reply_to=draft.reply_to,
                 subject=draft.subject,
                 template_id=draft.template_id,
-                variables=json.dumps(
-                    draft.variables, ensure_ascii=False, separators=(",", ":")
-                ),  # as ListSendTasks shows it
+                variables=_variables_json(draft.variables),
                 recipient_list_id=draft.recipient_list_id,
                 task_type=int(schedule.type),
                 begin_at=schedule.begin_at,
