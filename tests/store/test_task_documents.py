@@ -125,3 +125,23 @@ def test_local_times_follow_the_zone() -> None:
     created = documents.Document.of(at=documents.LocalTime(F.CREATED_AT))
     assert documents.render_page(created, [row], "America/New_York") == '[{"at":"2026-07-01 08:00:00"}]'
     assert documents.render_page(created, [row | {F.CREATED_AT: None}], "UTC") == '[{"at":null}]'
+
+
+@pytest.mark.parametrize("database_kind", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_a_read_connection_cut_by_the_server_is_replaced(
+    runtime: bootstrap.Runtime, team: Any, make_content: Any, clock: Any
+) -> None:
+    await _varied_tasks(runtime, team, make_content, clock)
+    pool = await open_read_pool(runtime.engine, size=1)
+    assert pool is not None
+    listing, scope = SqlTaskListing(runtime.engine, pool), TaskScope.of(team.admin.principal)
+    window = paging.Window(offset=0, limit=5)
+    try:
+        first = await listing.documents(scope, TaskFilter(), window, SEND_TASK_DATA, "UTC")
+        async with pool.acquire() as connection:
+            pid = await connection.fetchval("SELECT pg_backend_pid()")
+        async with runtime.engine.connect() as outsider:
+            await outsider.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        assert await listing.documents(scope, TaskFilter(), window, SEND_TASK_DATA, "UTC") == first
+    finally:
+        await pool.close()

@@ -20,6 +20,15 @@ from mailyard.domain.visibility import TaskScope
 from mailyard.store import asyncpg_statements, task_documents, task_listing
 from mailyard.store.tasks import select_tasks, task_of
 
+_CONNECTION_LOST = (
+    asyncpg.PostgresConnectionError,  # the connection broke
+    asyncpg.AdminShutdownError,  # the server ended it (a shutdown, pg_terminate_backend)
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,  # the connection was already closed
+    OSError,
+)
+
 
 def _listed_tasks(condition: Any) -> Select[Any]:
     return select_tasks().where(condition)
@@ -60,9 +69,15 @@ class SqlTaskListing:
         return task_listing.Shape.of(scope, task_filter, window, postgres=self._read_pool is not None)
 
     async def _rows(self, statement: Select[Any], values: dict[str, Any]) -> Sequence[Mapping[str, Any]]:
-        if self._read_pool is not None:
-            compiled = asyncpg_statements.compiled(statement, self._engine.dialect)
+        if self._read_pool is None:
+            async with self._engine.connect() as connection:
+                return [row._asdict() for row in await connection.execute(statement, values)]
+        compiled = asyncpg_statements.compiled(statement, self._engine.dialect)
+        try:
             async with self._read_pool.acquire() as connection:
                 return await compiled.fetch(connection, values)
-        async with self._engine.connect() as connection:
-            return [row._asdict() for row in await connection.execute(statement, values)]
+        except _CONNECTION_LOST:
+            # The pool lends the connection it has, even one the server cut while it sat idle (a restart, a
+            # failover); the pool drops it, and a read of one statement is safely made again on another.
+            async with self._read_pool.acquire() as connection:
+                return await compiled.fetch(connection, values)
