@@ -26,6 +26,7 @@ _CONNECTION_LOST = (
     asyncpg.CrashShutdownError,
     asyncpg.CannotConnectNowError,
     asyncpg.InterfaceError,  # the connection was already closed
+    asyncpg.InternalClientError,  # the cut came while the connection was idle and confused its protocol state
     OSError,
 )
 
@@ -74,10 +75,19 @@ class SqlTaskListing:
                 return [row._asdict() for row in await connection.execute(statement, values)]
         compiled = asyncpg_statements.compiled(statement, self._engine.dialect)
         try:
-            async with self._read_pool.acquire() as connection:
-                return await compiled.fetch(connection, values)
+            return await self._read_once(self._read_pool, compiled, values)
         except _CONNECTION_LOST:
             # The pool lends the connection it has, even one the server cut while it sat idle (a restart, a
-            # failover); the pool drops it, and a read of one statement is safely made again on another.
-            async with self._read_pool.acquire() as connection:
+            # failover): a read of one statement is safely made again, on a new connection.
+            return await self._read_once(self._read_pool, compiled, values)
+
+    @staticmethod
+    async def _read_once(
+        pool: asyncpg.Pool, compiled: asyncpg_statements.AsyncpgStatement, values: dict[str, Any]
+    ) -> Sequence[Mapping[str, Any]]:
+        async with pool.acquire() as connection:
+            try:
                 return await compiled.fetch(connection, values)
+            except _CONNECTION_LOST:
+                connection.terminate()  # the pool opens a new connection instead of lending this one again
+                raise
