@@ -4,8 +4,10 @@ on the read pool are planned once, not at every request."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -85,16 +87,24 @@ async def test_postgres_renders_exactly_what_python_renders(
     assert listed[0]["list"] == "Lecteurs « fidèles »" and listed[0]["nothing"] == {}
 
 
+@contextlib.asynccontextmanager
+async def _one_connection(runtime: bootstrap.Runtime) -> AsyncIterator[tuple[Any, SqlTaskListing]]:
+    """A read pool of one connection, and a listing over it."""
+    pool = await open_read_pool(runtime.engine, size=1)
+    assert pool is not None
+    try:
+        yield pool, SqlTaskListing(runtime.engine, pool)
+    finally:
+        await pool.close()
+
+
 @pytest.mark.parametrize("database_kind", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 async def test_listing_statements_are_planned_once(
     runtime: bootstrap.Runtime, team: Any, make_content: Any, clock: Any
 ) -> None:
     await _varied_tasks(runtime, team, make_content, clock)
-    pool = await open_read_pool(runtime.engine, size=1)
-    assert pool is not None
-    try:
-        listing = SqlTaskListing(runtime.engine, pool)
-        scope = TaskScope.of(team.members[0].principal)
+    scope = TaskScope.of(team.members[0].principal)
+    async with _one_connection(runtime) as (pool, listing):
         for offset in range(12):
             for task_filter in (TaskFilter(), TaskFilter(states=(TaskState.DONE, TaskState.PENDING))):
                 window = paging.Window(offset=offset, limit=3)
@@ -105,8 +115,6 @@ async def test_listing_statements_are_planned_once(
                 "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
                 " WHERE statement LIKE '%listed_total%' AND statement NOT LIKE '%pg_prepared_statements%'"
             )
-    finally:
-        await pool.close()
     assert len(plans) == 4
     assert all(plan["custom_plans"] == 0 and plan["generic_plans"] == 12 for plan in plans)
 
@@ -132,16 +140,11 @@ async def test_a_read_connection_cut_by_the_server_is_replaced(
     runtime: bootstrap.Runtime, team: Any, make_content: Any, clock: Any
 ) -> None:
     await _varied_tasks(runtime, team, make_content, clock)
-    pool = await open_read_pool(runtime.engine, size=1)
-    assert pool is not None
-    listing, scope = SqlTaskListing(runtime.engine, pool), TaskScope.of(team.admin.principal)
-    window = paging.Window(offset=0, limit=5)
-    try:
+    scope, window = TaskScope.of(team.admin.principal), paging.Window(offset=0, limit=5)
+    async with _one_connection(runtime) as (pool, listing):
         first = await listing.documents(scope, TaskFilter(), window, SEND_TASK_DATA, "UTC")
         async with pool.acquire() as connection:
             pid = await connection.fetchval("SELECT pg_backend_pid()")
         async with runtime.engine.connect() as outsider:
             await outsider.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         assert await listing.documents(scope, TaskFilter(), window, SEND_TASK_DATA, "UTC") == first
-    finally:
-        await pool.close()
