@@ -48,6 +48,16 @@ class TokenSigner(Protocol):
         ...
 
 
+class PasswordHasher(Protocol):
+    """Slow salted hashes for passwords (dashboard users, SMTP submission); never reversible."""
+
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, stored_hash: str, password: str) -> bool: ...
+
+    def needs_rehash(self, stored_hash: str) -> bool: ...
+
+
 class DkimKeyMaker(Protocol):
     def generate(self) -> tuple[str, str]:
         """A new (private key PEM, DNS TXT value) pair."""
