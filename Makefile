@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint typecheck contracts pytest install clean
+.PHONY: run test lint typecheck contracts pytest install clean clients
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,19 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
+# Official clients in other languages, installed from their registry for the tests (never vendored).
+NODE_CLIENTS := tencentcloud-sdk-nodejs-ses@4.1.76 tencentcloud-sdk-nodejs-common@4.1.220
+NODE_STAMP := $(VENV)/node/.installed-$(shell echo $(NODE_CLIENTS) | sha1sum | cut -c1-12)
+
+$(NODE_STAMP): | $(BIN)/python
+	@if command -v npm >/dev/null; then \
+		rm -rf $(VENV)/node && mkdir -p $(VENV)/node && \
+		npm install --silent --no-audit --no-fund --prefix $(VENV)/node $(NODE_CLIENTS) && touch $@; \
+	else echo "npm not found: the Node.js SDK tests will skip (CI requires them)"; fi
+
+clients: $(NODE_STAMP)
+
+pytest: $(STAMP) clients
 	MAILYARD_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest -q
 
 test: lint typecheck contracts pytest

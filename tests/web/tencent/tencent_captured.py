@@ -204,8 +204,14 @@ def tc3_authorization(
     secret_id: str = SECRET_ID,
     secret_key: str = SECRET_KEY,
     lower_values: bool = False,
+    service: str = "ses",
+    signed_host: str | None = None,
 ) -> str:
-    """An independent TC3 signer after spec 3.4, for requests the SDK cannot produce."""
+    """An independent TC3 signer after spec 3.4, for requests the SDK cannot produce.
+
+    `service` and `signed_host` sign as other clients do (the Node.js SDK: the endpoint's first label, the host
+    without its port)."""
+    headers = {**headers, "host": signed_host} if signed_host is not None else headers
     date = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
     canonical_headers = "".join(
         f"{name}:{headers[name].strip().lower() if lower_values else headers[name].strip()}\n" for name in signed
@@ -223,12 +229,12 @@ def tc3_authorization(
             hashlib.sha256(payload).hexdigest(),
         ]
     )
-    scope = f"{date}/ses/tc3_request"
+    scope = f"{date}/{service}/tc3_request"
     to_sign = "\n".join(["TC3-HMAC-SHA256", str(timestamp), scope, hashlib.sha256(canonical.encode()).hexdigest()])
 
     def mac(key: bytes, message: str) -> bytes:
         return hmac.new(key, message.encode(), hashlib.sha256).digest()
 
-    key = mac(mac(mac(("TC3" + secret_key).encode(), date), "ses"), "tc3_request")
+    key = mac(mac(mac(("TC3" + secret_key).encode(), date), service), "tc3_request")
     signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
     return f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders={';'.join(signed)}, Signature={signature}"

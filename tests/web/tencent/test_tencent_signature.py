@@ -200,6 +200,47 @@ def test_scope_service_must_be_ses() -> None:
     assert code_of(replace_header(wire, "authorization", header)) == "AuthFailure.SignatureFailure"
 
 
+def _signed_like_node(host: str, service: str, signed_host: str) -> WireRequest:
+    headers = {"content-type": "application/json", "host": host, "x-tc-timestamp": str(CAPTURE_TIME)}
+    headers["authorization"] = tc3_authorization(
+        method="POST",
+        headers=headers,
+        signed=("content-type", "host"),
+        raw_query="",
+        body=b"{}",
+        timestamp=CAPTURE_TIME,
+        service=service,
+        signed_host=signed_host,
+    )
+    return WireRequest("POST", "/", "", headers, b"{}")
+
+
+@pytest.mark.parametrize(
+    ("host", "service", "signed_host"),
+    [
+        ("mailyard.example.com:8443", "mailyard", "mailyard.example.com"),
+        ("127.0.0.1:8080", "127", "127.0.0.1"),
+        ("localhost:8080", "localhost:8080", "localhost"),
+        ("[::1]:8080", "[::1]:8080", "[::1]"),
+        ("ses.example.com", "ses", "ses.example.com"),
+    ],
+)
+def test_the_endpoint_label_and_a_portless_host_are_accepted(host: str, service: str, signed_host: str) -> None:
+    check(_signed_like_node(host, service, signed_host))
+
+
+@pytest.mark.parametrize(
+    ("host", "service", "signed_host"),
+    [
+        ("mailyard.example.com:8443", "example", "mailyard.example.com"),  # not the first label
+        ("mailyard.example.com:8443", "mailyard", "other.example.com"),  # another host
+        ("mailyard.example.com", "mailyard", "mailyard.example.com:8443"),  # a port that was not sent
+    ],
+)
+def test_other_scopes_and_hosts_are_refused(host: str, service: str, signed_host: str) -> None:
+    assert code_of(_signed_like_node(host, service, signed_host)) == "AuthFailure.SignatureFailure"
+
+
 GOOD_AUTH = wire_from_raw(CAPTURED["0"]).header("authorization") or ""
 
 

@@ -74,7 +74,14 @@ def verify(credential: Credential, secret: str, now: float, window: float = TIME
         raise SignatureError("InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
     expected = _sign(credential.algorithm, secret, credential.string_to_sign)
     if not hmac.compare_digest(expected.encode(), credential.signature.encode("utf-8")):
-        raise SignatureError("SignatureDoesNotMatch", "Specified signature is not matched with our calculation.")
+        # As Alibaba's gateway words it: the legacy SDK (aliyun-python-sdk-core) reads the string to sign after
+        # the colon to tell a wrong secret from a signing bug, and fails with IndexError when there is none.
+        # It is made from the request alone and holds nothing secret.
+        raise SignatureError(
+            "SignatureDoesNotMatch",
+            "Specified signature is not matched with our calculation. "
+            f"server string to sign is:{credential.string_to_sign}",
+        )
 
 
 def parse_timestamp(text: str) -> float:

@@ -128,25 +128,51 @@ def _authorization_fields(header: str | None) -> dict[str, str]:
 
 
 def _verify_tc3(wire: WireRequest, credential: RequestCredential, secret_key: str) -> None:
-    if credential.scope_service != SERVICE:
+    service = credential.scope_service or ""
+    if service not in _scope_services(wire):
         raise _mismatch(f"The credential scope service must be {SERVICE}.")
     date = datetime.fromtimestamp(credential.timestamp, UTC).strftime("%Y-%m-%d")
     if credential.scope_date != date:
         raise _mismatch("The credential scope date is not the UTC date of X-TC-Timestamp.")
-    signing_key = _tc3_signing_key(secret_key, date)
+    signing_key = _tc3_signing_key(secret_key, date, service)
     timestamp_text = wire.header("x-tc-timestamp") or ""
     payload_hash = _tc3_payload_hash(wire)
-    # The SDK signs header values verbatim; Tencent's documented sample lower-cases them. Both are
-    # full HMACs under the same key, so accepting either costs nothing (spec 5.2).
-    for lower_values in (False, True):
-        canonical = _tc3_canonical_request(wire, credential.signed_headers, payload_hash, lower_values)
-        string_to_sign = "\n".join(
-            [TC3_ALGORITHM, timestamp_text, f"{date}/{SERVICE}/tc3_request", _sha256_hex(canonical.encode())]
-        )
-        expected = hmac.new(signing_key, string_to_sign.encode(), hashlib.sha256).hexdigest()
-        if hmac.compare_digest(expected.encode(), credential.signature.encode()):
-            return
+    # Every variant below is a full HMAC under the same secret over the same timestamp, headers and body,
+    # so accepting each costs nothing in security (spec 5.2):
+    # - the Python SDK signs header values verbatim, Tencent's documented sample lower-cases them;
+    # - the Node.js SDK signs the host without its port while sending the port in the Host header.
+    for host in _canonical_hosts(wire):
+        for lower_values in (False, True):
+            canonical = _tc3_canonical_request(wire, credential.signed_headers, payload_hash, lower_values, host)
+            string_to_sign = "\n".join(
+                [TC3_ALGORITHM, timestamp_text, f"{date}/{service}/tc3_request", _sha256_hex(canonical.encode())]
+            )
+            expected = hmac.new(signing_key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+            if hmac.compare_digest(expected.encode(), credential.signature.encode()):
+                return
     raise _mismatch()
+
+
+def _scope_services(wire: WireRequest) -> frozenset[str]:
+    """`ses`, or what the Node.js SDK takes for the service: the endpoint up to its first dot (`127` for
+    127.0.0.1:8080, `mailyard` for mailyard.example.com, `localhost:8080` for localhost:8080)."""
+    sent = wire.host.strip()
+    return frozenset({SERVICE, sent.split(".", 1)[0], _host_without_port(sent).split(".", 1)[0]}) - {""}
+
+
+def _canonical_hosts(wire: WireRequest) -> tuple[str, ...]:
+    """The Host header as sent and, when it names a port, without it."""
+    sent = wire.host.strip()
+    bare = _host_without_port(sent)
+    return (sent, bare) if bare != sent else (sent,)
+
+
+def _host_without_port(host: str) -> str:
+    host = host.strip()
+    if host.startswith("["):  # [::1]:8080
+        return host[: host.find("]") + 1] if "]" in host else host
+    name, colon, port = host.rpartition(":")
+    return name if colon and port.isdigit() else host
 
 
 def _tc3_payload_hash(wire: WireRequest) -> str:
@@ -157,12 +183,12 @@ def _tc3_payload_hash(wire: WireRequest) -> str:
 
 
 def _tc3_canonical_request(
-    wire: WireRequest, signed_headers: tuple[str, ...], payload_hash: str, lower_values: bool
+    wire: WireRequest, signed_headers: tuple[str, ...], payload_hash: str, lower_values: bool, host: str
 ) -> str:
     # GET signs the query exactly as sent, never re-encoded (1.7.3); POST signs an empty query.
     lines = []
     for name in signed_headers:
-        value = (wire.header(name) or "").strip()
+        value = host if name == "host" else (wire.header(name) or "").strip()
         lines.append(f"{name}:{value.lower() if lower_values else value}\n")
     return "\n".join(
         [
@@ -176,9 +202,9 @@ def _tc3_canonical_request(
     )
 
 
-def _tc3_signing_key(secret_key: str, date: str) -> bytes:
+def _tc3_signing_key(secret_key: str, date: str, service: str) -> bytes:
     k_date = hmac.new(("TC3" + secret_key).encode(), date.encode(), hashlib.sha256).digest()
-    k_service = hmac.new(k_date, SERVICE.encode(), hashlib.sha256).digest()
+    k_service = hmac.new(k_date, service.encode(), hashlib.sha256).digest()
     return hmac.new(k_service, b"tc3_request", hashlib.sha256).digest()
 
 
