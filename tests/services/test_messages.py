@@ -151,7 +151,7 @@ async def test_single_sends_are_hidden_from_task_listings(
         ),
         ({"attachments": [AttachmentUpload(filename="../etc/passwd", content=b"x")]}, InvalidInput, "attachment_name"),
         ({"attachments": [AttachmentUpload(filename="run.exe", content=b"x")]}, InvalidInput, "attachment_name"),
-        ({"unsubscribe": "13"}, InvalidInput, "unsubscribe_invalid"),
+        ({"unsubscribe": "13"}, InvalidInput, "unsubscribe_option_invalid"),
     ],
 )
 async def test_limits_of_a_single_send(

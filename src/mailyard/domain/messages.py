@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from mailyard.errors import InvalidInput, LimitExceeded
+from mailyard.errors import ErrorCode, InvalidInput, LimitExceeded
 
 MAX_DESTINATIONS = 50
 MAX_CC = 20
@@ -178,26 +178,30 @@ def task_id_of(message_id: str) -> int | None:
 def check_address(address: str, field_name: str) -> str:
     cleaned = address.strip().lower()
     if len(cleaned) > 320 or _ADDRESS.fullmatch(cleaned) is None:
-        raise InvalidInput(f"not a valid email address: {address[:100]!r}", field=field_name, code="address_invalid")
+        raise InvalidInput(
+            f"not a valid email address: {address[:100]!r}", field=field_name, code=ErrorCode.ADDRESS_INVALID
+        )
     return cleaned
 
 
 def check_recipients(destination: list[str], cc: list[str], bcc: list[str]) -> Recipients:
     """Limits of SendEmail: Destination ≤ 50, Cc ≤ 20, Bcc ≤ 20 and apart from Destination, someone at all."""
     if len(destination) > MAX_DESTINATIONS:
-        raise LimitExceeded(f"at most {MAX_DESTINATIONS} Destination addresses", code="too_many_recipients")
+        raise LimitExceeded(f"at most {MAX_DESTINATIONS} Destination addresses", code=ErrorCode.TOO_MANY_RECIPIENTS)
     if len(cc) > MAX_CC:
-        raise LimitExceeded(f"at most {MAX_CC} Cc addresses", code="too_many_cc")
+        raise LimitExceeded(f"at most {MAX_CC} Cc addresses", code=ErrorCode.TOO_MANY_CC)
     if len(bcc) > MAX_BCC:
-        raise LimitExceeded(f"at most {MAX_BCC} Bcc addresses", code="too_many_bcc")
+        raise LimitExceeded(f"at most {MAX_BCC} Bcc addresses", code=ErrorCode.TOO_MANY_BCC)
     to = _distinct(check_address(address, "destination") for address in destination)
     cc_only = _distinct(address for address in (check_address(item, "cc") for item in cc) if address not in to)
     blind = _distinct(check_address(address, "bcc") for address in bcc)
     if set(blind) & set(to):
-        raise InvalidInput("Bcc and Destination must not share an address", field="bcc", code="bcc_overlaps")
+        raise InvalidInput("Bcc and Destination must not share an address", field="bcc", code=ErrorCode.BCC_OVERLAPS)
     bcc_only = tuple(address for address in blind if address not in cc_only)
     if not (to or cc_only or bcc_only):
-        raise InvalidInput("give at least one Destination, Cc or Bcc address", field="destination", code="no_recipient")
+        raise InvalidInput(
+            "give at least one Destination, Cc or Bcc address", field="destination", code=ErrorCode.NO_RECIPIENT
+        )
     return Recipients(to=to, cc=cc_only, bcc=bcc_only)
 
 
@@ -212,15 +216,17 @@ def check_file_name(name: str) -> str:
         or name.startswith(".")
         or extension in BLOCKED_EXTENSIONS
     ):
-        raise InvalidInput(f"unsupported attachment name: {name[:100]!r}", field="attachments", code="attachment_name")
+        raise InvalidInput(
+            f"unsupported attachment name: {name[:100]!r}", field="attachments", code=ErrorCode.ATTACHMENT_NAME
+        )
     return name
 
 
 def check_attachments(attachments: list[Attachment]) -> tuple[Attachment, ...]:
     if len(attachments) > MAX_ATTACHMENTS:
-        raise LimitExceeded(f"at most {MAX_ATTACHMENTS} attachments", code="too_many_attachments")
+        raise LimitExceeded(f"at most {MAX_ATTACHMENTS} attachments", code=ErrorCode.TOO_MANY_ATTACHMENTS)
     if sum(len(attachment.content) for attachment in attachments) > MAX_ATTACHMENT_BYTES:
-        raise LimitExceeded("attachments are larger than 4 MB together", code="attachments_too_large")
+        raise LimitExceeded("attachments are larger than 4 MB together", code=ErrorCode.ATTACHMENTS_TOO_LARGE)
     for attachment in attachments:
         check_file_name(attachment.filename)
     return tuple(attachments)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from mailyard.errors import InvalidInput
+from mailyard.errors import ErrorCode, InvalidInput
 
 NO_LINK = "0"
 #: Tencent's `Unsubscribe` enum: "0" no link, "1" simplified Chinese, "2" English ... "12" Vietnamese.
@@ -35,7 +35,7 @@ def check_language(language: str) -> str:
         raise InvalidInput(
             "the unsubscribe option must be a number from 0 to 12, as a string",
             field="unsubscribe",
-            code="unsubscribe_option_invalid",
+            code=ErrorCode.UNSUBSCRIBE_OPTION_INVALID,
         )
     return cleaned
 

@@ -10,7 +10,7 @@ from types import EllipsisType
 from mailyard import ports
 from mailyard.domain import accounts
 from mailyard.domain.schedules import zone
-from mailyard.errors import AuthenticationFailed, Conflict, Forbidden, InvalidInput, NotFound
+from mailyard.errors import AuthenticationFailed, Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
 
 _ALPHABET = string.ascii_letters + string.digits
 SECRET_ID_PREFIX = "AKID"
@@ -83,7 +83,7 @@ class AccessService:
             account = await _operator_account(repositories, account_name)
             admins = [user for user in await repositories.users.list(account.id) if user.role is accounts.Role.ADMIN]
         if not admins:
-            raise NotFound(f"account {account.name!r} has no admin user", code="admin_not_found")
+            raise NotFound(f"account {account.name!r} has no admin user", code=ErrorCode.ADMIN_NOT_FOUND)
         return accounts.Principal(
             account_id=account.id,
             account_name=account.name,
@@ -117,7 +117,7 @@ class AccessService:
         async with self._store.transaction() as repositories:
             found = await repositories.accounts.get(principal.account_id)
         if found is None:
-            raise NotFound(f"account {principal.account_name!r} not found", code="account_not_found")
+            raise NotFound(f"account {principal.account_name!r} not found", code=ErrorCode.ACCOUNT_NOT_FOUND)
         return found
 
     async def list_users(self, principal: accounts.Principal) -> list[accounts.User]:
@@ -132,7 +132,7 @@ class AccessService:
         nickname = _check_nickname(nickname)
         async with self._store.transaction() as repositories:
             if await repositories.users.get_by_nickname(principal.account_id, nickname):
-                raise Conflict(f"user {nickname!r} exists already", code="user_exists")
+                raise Conflict(f"user {nickname!r} exists already", code=ErrorCode.USER_EXISTS)
         return await self.issue_key(account_name=principal.account_name, nickname=nickname, role=role)
 
     async def create_key(self, principal: accounts.Principal, *, user_id: int | None = None) -> accounts.IssuedKey:
@@ -143,7 +143,7 @@ class AccessService:
         async with self._store.transaction() as repositories:
             user = await repositories.users.get(principal.account_id, target_id)
         if user is None:
-            raise NotFound(f"user {target_id} not found", code="user_not_found")
+            raise NotFound(f"user {target_id} not found", code=ErrorCode.USER_NOT_FOUND)
         return await self.issue_key(account_name=principal.account_name, nickname=user.nickname, role=user.role)
 
     async def update_account(
@@ -162,7 +162,7 @@ class AccessService:
         async with self._store.transaction() as repositories:
             account = await repositories.accounts.get(principal.account_id)
             if account is None:
-                raise NotFound("the account is gone", code="account_not_found")
+                raise NotFound("the account is gone", code=ErrorCode.ACCOUNT_NOT_FOUND)
             updated = await repositories.accounts.update(
                 account.id,
                 time_zone=time_zone or account.time_zone,
@@ -180,7 +180,7 @@ class AccessService:
     async def delete_key(self, principal: accounts.Principal, key_id: int) -> None:
         keys = {key.id: key for key in await self.list_keys(principal)}
         if key_id not in keys:
-            raise NotFound(f"access key {key_id} not found", code="key_not_found")
+            raise NotFound(f"access key {key_id} not found", code=ErrorCode.KEY_NOT_FOUND)
         async with self._store.transaction() as repositories:
             await repositories.keys.delete(principal.account_id, key_id)
 
@@ -189,7 +189,7 @@ async def _operator_account(repositories: ports.Repositories, account_name: str 
     if account_name is not None:
         account = await repositories.accounts.get_by_name(account_name)
         if account is None:
-            raise NotFound(f"account {account_name!r} not found", code="account_not_found")
+            raise NotFound(f"account {account_name!r} not found", code=ErrorCode.ACCOUNT_NOT_FOUND)
         return account
     names = await repositories.accounts.names(limit=2)
     if len(names) != 1:
@@ -201,4 +201,4 @@ async def _operator_account(repositories: ports.Repositories, account_name: str 
 
 def _require_admin(principal: accounts.Principal) -> None:
     if not principal.is_admin:
-        raise Forbidden("only an admin of the account may do this", code="admin_required")
+        raise Forbidden("only an admin of the account may do this", code=ErrorCode.ADMIN_REQUIRED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mailyard import ports
 from mailyard.domain import accounts, identities, recipients
-from mailyard.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from mailyard.errors import Conflict, ErrorCode, InvalidInput, LimitExceeded, NotFound
 
 MAX_SENDER_ADDRESSES = 10
 
@@ -31,7 +31,7 @@ class IdentityService:
         private_pem, public_value = self._dkim_keys.generate()
         async with self._store.transaction() as repositories:
             if await repositories.domains.get(principal.account_id, name):
-                raise Conflict(f"domain {name} exists already", code="domain_exists")
+                raise Conflict(f"domain {name} exists already", code=ErrorCode.DOMAIN_EXISTS)
             return await repositories.domains.create(
                 account_id=principal.account_id,
                 domain=name,
@@ -44,7 +44,7 @@ class IdentityService:
         async with self._store.transaction() as repositories:
             found = await repositories.domains.get(principal.account_id, identities.normalize_domain(domain))
         if found is None:
-            raise NotFound(f"domain {domain} not found", code="domain_not_found")
+            raise NotFound(f"domain {domain} not found", code=ErrorCode.DOMAIN_NOT_FOUND)
         return found
 
     async def list_domains(self, principal: accounts.Principal) -> list[identities.SendingDomain]:
@@ -85,7 +85,7 @@ class IdentityService:
         async with self._store.transaction() as repositories:
             senders = await repositories.senders.list(principal.account_id)
             if any(sender.domain_id == found.id for sender in senders):
-                raise Conflict(f"domain {found.domain} still has sender addresses", code="domain_has_senders")
+                raise Conflict(f"domain {found.domain} still has sender addresses", code=ErrorCode.DOMAIN_HAS_SENDERS)
             await repositories.domains.delete(principal.account_id, found.id)
 
     async def create_sender(
@@ -94,20 +94,24 @@ class IdentityService:
         """A sender address on a verified domain of the account (at most ten per account)."""
         cleaned = address.strip().lower()
         if recipients.address_problem(cleaned):
-            raise InvalidInput(f"not a valid email address: {address!r}", field="address", code="address_invalid")
+            raise InvalidInput(
+                f"not a valid email address: {address!r}", field="address", code=ErrorCode.ADDRESS_INVALID
+            )
         if len(display_name) > 200:
             raise InvalidInput("display name must be at most 200 characters", field="display_name")
         domain = cleaned.rpartition("@")[2]
         async with self._store.transaction() as repositories:
             found = await repositories.domains.get(principal.account_id, domain)
             if found is None:
-                raise NotFound(f"domain {domain} is not a sending domain of the account", code="domain_not_found")
+                raise NotFound(
+                    f"domain {domain} is not a sending domain of the account", code=ErrorCode.DOMAIN_NOT_FOUND
+                )
             if not found.verified:
-                raise Conflict(f"domain {domain} is not verified", code="domain_not_verified")
+                raise Conflict(f"domain {domain} is not verified", code=ErrorCode.DOMAIN_NOT_VERIFIED)
             if await repositories.senders.get(principal.account_id, cleaned):
-                raise Conflict(f"sender {cleaned} exists already", code="sender_exists")
+                raise Conflict(f"sender {cleaned} exists already", code=ErrorCode.SENDER_EXISTS)
             if await repositories.senders.count(principal.account_id) >= MAX_SENDER_ADDRESSES:
-                raise LimitExceeded(f"at most {MAX_SENDER_ADDRESSES} sender addresses", code="too_many_senders")
+                raise LimitExceeded(f"at most {MAX_SENDER_ADDRESSES} sender addresses", code=ErrorCode.TOO_MANY_SENDERS)
             return await repositories.senders.create(
                 account_id=principal.account_id,
                 domain_id=found.id,
@@ -122,11 +126,11 @@ class IdentityService:
     async def delete_sender(self, principal: accounts.Principal, address: str) -> None:
         async with self._store.transaction() as repositories:
             if not await repositories.senders.delete(principal.account_id, address.strip().lower()):
-                raise NotFound(f"sender {address} not found", code="sender_not_found")
+                raise NotFound(f"sender {address} not found", code=ErrorCode.SENDER_NOT_FOUND)
 
     async def set_smtp_password(self, principal: accounts.Principal, address: str, password: str) -> None:
         """Store an SMTP password for a sender address, encrypted."""
         async with self._store.transaction() as repositories:
             sealed = self._cipher.encrypt(password)
             if not await repositories.senders.set_smtp_password(principal.account_id, address.strip().lower(), sealed):
-                raise NotFound(f"sender {address} not found", code="sender_not_found")
+                raise NotFound(f"sender {address} not found", code=ErrorCode.SENDER_NOT_FOUND)

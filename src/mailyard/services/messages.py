@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from mailyard import ports
 from mailyard.domain import accounts, messages, paging, rendering, schedules, tasks, templates, visibility
-from mailyard.errors import Conflict, InvalidInput, NotFound
+from mailyard.errors import Conflict, ErrorCode, InvalidInput, NotFound
 
 STATUS_DAYS = 30  #: how far back GetSendEmailStatus reaches
 UNSUBSCRIBE_OPTIONS = frozenset(str(option) for option in range(13))  # "0" none, "1".."12" languages
@@ -76,7 +76,9 @@ class MessageService:
         today = self._clock.now().astimezone(zone).date()
         if not today - timedelta(days=STATUS_DAYS) <= request_date <= today:
             raise InvalidInput(
-                f"only the last {STATUS_DAYS} days can be queried", field="request_date", code="date_not_supported"
+                f"only the last {STATUS_DAYS} days can be queried",
+                field="request_date",
+                code=ErrorCode.DATE_NOT_SUPPORTED,
             )
         task_id = messages.task_id_of(message_id) if message_id else None
         if message_id and task_id is None:
@@ -95,14 +97,16 @@ class MessageService:
 
 def _checked(request: SendRequest) -> messages.SingleSend:
     if not 1 <= len(request.subject) <= tasks.MAX_SUBJECT_LENGTH:
-        raise InvalidInput("subject must be 1 to 100 characters", field="subject", code="subject_length")
+        raise InvalidInput("subject must be 1 to 100 characters", field="subject", code=ErrorCode.SUBJECT_LENGTH)
     recipients = messages.check_recipients(request.destination, request.cc, request.bcc)
     if request.unsubscribe is not None and request.unsubscribe not in UNSUBSCRIBE_OPTIONS:
-        raise InvalidInput("unsubscribe must be one of 0 to 12", field="unsubscribe", code="unsubscribe_invalid")
+        raise InvalidInput(
+            "unsubscribe must be one of 0 to 12", field="unsubscribe", code=ErrorCode.UNSUBSCRIBE_OPTION_INVALID
+        )
     try:
         rendering.merge_variables(request.variables, {})
     except rendering.TemplateDataError as error:
-        raise InvalidInput(str(error), field="variables", code="template_data_invalid") from error
+        raise InvalidInput(str(error), field="variables", code=ErrorCode.TEMPLATE_DATA_INVALID) from error
     attachments = messages.check_attachments(
         [
             messages.Attachment(
@@ -131,11 +135,13 @@ async def _check_sender_and_template(
 ) -> None:
     _name, sender = email.utils.parseaddr(send.from_address)
     if not sender or "@" not in sender:
-        raise InvalidInput(f"not a valid sender: {send.from_address!r}", field="from_address", code="sender_invalid")
+        raise InvalidInput(
+            f"not a valid sender: {send.from_address!r}", field="from_address", code=ErrorCode.SENDER_INVALID
+        )
     if await repositories.senders.get(account_id, sender.lower()) is None:
-        raise NotFound(f"sender address {sender} not found", code="sender_not_found")
+        raise NotFound(f"sender address {sender} not found", code=ErrorCode.SENDER_NOT_FOUND)
     template = await repositories.templates.get(account_id, send.template_id)
     if template is None:
-        raise NotFound(f"template {send.template_id} not found", code="template_not_found")
+        raise NotFound(f"template {send.template_id} not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
     if template.review_status is not templates.ReviewStatus.APPROVED:
-        raise Conflict(f"template {send.template_id} is not approved", code="template_not_approved")
+        raise Conflict(f"template {send.template_id} is not approved", code=ErrorCode.TEMPLATE_NOT_APPROVED)

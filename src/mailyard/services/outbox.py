@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mailyard import ports
 from mailyard.domain import accounts, paging, sending, visibility
-from mailyard.errors import NotFound
+from mailyard.errors import ErrorCode, NotFound
 
 
 class OutboxService:
@@ -23,5 +23,5 @@ class OutboxService:
         async with self._store.transaction() as repositories:
             found = await repositories.outbox.get(visibility.TaskScope.of(principal), message_id)
         if found is None:
-            raise NotFound(f"outbox message {message_id} not found", code="outbox_message_not_found")
+            raise NotFound(f"outbox message {message_id} not found", code=ErrorCode.OUTBOX_MESSAGE_NOT_FOUND)
         return found

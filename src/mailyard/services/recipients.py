@@ -9,7 +9,7 @@ from typing import Any
 
 from mailyard import ports
 from mailyard.domain import accounts, paging, recipients
-from mailyard.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from mailyard.errors import Conflict, ErrorCode, InvalidInput, LimitExceeded, NotFound
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,14 +32,14 @@ class RecipientService:
             raise InvalidInput("description must be at most 300 characters", field="description")
         async with self._store.transaction() as repositories:
             if await repositories.lists.get_by_name(principal.account_id, name):
-                raise Conflict(f"a recipient list named {name!r} exists already", code="list_name_taken")
+                raise Conflict(f"a recipient list named {name!r} exists already", code=ErrorCode.LIST_NAME_TAKEN)
             return await repositories.lists.create(account_id=principal.account_id, name=name, description=description)
 
     async def get_list(self, principal: accounts.Principal, list_id: int) -> recipients.RecipientList:
         async with self._store.transaction() as repositories:
             found = await repositories.lists.get(principal.account_id, list_id)
         if found is None:
-            raise NotFound(f"recipient list {list_id} not found", code="list_not_found")
+            raise NotFound(f"recipient list {list_id} not found", code=ErrorCode.LIST_NOT_FOUND)
         return found
 
     async def list_lists(
@@ -62,15 +62,19 @@ class RecipientService:
         """Append recipients (address, variables); all of them or none, within the upload and list limits."""
         rows = [recipients.check_recipient(address, variables) for address, variables in entries]
         if not rows:
-            raise InvalidInput("no recipients given", field="recipients", code="recipients_missing")
+            raise InvalidInput("no recipients given", field="recipients", code=ErrorCode.RECIPIENTS_MISSING)
         if len(rows) > recipients.MAX_PER_UPLOAD:
-            raise LimitExceeded(f"at most {recipients.MAX_PER_UPLOAD} recipients per upload", code="upload_too_large")
+            raise LimitExceeded(
+                f"at most {recipients.MAX_PER_UPLOAD} recipients per upload", code=ErrorCode.UPLOAD_TOO_LARGE
+            )
         async with self._store.transaction() as repositories:
             target = await repositories.lists.get(principal.account_id, list_id)
             if target is None:
-                raise NotFound(f"recipient list {list_id} not found", code="list_not_found")
+                raise NotFound(f"recipient list {list_id} not found", code=ErrorCode.LIST_NOT_FOUND)
             if target.total_count + len(rows) > recipients.MAX_PER_LIST:
-                raise LimitExceeded(f"a list holds at most {recipients.MAX_PER_LIST} recipients", code="list_too_large")
+                raise LimitExceeded(
+                    f"a list holds at most {recipients.MAX_PER_LIST} recipients", code=ErrorCode.LIST_TOO_LARGE
+                )
             await repositories.lists.add_recipients(list_id, rows)
         return recipients.summarize_upload(rows)
 
@@ -98,5 +102,5 @@ class RecipientService:
         await self.get_list(principal, list_id)
         async with self._store.transaction() as repositories:
             if await repositories.tasks.uses_list(list_id):
-                raise Conflict(f"recipient list {list_id} is used by a task", code="list_in_use")
+                raise Conflict(f"recipient list {list_id} is used by a task", code=ErrorCode.LIST_IN_USE)
             await repositories.lists.delete(principal.account_id, list_id)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from mailyard import ports
 from mailyard.domain import accounts, messages, schedules, visibility
-from mailyard.errors import InvalidInput
+from mailyard.errors import ErrorCode, InvalidInput
 
 MAX_REPORT_DAYS = 366
 
@@ -66,9 +66,11 @@ class StatisticsService:
 
 def _check_range(first_day: date, last_day: date) -> None:
     if last_day < first_day:
-        raise InvalidInput("the end date is before the start date", field="end_date", code="date_range_invalid")
+        raise InvalidInput("the end date is before the start date", field="end_date", code=ErrorCode.DATE_RANGE_INVALID)
     if (last_day - first_day).days >= MAX_REPORT_DAYS:
-        raise InvalidInput(f"at most {MAX_REPORT_DAYS} days at once", field="end_date", code="date_range_invalid")
+        raise InvalidInput(
+            f"at most {MAX_REPORT_DAYS} days at once", field="end_date", code=ErrorCode.DATE_RANGE_INVALID
+        )
 
 
 def _domain(value: str | None) -> str | None:

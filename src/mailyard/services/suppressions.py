@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from mailyard import ports
 from mailyard.domain import accounts, paging, recipients
 from mailyard.domain.suppressions import Suppression, SuppressionReason, start_of_day
-from mailyard.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from mailyard.errors import Conflict, ErrorCode, InvalidInput, LimitExceeded, NotFound
 
 MAX_PER_REQUEST = recipients.MAX_PER_UPLOAD
 
@@ -34,7 +34,9 @@ class SuppressionService:
     ) -> paging.Page[Suppression]:
         """Addresses blacklisted after a hard bounce between two days (both included), newest first."""
         if first_day > last_day:
-            raise InvalidInput("the start date is after the end date", field="start_date", code="date_range_invalid")
+            raise InvalidInput(
+                "the start date is after the end date", field="start_date", code=ErrorCode.DATE_RANGE_INVALID
+            )
         zone = principal.time_zone
         async with self._store.transaction() as repositories:
             return await repositories.suppressions.list(
@@ -56,7 +58,7 @@ class SuppressionService:
         """Blacklist the valid addresses (an address listed already gets the new expiry); count them all."""
         checked = [recipients.check_recipient(address) for address in _required(addresses)]
         if len(checked) > MAX_PER_REQUEST:
-            raise LimitExceeded(f"at most {MAX_PER_REQUEST} addresses per request", code="too_many_addresses")
+            raise LimitExceeded(f"at most {MAX_PER_REQUEST} addresses per request", code=ErrorCode.TOO_MANY_ADDRESSES)
         expires_at = start_of_day(expires_on, principal.time_zone) if expires_on else None
         async with self._store.transaction() as repositories:
             for address in dict.fromkeys(row.address for row in checked if row.valid):
@@ -92,10 +94,10 @@ class SuppressionService:
         async with self._store.transaction() as repositories:
             entry = await repositories.suppressions.get(principal.account_id, entry_id)
             if entry is None or entry.reason is not CUSTOM:
-                raise NotFound(f"custom blacklist entry {entry_id} not found", code="blacklist_entry_not_found")
+                raise NotFound(f"custom blacklist entry {entry_id} not found", code=ErrorCode.BLACKLIST_ENTRY_NOT_FOUND)
             other = await repositories.suppressions.find(principal.account_id, cleaned, CUSTOM)
             if other is not None and other.id != entry_id:
-                raise Conflict(f"{cleaned} is on the custom blacklist already", code="blacklist_entry_exists")
+                raise Conflict(f"{cleaned} is on the custom blacklist already", code=ErrorCode.BLACKLIST_ENTRY_EXISTS)
             await repositories.suppressions.update(
                 principal.account_id, entry_id, address=cleaned, expires_at=expires_at
             )
@@ -110,21 +112,23 @@ class SuppressionService:
     async def _remove(self, principal: accounts.Principal, addresses: list[str], reason: SuppressionReason) -> int:
         cleaned = list(dict.fromkeys(address.strip().lower() for address in _required(addresses)))
         if len(cleaned) > MAX_PER_REQUEST:
-            raise LimitExceeded(f"at most {MAX_PER_REQUEST} addresses per request", code="too_many_addresses")
+            raise LimitExceeded(f"at most {MAX_PER_REQUEST} addresses per request", code=ErrorCode.TOO_MANY_ADDRESSES)
         async with self._store.transaction() as repositories:
             return await repositories.suppressions.remove(principal.account_id, cleaned, reason)
 
 
 def _required(addresses: list[str]) -> list[str]:
     if not addresses:
-        raise InvalidInput("at least one email address is required", field="addresses", code="addresses_required")
+        raise InvalidInput(
+            "at least one email address is required", field="addresses", code=ErrorCode.ADDRESSES_REQUIRED
+        )
     return addresses
 
 
 def _valid_address(address: str) -> str:
     cleaned = address.strip().lower()
     if recipients.address_problem(cleaned):
-        raise InvalidInput(f"not a valid email address: {address!r}", field="address", code="address_invalid")
+        raise InvalidInput(f"not a valid email address: {address!r}", field="address", code=ErrorCode.ADDRESS_INVALID)
     return cleaned
 
 

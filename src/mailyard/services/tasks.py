@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from mailyard import ports
 from mailyard.domain import accounts, documents, paging, rendering, runs, schedules, tasks, templates, visibility
-from mailyard.errors import Conflict, Forbidden, InvalidInput, NotFound
+from mailyard.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
 from mailyard.services.firing import fire
 
 # A begin time a little in the past is a slow client, not a mistake.
@@ -42,7 +42,7 @@ class TaskService:
         schedule = request.schedule
         begins = schedule.begin_at if schedule.type is not tasks.TaskType.IMMEDIATE else None
         if begins is not None and begins < now - BEGIN_TIME_TOLERANCE:
-            raise InvalidInput("begin time is in the past", field="begin_at", code="begin_time_in_past")
+            raise InvalidInput("begin time is in the past", field="begin_at", code=ErrorCode.BEGIN_TIME_IN_PAST)
         sender = _sender_address(request.from_address)
         _check_variables(request.variables)
         draft = tasks.TaskDraft(
@@ -126,12 +126,12 @@ class TaskService:
             task = await _visible_task(repositories, principal, task_id)
             _require_not_cancelled(task)
             if task.paused:
-                raise Conflict(f"task {task_id} is paused; resume it first", code="task_paused")
+                raise Conflict(f"task {task_id} is paused; resume it first", code=ErrorCode.TASK_PAUSED)
             if await repositories.runs.active(task.id):
-                raise Conflict(f"task {task_id} is already running", code="task_already_running")
+                raise Conflict(f"task {task_id} is already running", code=ErrorCode.TASK_ALREADY_RUNNING)
             run = await fire(repositories, task, fire_at=self._clock.now(), kind=runs.RunKind.MANUAL)
         if run is None:
-            raise Conflict(f"task {task_id} is already running", code="task_already_running")
+            raise Conflict(f"task {task_id} is already running", code=ErrorCode.TASK_ALREADY_RUNNING)
         return run
 
     async def grant(self, principal: accounts.Principal, task_id: int, nickname: str) -> accounts.User:
@@ -148,7 +148,7 @@ class TaskService:
             task = await _managed_task(repositories, principal, task_id)
             user = await _user_by_nickname(repositories, principal, nickname)
             if not await repositories.tasks.revoke(task.id, user.id):
-                raise NotFound(f"task {task_id} is not shared with {nickname}", code="grant_not_found")
+                raise NotFound(f"task {task_id} is not shared with {nickname}", code=ErrorCode.GRANT_NOT_FOUND)
 
     async def list_runs(
         self, principal: accounts.Principal, task_id: int, window: paging.Window
@@ -165,7 +165,7 @@ class TaskService:
                 return await repositories.runs.latest(task.id)
             found = await repositories.runs.get(task.id, run_id)
         if found is None:
-            raise NotFound(f"run {run_id} of task {task_id} not found", code="run_not_found")
+            raise NotFound(f"run {run_id} of task {task_id} not found", code=ErrorCode.RUN_NOT_FOUND)
         return found
 
     async def deliveries(
@@ -186,7 +186,7 @@ def _sender_address(from_address: str) -> str:
     """The bare address of `Name <addr>` or `addr`."""
     _name, address = email.utils.parseaddr(from_address.strip())
     if not address or "@" not in address:
-        raise InvalidInput(f"not a valid sender: {from_address!r}", field="from_address", code="sender_invalid")
+        raise InvalidInput(f"not a valid sender: {from_address!r}", field="from_address", code=ErrorCode.SENDER_INVALID)
     return address.lower()
 
 
@@ -203,34 +203,34 @@ async def _check_references(
 ) -> None:
     """The sender, template and list must exist in the account and be usable."""
     if await repositories.senders.get(account_id, sender) is None:
-        raise NotFound(f"sender address {sender} not found", code="sender_not_found")
+        raise NotFound(f"sender address {sender} not found", code=ErrorCode.SENDER_NOT_FOUND)
     template = await repositories.templates.get(account_id, draft.template_id)
     if template is None:
-        raise NotFound(f"template {draft.template_id} not found", code="template_not_found")
+        raise NotFound(f"template {draft.template_id} not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
     if template.review_status is not templates.ReviewStatus.APPROVED:
-        raise Conflict(f"template {draft.template_id} is not approved", code="template_not_approved")
+        raise Conflict(f"template {draft.template_id} is not approved", code=ErrorCode.TEMPLATE_NOT_APPROVED)
     target = await repositories.lists.get(account_id, draft.recipient_list_id)
     if target is None:
-        raise NotFound(f"recipient list {draft.recipient_list_id} not found", code="list_not_found")
+        raise NotFound(f"recipient list {draft.recipient_list_id} not found", code=ErrorCode.LIST_NOT_FOUND)
     if target.total_count == 0:
-        raise Conflict(f"recipient list {draft.recipient_list_id} is empty", code="list_empty")
+        raise Conflict(f"recipient list {draft.recipient_list_id} is empty", code=ErrorCode.LIST_EMPTY)
 
 
 async def _visible_task(repositories: ports.Repositories, principal: accounts.Principal, task_id: int) -> tasks.Task:
     task = await repositories.tasks.get(principal.account_id, task_id)
     if task is None:
-        raise NotFound(f"task {task_id} not found", code="task_not_found")
+        raise NotFound(f"task {task_id} not found", code=ErrorCode.TASK_NOT_FOUND)
     grants = await repositories.tasks.grants(task.id) if not principal.is_admin else frozenset[int]()
     scope = visibility.TaskScope.of(principal)
     if not visibility.can_see(scope, account_id=task.account_id, owner_id=task.owner_id, granted_to=grants):
-        raise Forbidden(f"task {task_id} is not visible to {principal.nickname}", code="task_forbidden")
+        raise Forbidden(f"task {task_id} is not visible to {principal.nickname}", code=ErrorCode.TASK_FORBIDDEN)
     return task
 
 
 async def _managed_task(repositories: ports.Repositories, principal: accounts.Principal, task_id: int) -> tasks.Task:
     task = await _visible_task(repositories, principal, task_id)
     if not visibility.can_manage(principal, owner_id=task.owner_id):
-        raise Forbidden(f"only the owner or an admin may change task {task_id}", code="task_forbidden")
+        raise Forbidden(f"only the owner or an admin may change task {task_id}", code=ErrorCode.TASK_FORBIDDEN)
     return task
 
 
@@ -239,10 +239,10 @@ async def _user_by_nickname(
 ) -> accounts.User:
     user = await repositories.users.get_by_nickname(principal.account_id, nickname)
     if user is None:
-        raise NotFound(f"user {nickname!r} not found", code="user_not_found")
+        raise NotFound(f"user {nickname!r} not found", code=ErrorCode.USER_NOT_FOUND)
     return user
 
 
 def _require_not_cancelled(task: tasks.Task) -> None:
     if task.state is tasks.TaskState.CANCELLED:
-        raise Conflict(f"task {task.id} is cancelled", code="task_cancelled")
+        raise Conflict(f"task {task.id} is cancelled", code=ErrorCode.TASK_CANCELLED)

@@ -7,7 +7,7 @@ from typing import Any
 
 from mailyard import ports
 from mailyard.domain import accounts, paging, rendering, templates
-from mailyard.errors import Conflict, InvalidInput, NotFound
+from mailyard.errors import Conflict, ErrorCode, InvalidInput, NotFound
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,7 +53,7 @@ class TemplateService:
         async with self._store.transaction() as repositories:
             template = await repositories.templates.get(principal.account_id, template_id)
         if template is None:
-            raise NotFound(f"template {template_id} not found", code="template_not_found")
+            raise NotFound(f"template {template_id} not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
         return template
 
     async def list(self, principal: accounts.Principal, window: paging.Window) -> paging.Page[templates.Template]:
@@ -83,14 +83,14 @@ class TemplateService:
                 review_status=self._initial_status,
             )
         if updated is None:
-            raise NotFound(f"template {template_id} not found", code="template_not_found")
+            raise NotFound(f"template {template_id} not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
         return updated
 
     async def delete(self, principal: accounts.Principal, template_id: int) -> None:
         await self.get(principal, template_id)
         async with self._store.transaction() as repositories:
             if await repositories.tasks.uses_template(template_id):
-                raise Conflict(f"template {template_id} is used by a task", code="template_in_use")
+                raise Conflict(f"template {template_id} is used by a task", code=ErrorCode.TEMPLATE_IN_USE)
             await repositories.templates.delete(principal.account_id, template_id)
 
     async def preview(self, principal: accounts.Principal, template_id: int, variables: dict[str, Any]) -> Preview:

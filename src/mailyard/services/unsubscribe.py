@@ -16,7 +16,7 @@ from mailyard import ports
 from mailyard.domain import accounts, paging, recipients, tasks
 from mailyard.domain.suppressions import SuppressionReason
 from mailyard.domain.unsubscribe import UnsubscribeConfig, check_language, task_asks_for_link
-from mailyard.errors import Conflict, NotFound
+from mailyard.errors import Conflict, ErrorCode, NotFound
 
 #: The per-recipient variable holding the token; the List-Unsubscribe URL template refers to it.
 TOKEN_VARIABLE = "mailyard.unsubscribe_token"
@@ -87,7 +87,9 @@ class UnsubscribeService:
         async with self._store.transaction() as repositories:
             sender = await _sender(repositories, principal, address)
             if await repositories.unsubscribe_configs.get(principal.account_id, sender):
-                raise Conflict(f"{sender} has an unsubscribe configuration already", code="unsubscribe_config_exists")
+                raise Conflict(
+                    f"{sender} has an unsubscribe configuration already", code=ErrorCode.UNSUBSCRIBE_CONFIG_EXISTS
+                )
             return await repositories.unsubscribe_configs.create(
                 account_id=principal.account_id, address=sender, language=option, enabled=enabled
             )
@@ -118,7 +120,7 @@ class UnsubscribeService:
         """The recipient of a link; NotFound for a forged or damaged one."""
         found = self.links.read(token)
         if found is None:
-            raise NotFound("this unsubscribe link is not valid", code="unsubscribe_link_invalid")
+            raise NotFound("this unsubscribe link is not valid", code=ErrorCode.UNSUBSCRIBE_LINK_INVALID)
         return found
 
     async def unsubscribe(self, token: str) -> Recipient:
@@ -126,7 +128,7 @@ class UnsubscribeService:
         recipient = self.recipient_of(token)
         async with self._store.transaction() as repositories:
             if await repositories.accounts.get(recipient.account_id) is None:
-                raise NotFound("this unsubscribe link is not valid", code="unsubscribe_link_invalid")
+                raise NotFound("this unsubscribe link is not valid", code=ErrorCode.UNSUBSCRIBE_LINK_INVALID)
             await repositories.suppressions.add(
                 account_id=recipient.account_id,
                 address=recipient.address,
@@ -139,12 +141,12 @@ class UnsubscribeService:
 async def _sender(repositories: ports.Repositories, principal: accounts.Principal, address: str) -> str:
     cleaned = address.strip().lower()
     if await repositories.senders.get(principal.account_id, cleaned) is None:
-        raise NotFound(f"{address!r} is not a sender address of the account", code="sender_not_found")
+        raise NotFound(f"{address!r} is not a sender address of the account", code=ErrorCode.SENDER_NOT_FOUND)
     return cleaned
 
 
 def _no_config(address: str) -> NotFound:
-    return NotFound(f"{address} has no unsubscribe configuration", code="unsubscribe_config_not_found")
+    return NotFound(f"{address} has no unsubscribe configuration", code=ErrorCode.UNSUBSCRIBE_CONFIG_NOT_FOUND)
 
 
 def _encode(raw: bytes) -> str:

@@ -42,7 +42,9 @@ class AliyunFrontDoor(Generic[P]):
 
     `lookup_secret` maps an access key id to its secret and an opaque principal, or None when unknown.
     `actions` maps action names to handlers; a handler gets the principal and the params and returns the
-    envelope's `Result`, or raises `AliyunError`. `clock` returns unix seconds.
+    envelope's `Result`, or raises `AliyunError`. `clock` returns unix seconds. `translate_error(exc)` may
+    map other exceptions (core errors) to an `AliyunError`; the rest become `InternalError` with the traceback
+    logged, never sent.
     """
 
     def __init__(
@@ -54,6 +56,7 @@ class AliyunFrontDoor(Generic[P]):
         clock: Callable[[], float],
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         time_window: float = TIME_WINDOW_SECONDS,
+        translate_error: Callable[[Exception], AliyunError | None] | None = None,
     ) -> None:
         self._lookup_secret = lookup_secret
         self._actions = actions
@@ -61,6 +64,7 @@ class AliyunFrontDoor(Generic[P]):
         self._clock = clock
         self._max_body_bytes = max_body_bytes
         self._time_window = time_window
+        self._translate_error = translate_error
 
     @staticmethod
     def claims(request: Request) -> bool:
@@ -77,10 +81,22 @@ class AliyunFrontDoor(Generic[P]):
             return success_response(await self._serve(request), request_id)
         except AliyunError as error:
             return error_response(error, request_id, host_id)
-        except Exception:
+        except Exception as error:
+            translated = self._translated(error)
+            if translated is not None:
+                return error_response(translated, request_id, host_id)
             # The traceback stays in the log; the wire gets the generic InternalError (spec 2.2).
             logger.exception("Alibaba RPC request %s failed", request_id)
             return error_response(internal_error(), request_id, host_id)
+
+    def _translated(self, error: Exception) -> AliyunError | None:
+        if self._translate_error is None:
+            return None
+        try:
+            return self._translate_error(error)
+        except Exception:
+            logger.exception("Alibaba front door: translate_error failed")
+            return None
 
     async def _serve(self, request: Request) -> Any:
         # The raw scope, not request.url: that decodes the query as strict UTF-8 and raises on odd bytes.

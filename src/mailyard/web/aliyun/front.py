@@ -9,6 +9,7 @@ import redis.asyncio
 from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
 from mailyard.web.aliyun.door import AliyunFrontDoor
+from mailyard.web.aliyun.failures import translate_error
 from mailyard.web.aliyun.mail_tasks import MailTaskActions
 from mailyard.web.aliyun.nonces import MemoryNonceGuard, NonceGuard, RedisNonceGuard
 
@@ -32,4 +33,5 @@ def create_door(services: Services, *, redis_url: str | None) -> AliyunFrontDoor
         actions=MailTaskActions(services).table(),
         nonce_guard=nonce_guard(redis_url),
         clock=time.time,
+        translate_error=translate_error,
     )

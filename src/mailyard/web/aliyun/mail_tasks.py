@@ -8,7 +8,6 @@ from typing import Any
 from mailyard.domain import accounts, paging, runs, schedules, tasks
 from mailyard.services.container import Services
 from mailyard.web.aliyun.errors import AliyunError
-from mailyard.web.aliyun.failures import translate_errors
 from mailyard.web.aliyun.parameters import bool_param, int_param, text_param
 
 DEFAULT_PAGE_SIZE = 25
@@ -67,8 +66,7 @@ class MailTaskActions:
             owner_nickname=text_param(params, "UserNick") or None, paused=bool_param(params, "Paused")
         )
         window = paging.Window(offset=(page_number - 1) * page_size, limit=page_size)
-        with translate_errors():
-            page = await self._services.tasks.list(principal, task_filter, window)
+        page = await self._services.tasks.list(principal, task_filter, window)
         total_pages = math.ceil(page.total / page_size)
         return {
             "PageNum": page_number,
@@ -85,13 +83,11 @@ class MailTaskActions:
         """The latest run of a task, or the run named by `TaskId`; empty before the first run."""
         mail_id = _mail_id(params)
         run_id = int_param(params, "TaskId", minimum=1, maximum=2**63 - 1)
-        with translate_errors():
-            run = await self._services.tasks.get_run(principal, mail_id, run_id)
+        run = await self._services.tasks.get_run(principal, mail_id, run_id)
         return [] if run is None else [_run_item(run, principal.time_zone)]
 
     async def manual_run_mail_task(self, principal: accounts.Principal, params: dict[str, Any]) -> bool:
         """Start a run now through the engine; refused while one is running."""
         mail_id = _mail_id(params)
-        with translate_errors():
-            await self._services.tasks.run_now(principal, mail_id)
+        await self._services.tasks.run_now(principal, mail_id)
         return True

@@ -10,16 +10,91 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from mailyard import errors
+from mailyard.errors import ErrorCode
 
 log = logging.getLogger(__name__)
 
-STATUS_BY_ERROR: dict[type[errors.MailyardError], int] = {
-    errors.InvalidInput: 400,
-    errors.AuthenticationFailed: 401,
-    errors.Forbidden: 403,
-    errors.NotFound: 404,
-    errors.Conflict: 409,
-    errors.LimitExceeded: 413,
+E = ErrorCode
+BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, TOO_LARGE = 400, 401, 403, 404, 409, 413
+
+# Every core code's HTTP status; the body carries the code itself. A test fails when a code has no row here.
+STATUS_BY_CODE: dict[ErrorCode, int] = {
+    # one per kind of error
+    E.INVALID_INPUT: BAD_REQUEST,
+    E.NOT_FOUND: NOT_FOUND,
+    E.FORBIDDEN: FORBIDDEN,
+    E.CONFLICT: CONFLICT,
+    E.LIMIT_EXCEEDED: TOO_LARGE,
+    E.AUTHENTICATION_FAILED: UNAUTHORIZED,
+    # requests
+    E.NUL_CHARACTER: BAD_REQUEST,
+    E.ID_OUT_OF_RANGE: BAD_REQUEST,
+    E.DATE_OUT_OF_RANGE: BAD_REQUEST,
+    # accounts, users and access keys
+    E.ACCOUNT_NOT_FOUND: NOT_FOUND,
+    E.ADMIN_NOT_FOUND: NOT_FOUND,
+    E.ADMIN_REQUIRED: FORBIDDEN,
+    E.USER_EXISTS: CONFLICT,
+    E.USER_NOT_FOUND: NOT_FOUND,
+    E.KEY_NOT_FOUND: NOT_FOUND,
+    # sending domains and sender addresses
+    E.DOMAIN_EXISTS: CONFLICT,
+    E.DOMAIN_NOT_FOUND: NOT_FOUND,
+    E.DOMAIN_NOT_VERIFIED: CONFLICT,
+    E.DOMAIN_HAS_SENDERS: CONFLICT,
+    E.ADDRESS_INVALID: BAD_REQUEST,
+    E.SENDER_EXISTS: CONFLICT,
+    E.SENDER_NOT_FOUND: NOT_FOUND,
+    E.SENDER_INVALID: BAD_REQUEST,
+    E.TOO_MANY_SENDERS: TOO_LARGE,
+    # templates and template data
+    E.TEMPLATE_NOT_FOUND: NOT_FOUND,
+    E.TEMPLATE_NOT_APPROVED: CONFLICT,
+    E.TEMPLATE_IN_USE: CONFLICT,
+    E.TEMPLATE_DATA_INVALID: BAD_REQUEST,
+    # recipient lists
+    E.LIST_NOT_FOUND: NOT_FOUND,
+    E.LIST_NAME_TAKEN: CONFLICT,
+    E.LIST_IN_USE: CONFLICT,
+    E.LIST_EMPTY: CONFLICT,
+    E.RECIPIENTS_MISSING: BAD_REQUEST,
+    E.RECIPIENT_VARIABLES_INVALID: BAD_REQUEST,
+    E.UPLOAD_TOO_LARGE: TOO_LARGE,
+    E.LIST_TOO_LARGE: TOO_LARGE,
+    # tasks and runs
+    E.SUBJECT_LENGTH: BAD_REQUEST,
+    E.REPLY_TO_INVALID: BAD_REQUEST,
+    E.BEGIN_TIME_IN_PAST: BAD_REQUEST,
+    E.TASK_NOT_FOUND: NOT_FOUND,
+    E.TASK_FORBIDDEN: FORBIDDEN,
+    E.TASK_PAUSED: CONFLICT,
+    E.TASK_CANCELLED: CONFLICT,
+    E.TASK_ALREADY_RUNNING: CONFLICT,
+    E.RUN_NOT_FOUND: NOT_FOUND,
+    E.GRANT_NOT_FOUND: NOT_FOUND,
+    # suppressions and the custom blacklist
+    E.DATE_RANGE_INVALID: BAD_REQUEST,
+    E.ADDRESSES_REQUIRED: BAD_REQUEST,
+    E.TOO_MANY_ADDRESSES: TOO_LARGE,
+    E.BLACKLIST_ENTRY_NOT_FOUND: NOT_FOUND,
+    E.BLACKLIST_ENTRY_EXISTS: CONFLICT,
+    # unsubscribing
+    E.UNSUBSCRIBE_OPTION_INVALID: BAD_REQUEST,
+    E.UNSUBSCRIBE_CONFIG_EXISTS: CONFLICT,
+    E.UNSUBSCRIBE_CONFIG_NOT_FOUND: NOT_FOUND,
+    E.UNSUBSCRIBE_LINK_INVALID: NOT_FOUND,
+    # single sends
+    E.TOO_MANY_RECIPIENTS: TOO_LARGE,
+    E.TOO_MANY_CC: TOO_LARGE,
+    E.TOO_MANY_BCC: TOO_LARGE,
+    E.BCC_OVERLAPS: BAD_REQUEST,
+    E.NO_RECIPIENT: BAD_REQUEST,
+    E.TOO_MANY_ATTACHMENTS: TOO_LARGE,
+    E.ATTACHMENTS_TOO_LARGE: TOO_LARGE,
+    E.ATTACHMENT_NAME: BAD_REQUEST,
+    E.DATE_NOT_SUPPORTED: BAD_REQUEST,
+    # the outbox
+    E.OUTBOX_MESSAGE_NOT_FOUND: NOT_FOUND,
 }
 
 
@@ -27,18 +102,13 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, d
     return {"error": {"code": code, "message": message, "field": field}}
 
 
-def _status_of(error: errors.MailyardError) -> int:
-    for kind in type(error).__mro__:
-        if kind in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[kind]
-    return 400
-
-
 async def _mailyard_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, errors.MailyardError)
     field = getattr(error, "field", None)
     headers = {"WWW-Authenticate": 'Basic realm="mailyard"'} if isinstance(error, errors.AuthenticationFailed) else None
-    return JSONResponse(error_body(error.code, error.message, field), status_code=_status_of(error), headers=headers)
+    return JSONResponse(
+        error_body(error.code, error.message, field), status_code=STATUS_BY_CODE[error.code], headers=headers
+    )
 
 
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:

@@ -9,7 +9,7 @@ from fastapi import Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mailyard.errors import InvalidInput
+from mailyard.errors import ErrorCode, InvalidInput
 
 
 class BodyTooLarge(HTTPException):
@@ -77,4 +77,4 @@ async def refuse_nul_characters(request: Request) -> None:
     """PostgreSQL cannot store or even compare text holding NUL characters: refuse them in paths and queries."""
     values = [*request.path_params.values(), *request.query_params.keys(), *request.query_params.values()]
     if any("\x00" in str(value) for value in values):
-        raise InvalidInput("the request must not contain NUL characters", code="nul_character")
+        raise InvalidInput("the request must not contain NUL characters", code=ErrorCode.NUL_CHARACTER)
