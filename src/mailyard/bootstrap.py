@@ -16,6 +16,7 @@ from mailyard.clock import SystemClock
 from mailyard.domain import sending
 from mailyard.domain.outcomes import DeliveryOutcome
 from mailyard.domain.quotas import RelayQuota
+from mailyard.domain.recipients import ListLimits
 from mailyard.domain.sending import RetryPolicy
 from mailyard.mail import dkim, mime
 from mailyard.mail.dns_records import DnsTxtResolver
@@ -145,6 +146,11 @@ async def open_runtime(settings: Settings, *, clock: ports.Clock | None = None, 
         retry_policy=RetryPolicy(max_age=timedelta(hours=settings.retry_max_age_hours)),
         signer=HmacSigner(master_key, purpose="mailyard unsubscribe links"),
         public_url=settings.public_url or _local_url(settings.host, settings.port),
+        list_limits=ListLimits(
+            cloud_per_upload=settings.tencent_upload_max_recipients,
+            cloud_per_list=settings.tencent_list_max_recipients,
+            per_list=settings.list_max_recipients,
+        ),
     )
     return Runtime(settings=settings, engine=engine, store=store, services=services)
 
@@ -168,6 +174,7 @@ def create_web_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
     settings = runtime.settings
     options = WebOptions(
         max_body_bytes=settings.max_body_bytes,
+        max_import_bytes=settings.max_import_bytes,
         redis_url=settings.redis_url,
         tencent_rate_limit=settings.tencent_rate_limit,
     )

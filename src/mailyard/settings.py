@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     retry_max_age_hours: float = Field(default=24.0, gt=0.0, le=24.0 * 30)
     poll_seconds: float = Field(default=1.0, gt=0.0)
 
+    # --- recipient lists: the Tencent door keeps Tencent's limits (its contract); the native API and CLI import
+    # one streamed CSV of up to list_max_recipients into one list.
+    list_max_recipients: int = Field(default=10_000_000, ge=1)
+    max_import_bytes: int = Field(default=1024 * 1024 * 1024, ge=1)
+    tencent_list_max_recipients: int = Field(default=50_000, ge=1)
+    tencent_upload_max_recipients: int = Field(default=20_000, ge=1)
+
     @property
     def resolved_database_url(self) -> str:
         """The configured database URL, or the embedded SQLite file in the data directory."""

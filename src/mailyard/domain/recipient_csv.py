@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
+from mailyard.domain.recipients import Recipient
 from mailyard.errors import InvalidInput
 
 ADDRESS_COLUMNS = ("address", "email", "email_address")
@@ -15,23 +16,50 @@ VARIABLES_COLUMN = "variables"
 
 
 def read_recipients_csv(text: str) -> Iterator[tuple[str, dict[str, Any] | None]]:
-    """Yield (address, variables) rows; a file with no header is one address per line."""
-    rows = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = next(rows, None)
+    """Yield (address, variables) rows of a CSV text; see `read_recipient_rows`."""
+    for _line, address, variables in read_recipient_rows(io.StringIO(text)):
+        yield address, variables
+
+
+def read_recipient_rows(lines: Iterable[str]) -> Iterator[tuple[int, str, dict[str, Any] | None]]:
+    """Yield (line, address, variables) rows, reading `lines` lazily (a file of any size in constant memory).
+
+    A file with no address column in its header is one address per line. Unreadable input (not UTF-8, broken
+    quoting, a NUL character) raises InvalidInput naming the line, never anything else.
+    """
+    reader = csv.reader(_text_lines(lines))
+    try:
+        yield from _rows(reader)
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"line {reader.line_num + 1}: the CSV must be UTF-8 text", field="body") from error
+    except csv.Error as error:
+        raise InvalidInput(f"line {reader.line_num}: not a readable CSV file: {error}", field="body") from error
+
+
+def _text_lines(lines: Iterable[str]) -> Iterator[str]:
+    for number, line in enumerate(lines, start=1):
+        if "\x00" in line:
+            raise InvalidInput(f"line {number}: the CSV must not contain NUL characters", field="body")
+        yield line.lstrip("\ufeff") if number == 1 else line
+
+
+def _rows(reader: Any) -> Iterator[tuple[int, str, dict[str, Any] | None]]:
+    header = next(reader, None)
     if header is None:
         return
     names = [name.strip().lower() for name in header]
     address_index = next((names.index(name) for name in ADDRESS_COLUMNS if name in names), None)
     if address_index is None:
-        yield (header[0] if header else ""), None
-        for row in rows:
+        yield 1, (header[0] if header else ""), None
+        for row in reader:
             if row:
-                yield row[0], None
+                yield reader.line_num, row[0], None
         return
-    for line, row in enumerate(rows, start=2):
+    for row in reader:
         if not any(cell.strip() for cell in row):
             continue
-        yield _row_recipient(names, row, address_index, line)
+        address, variables = _row_recipient(names, row, address_index, reader.line_num)
+        yield reader.line_num, address, variables
 
 
 def _row_recipient(
@@ -57,3 +85,22 @@ def _json_object(cell: str, line: int) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidInput(f"line {line}: variables column must be a JSON object", field="variables")
     return value
+
+
+EXPORT_COLUMNS = ("email", VARIABLES_COLUMN)
+
+
+async def write_recipients_csv(batches: AsyncIterator[list[Recipient]]) -> AsyncIterator[str]:
+    """CSV text of recipients, a batch at a time: a header, then one line per recipient with its variables as
+    a JSON object, so that `read_recipient_rows` reads the same recipients back (invalid ones again invalid)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    async for batch in batches:
+        for recipient in batch:
+            variables = json.dumps(recipient.variables, ensure_ascii=False) if recipient.variables else ""
+            writer.writerow((recipient.address, variables))
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+    yield out.getvalue()

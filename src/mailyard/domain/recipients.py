@@ -11,8 +11,10 @@ from typing import Any
 
 from mailyard.errors import InvalidInput
 
-MAX_PER_UPLOAD = 20_000
-MAX_PER_LIST = 50_000
+MAX_PER_UPLOAD = 20_000  #: Tencent's limit per upload, part of its API's contract
+MAX_PER_LIST = 50_000  #: Tencent's limit per list, part of its API's contract
+NATIVE_MAX_PER_LIST = 10_000_000  #: the native API and CLI import in one streamed upload, up to this
+MAX_REPORTED_INVALID_ROWS = 100
 MAX_VARIABLES_BYTES = 800
 MAX_ADDRESS_LENGTH = 254
 
@@ -83,6 +85,34 @@ class UploadReport:
     empty: int
     invalid: int
     repeated: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListLimits:
+    """How many recipients a list may hold: through the cloud door (its contract) and the native API / CLI."""
+
+    cloud_per_upload: int = MAX_PER_UPLOAD
+    cloud_per_list: int = MAX_PER_LIST
+    per_list: int = NATIVE_MAX_PER_LIST
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvalidRow:
+    """A row of an import kept as invalid: where it was and why."""
+
+    line: int
+    address: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportReport:
+    """What one import did; `invalid_rows` names the first invalid rows (at most MAX_REPORTED_INVALID_ROWS)."""
+
+    total: int
+    valid: int
+    invalid: int
+    invalid_rows: tuple[InvalidRow, ...]
 
 
 def address_problem(address: str) -> str | None:

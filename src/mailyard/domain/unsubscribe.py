@@ -10,6 +10,23 @@ from mailyard.errors import ErrorCode, InvalidInput
 NO_LINK = "0"
 #: Tencent's `Unsubscribe` enum: "0" no link, "1" simplified Chinese, "2" English ... "12" Vietnamese.
 LANGUAGES = frozenset(str(number) for number in range(13))
+#: The same options as language tags (BCP 47), as the native API names them; "none" is "0".
+LANGUAGE_TAGS = {
+    "none": "0",
+    "zh-CN": "1",
+    "en": "2",
+    "zh-TW": "3",
+    "es": "4",
+    "fr": "5",
+    "de": "6",
+    "ja": "7",
+    "ko": "8",
+    "ar": "9",
+    "th": "10",
+    "id": "11",
+    "vi": "12",
+}
+TAGS_BY_OPTION = {option: tag for tag, option in LANGUAGE_TAGS.items()}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from mailyard import ports
+from mailyard.domain.recipients import ListLimits
 from mailyard.domain.sending import RetryPolicy
 from mailyard.services.access import AccessService
 from mailyard.services.identities import IdentityService
@@ -53,12 +54,13 @@ def build_services(
     public_url: str,
     lease_for: timedelta = DEFAULT_LEASE,
     retry_policy: RetryPolicy | None = None,
+    list_limits: ListLimits | None = None,
 ) -> Services:
     links = UnsubscribeLinks(signer, public_url)
     return Services(
         access=AccessService(store, cipher),
         templates=TemplateService(store, review_required=template_review),
-        recipients=RecipientService(store),
+        recipients=RecipientService(store, list_limits),
         identities=IdentityService(store, cipher=cipher, dkim_keys=dkim_keys, dns=dns, trust_domains=trust_domains),
         tasks=TaskService(store, clock),
         scheduling=SchedulingService(store, clock),

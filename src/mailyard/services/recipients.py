@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,9 +21,14 @@ class RecipientFilter:
     created_until: datetime | None = None
 
 
+IMPORT_BATCH = 2_000
+EXPORT_BATCH = 5_000
+
+
 class RecipientService:
-    def __init__(self, store: ports.Store) -> None:
+    def __init__(self, store: ports.Store, limits: recipients.ListLimits | None = None) -> None:
         self._store = store
+        self.limits = limits or recipients.ListLimits()
 
     async def create_list(
         self, principal: accounts.Principal, *, name: str, description: str = ""
@@ -63,20 +69,61 @@ class RecipientService:
         rows = [recipients.check_recipient(address, variables) for address, variables in entries]
         if not rows:
             raise InvalidInput("no recipients given", field="recipients", code=ErrorCode.RECIPIENTS_MISSING)
-        if len(rows) > recipients.MAX_PER_UPLOAD:
+        if len(rows) > self.limits.cloud_per_upload:
             raise LimitExceeded(
-                f"at most {recipients.MAX_PER_UPLOAD} recipients per upload", code=ErrorCode.UPLOAD_TOO_LARGE
+                f"at most {self.limits.cloud_per_upload} recipients per upload", code=ErrorCode.UPLOAD_TOO_LARGE
             )
         async with self._store.transaction() as repositories:
             target = await repositories.lists.get(principal.account_id, list_id)
             if target is None:
                 raise NotFound(f"recipient list {list_id} not found", code=ErrorCode.LIST_NOT_FOUND)
-            if target.total_count + len(rows) > recipients.MAX_PER_LIST:
-                raise LimitExceeded(
-                    f"a list holds at most {recipients.MAX_PER_LIST} recipients", code=ErrorCode.LIST_TOO_LARGE
-                )
+            if target.total_count + len(rows) > self.limits.cloud_per_list:
+                raise _list_too_large(self.limits.cloud_per_list)
             await repositories.lists.add_recipients(list_id, rows)
         return recipients.summarize_upload(rows)
+
+    async def import_recipients(
+        self, principal: accounts.Principal, list_id: int, rows: Iterable[tuple[int, str, Any]]
+    ) -> recipients.ImportReport:
+        """Add (line, address, variables) rows to a list: all of them or none, in one transaction.
+
+        Rows are read and written in batches, so a large import holds one batch in memory at a time.
+        """
+        total = valid = 0
+        invalid_rows: list[recipients.InvalidRow] = []
+        async with self._store.transaction() as repositories:
+            target = await repositories.lists.get(principal.account_id, list_id)
+            if target is None:
+                raise NotFound(f"recipient list {list_id} not found", code=ErrorCode.LIST_NOT_FOUND)
+            remaining = iter(rows)
+            while batch := tuple(itertools.islice(remaining, IMPORT_BATCH)):
+                checked = [recipients.check_recipient(address, variables) for _line, address, variables in batch]
+                total += len(checked)
+                if target.total_count + total > self.limits.per_list:
+                    raise _list_too_large(self.limits.per_list)
+                valid += sum(row.valid for row in checked)
+                room = recipients.MAX_REPORTED_INVALID_ROWS - len(invalid_rows)
+                invalid_rows.extend(_first_invalid(batch, checked, room))
+                await repositories.lists.add_recipients(list_id, checked)
+        if not total:
+            raise InvalidInput("no recipients given", field="recipients", code=ErrorCode.RECIPIENTS_MISSING)
+        return recipients.ImportReport(
+            total=total, valid=valid, invalid=total - valid, invalid_rows=tuple(invalid_rows)
+        )
+
+    async def export_recipients(
+        self, principal: accounts.Principal, list_id: int
+    ) -> AsyncIterator[list[recipients.Recipient]]:
+        """Every recipient of a list in upload order, a batch at a time (each batch in its own transaction)."""
+        await self.get_list(principal, list_id)
+        after_id = 0
+        while True:
+            async with self._store.transaction() as repositories:
+                batch = await repositories.lists.recipients_after(list_id, after_id, EXPORT_BATCH)
+            if not batch:
+                return
+            yield batch
+            after_id = batch[-1].id
 
     async def list_recipients(
         self,
@@ -104,3 +151,18 @@ class RecipientService:
             if await repositories.tasks.uses_list(list_id):
                 raise Conflict(f"recipient list {list_id} is used by a task", code=ErrorCode.LIST_IN_USE)
             await repositories.lists.delete(principal.account_id, list_id)
+
+
+def _list_too_large(limit: int) -> LimitExceeded:
+    return LimitExceeded(f"a list holds at most {limit} recipients", code=ErrorCode.LIST_TOO_LARGE)
+
+
+def _first_invalid(
+    batch: tuple[tuple[int, str, Any], ...], checked: list[recipients.RecipientInput], room: int
+) -> list[recipients.InvalidRow]:
+    found = [
+        recipients.InvalidRow(line=line, address=address, reason=row.reason or "invalid")
+        for (line, address, _variables), row in zip(batch, checked, strict=True)
+        if not row.valid
+    ]
+    return found[: max(room, 0)]

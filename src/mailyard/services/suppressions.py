@@ -105,6 +105,24 @@ class SuppressionService:
         assert updated is not None
         return updated
 
+    async def list_all(
+        self,
+        principal: accounts.Principal,
+        window: paging.Window,
+        *,
+        reason: SuppressionReason | None = None,
+        address_contains: str | None = None,
+    ) -> paging.Page[Suppression]:
+        """Every suppression of the account (or those of one reason), newest first."""
+        async with self._store.transaction() as repositories:
+            return await repositories.suppressions.list(
+                principal.account_id, window, reason=reason, address_contains=_cleaned(address_contains)
+            )
+
+    async def remove(self, principal: accounts.Principal, addresses: list[str], reason: SuppressionReason) -> int:
+        """Let addresses suppressed for `reason` receive mail again; the number that were suppressed."""
+        return await self._remove(principal, addresses, reason)
+
     async def remove_custom(self, principal: accounts.Principal, addresses: list[str]) -> int:
         """Take addresses off the custom blacklist; the number that were on it."""
         return await self._remove(principal, addresses, CUSTOM)

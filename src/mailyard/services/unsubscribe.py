@@ -110,6 +110,23 @@ class UnsubscribeService:
         if not updated:
             raise _no_config(sender)
 
+    async def put_config(
+        self, principal: accounts.Principal, *, address: str, language: str, enabled: bool
+    ) -> UnsubscribeConfig:
+        """Create the sender address's configuration, or change the one it has."""
+        option = check_language(language)
+        async with self._store.transaction() as repositories:
+            sender = await _sender(repositories, principal, address)
+            configs = repositories.unsubscribe_configs
+            if await configs.get(principal.account_id, sender) is None:
+                return await configs.create(
+                    account_id=principal.account_id, address=sender, language=option, enabled=enabled
+                )
+            await configs.update(account_id=principal.account_id, address=sender, language=option, enabled=enabled)
+            changed = await configs.get(principal.account_id, sender)
+        assert changed is not None
+        return changed
+
     async def delete_config(self, principal: accounts.Principal, address: str) -> None:
         cleaned = address.strip().lower()
         async with self._store.transaction() as repositories:

@@ -111,6 +111,14 @@ class SqlRecipientLists:
             )
         )
 
+    async def recipients_after(self, list_id: int, after_id: int, limit: int) -> builtins.list[recipients.Recipient]:
+        """The next `limit` recipients of a list in id order, after `after_id` (keyset paging for exports)."""
+        table = tables.recipients
+        statement = (
+            select(table).where(table.c.list_id == list_id, table.c.id > after_id).order_by(table.c.id).limit(limit)
+        )
+        return [_recipient(row) for row in await self._connection.execute(statement)]
+
     async def list_recipients(
         self,
         list_id: int,

@@ -23,6 +23,7 @@ from mailyard.web.unsubscribe import routes as unsubscribe_routes
 @dataclass(frozen=True, kw_only=True)
 class WebOptions:
     max_body_bytes: int = 8 * 1024 * 1024
+    max_import_bytes: int = 1024 * 1024 * 1024  #: a streamed recipient import (spooled to disk)
     redis_url: str | None = None
     tencent_rate_limit: int = 20  #: requests/s per action per account
 
@@ -55,7 +56,13 @@ def create_app(
         description="Native REST API of Mailyard. HTTP Basic auth: SecretId as user, SecretKey as password.",
     )
     app.state.services = services
-    app.add_middleware(BodySizeLimit, max_bytes=options.max_body_bytes, prefix="/v1")
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=options.max_body_bytes,
+        prefix="/v1",
+        upload_suffixes=("/recipients.csv",),
+        max_upload_bytes=options.max_import_bytes,
+    )
     install_error_handlers(app)
     app.include_router(create_router(), prefix="/v1")
     app.include_router(unsubscribe_routes.create_router())

@@ -21,20 +21,35 @@ class BodyTooLarge(HTTPException):
 
 
 class BodySizeLimit:
-    """ASGI middleware: 413 when Content-Length, or the streamed body, exceeds `max_bytes`."""
+    """ASGI middleware: 413 when Content-Length, or the streamed body, exceeds `max_bytes`.
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, prefix: str = "") -> None:
+    Paths ending in one of `upload_suffixes` (streamed imports, spooled to disk) may carry `max_upload_bytes`.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        prefix: str = "",
+        upload_suffixes: tuple[str, ...] = (),
+        max_upload_bytes: int = 0,
+    ) -> None:
         self._app = app
         self._max_bytes = max_bytes
         self._prefix = prefix
+        self._upload_suffixes = upload_suffixes
+        self._max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(self._prefix):
             await self._app(scope, receive, send)
             return
+        is_upload = bool(self._upload_suffixes) and scope["path"].endswith(self._upload_suffixes)
+        limit = max(self._max_upload_bytes, self._max_bytes) if is_upload else self._max_bytes
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self._max_bytes):
-            await self._refuse(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(send, limit)
             return
         received = 0
         started = False
@@ -43,8 +58,8 @@ class BodySizeLimit:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self._max_bytes:
-                raise BodyTooLarge(self._max_bytes)
+            if received > limit:
+                raise BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -56,14 +71,14 @@ class BodySizeLimit:
             await self._app(scope, capped_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         body = json.dumps(
             {
                 "error": {
                     "code": "body_too_large",
-                    "message": f"request body over {self._max_bytes} bytes",
+                    "message": f"request body over {limit} bytes",
                     "field": None,
                 }
             }

@@ -46,6 +46,17 @@ def list_out(found: recipients.RecipientList) -> schemas.ListOut:
     )
 
 
+def import_out(report: recipients.ImportReport) -> schemas.ImportOut:
+    return schemas.ImportOut(
+        total=report.total,
+        valid=report.valid,
+        invalid=report.invalid,
+        invalid_rows=[
+            schemas.InvalidRowOut(line=row.line, address=row.address, reason=row.reason) for row in report.invalid_rows
+        ],
+    )
+
+
 def recipient_out(recipient: recipients.Recipient) -> schemas.RecipientOut:
     return schemas.RecipientOut(
         id=recipient.id,

@@ -10,7 +10,11 @@ from mailyard.web.api import (
     routes_content,
     routes_identities,
     routes_outbox,
+    routes_single_sends,
+    routes_statistics,
+    routes_suppressions,
     routes_tasks,
+    routes_unsubscribe,
 )
 from mailyard.web.api.limits import refuse_nul_characters
 
@@ -18,6 +22,17 @@ from mailyard.web.api.limits import refuse_nul_characters
 def create_router() -> APIRouter:
     """Routes reach the services through `app.state.services`, set by create_app."""
     router = APIRouter(dependencies=[Depends(refuse_nul_characters)])
-    for module in (routes_access, routes_account, routes_content, routes_identities, routes_tasks, routes_outbox):
+    for module in (
+        routes_access,
+        routes_account,
+        routes_content,
+        routes_identities,
+        routes_tasks,
+        routes_outbox,
+        routes_single_sends,
+        routes_statistics,
+        routes_suppressions,
+        routes_unsubscribe,
+    ):
         router.include_router(module.router)
     return router

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import csv
+import io
+import tempfile
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
+from fastapi.responses import StreamingResponse
 
 from mailyard.domain import recipient_csv
-from mailyard.errors import InvalidInput
 from mailyard.services.recipients import RecipientFilter
 from mailyard.web.api import mapping, schemas
 from mailyard.web.api.auth import CurrentPrincipal, ServicesDep
@@ -98,37 +99,50 @@ async def delete_list(list_id: PositiveId, principal: CurrentPrincipal, services
 @router.post("/lists/{list_id}/recipients", tags=["recipient lists"])
 async def add_recipients(
     list_id: PositiveId, body: schemas.RecipientsIn, principal: CurrentPrincipal, services: ServicesDep
-) -> schemas.UploadOut:
-    entries = [(item.address, item.variables) for item in body.recipients]
-    report = await services.recipients.add_recipients(principal, list_id, entries)
-    return schemas.UploadOut(total=report.total, valid=report.valid, invalid=report.invalid, repeated=report.repeated)
+) -> schemas.ImportOut:
+    """Add recipients given as JSON; all of them or none."""
+    rows = ((number, item.address, item.variables) for number, item in enumerate(body.recipients, start=1))
+    return mapping.import_out(await services.recipients.import_recipients(principal, list_id, rows))
 
 
 CSV_BODY = {
     "requestBody": {
         "required": True,
-        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "content": {"text/csv": {"schema": {"type": "string"}, "example": "email,name\nada@example.org,Ada\n"}},
         "description": "CSV with an address (or email) column; every other column is a variable",
     }
 }
+SPOOL_IN_MEMORY_BYTES = 1 << 20
 
 
 @router.post("/lists/{list_id}/recipients.csv", tags=["recipient lists"], openapi_extra=CSV_BODY)
 async def import_recipients_csv(
     list_id: PositiveId, request: Request, principal: CurrentPrincipal, services: ServicesDep
-) -> schemas.UploadOut:
-    try:
-        text = (await request.body()).decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InvalidInput("the CSV must be UTF-8 text", field="body") from error
-    if "\x00" in text:
-        raise InvalidInput("the CSV must not contain NUL characters", field="body")
-    try:
-        entries = list(recipient_csv.read_recipients_csv(text))
-    except csv.Error as error:
-        raise InvalidInput(f"not a readable CSV file: {error}", field="body") from error
-    report = await services.recipients.add_recipients(principal, list_id, entries)
-    return schemas.UploadOut(total=report.total, valid=report.valid, invalid=report.invalid, repeated=report.repeated)
+) -> schemas.ImportOut:
+    """Import a CSV of any size in one streamed upload: all rows or none (atomic). Invalid addresses are kept,
+    marked invalid, and the first of them are named with their line."""
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES) as spool:
+        async for chunk in request.stream():
+            spool.write(chunk)
+        spool.seek(0)
+        lines = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+        rows = recipient_csv.read_recipient_rows(lines)
+        report = await services.recipients.import_recipients(principal, list_id, rows)
+    return mapping.import_out(report)
+
+
+@router.get("/lists/{list_id}/recipients.csv", tags=["recipient lists"], response_class=StreamingResponse)
+async def export_recipients_csv(
+    list_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep
+) -> StreamingResponse:
+    """Every recipient of the list as CSV (email, variables as a JSON object), streamed; importable again."""
+    await services.recipients.get_list(principal, list_id)  # refuse before the response starts
+    batches = services.recipients.export_recipients(principal, list_id)
+    return StreamingResponse(
+        recipient_csv.write_recipients_csv(batches),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="list-{list_id}.csv"'},
+    )
 
 
 @router.get("/lists/{list_id}/recipients", tags=["recipient lists"])

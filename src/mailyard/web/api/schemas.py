@@ -103,6 +103,19 @@ class UploadOut(BaseModel):
     repeated: int
 
 
+class InvalidRowOut(BaseModel):
+    line: int
+    address: str
+    reason: str
+
+
+class ImportOut(BaseModel):
+    total: int
+    valid: int
+    invalid: int
+    invalid_rows: list[InvalidRowOut]  #: the first invalid rows, with their line in the upload
+
+
 class RecipientOut(BaseModel):
     id: int
     address: str
@@ -151,6 +164,9 @@ class ScheduleIn(Strict):
     interval_hours: Annotated[int | None, Field(ge=1, le=24 * 366)] = None
 
 
+UnsubscribeLanguage = Literal["none", "zh-CN", "en", "zh-TW", "es", "fr", "de", "ja", "ko", "ar", "th", "id", "vi"]
+
+
 class TaskIn(Strict):
     name: Annotated[str | None, Field(max_length=200)] = None
     from_address: Annotated[str, Field(min_length=3, max_length=400)]
@@ -160,6 +176,8 @@ class TaskIn(Strict):
     variables: dict[str, Any] = {}
     recipient_list_id: Id
     schedule: ScheduleIn = ScheduleIn()
+    #: an unsubscribe link in this language (a tag such as "en"); none: the sender address's setting decides
+    unsubscribe: UnsubscribeLanguage | None = None
 
 
 class CountersOut(BaseModel):
