@@ -80,6 +80,7 @@ class ErrorCode(enum.StrEnum):
     ADDRESSES_REQUIRED = "addresses_required"
     TOO_MANY_ADDRESSES = "too_many_addresses"
     BLACKLIST_ENTRY_NOT_FOUND = "blacklist_entry_not_found"
+    SUPPRESSION_NOT_FOUND = "suppression_not_found"
     BLACKLIST_ENTRY_EXISTS = "blacklist_entry_exists"
     # unsubscribing
     UNSUBSCRIBE_OPTION_INVALID = "unsubscribe_option_invalid"

@@ -97,7 +97,7 @@ class RecipientService:
                 raise NotFound(f"recipient list {list_id} not found", code=ErrorCode.LIST_NOT_FOUND)
             remaining = iter(rows)
             while batch := tuple(itertools.islice(remaining, IMPORT_BATCH)):
-                checked = [recipients.check_recipient(address, variables) for _line, address, variables in batch]
+                checked = [_checked_row(line, address, variables) for line, address, variables in batch]
                 total += len(checked)
                 if target.total_count + total > self.limits.per_list:
                     raise _list_too_large(self.limits.per_list)
@@ -166,3 +166,10 @@ def _first_invalid(
         if not row.valid
     ]
     return found[: max(room, 0)]
+
+
+def _checked_row(line: int, address: str, variables: Any) -> recipients.RecipientInput:
+    try:
+        return recipients.check_recipient(address, variables)
+    except InvalidInput as error:
+        raise InvalidInput(f"line {line}: {error.message}", field=error.field, code=error.code) from error

@@ -77,7 +77,12 @@ async def seeded(api, team) -> Seeded:
     response = await api.post(
         f"/v1/lists/{readers['id']}/recipients.csv", content=csv, headers={"content-type": CSV}, auth=auth
     )
-    assert response.json() == {"total": 3, "valid": 2, "invalid": 1, "repeated": 0}
+    assert response.json() == {
+        "total": 3,
+        "valid": 2,
+        "invalid": 1,
+        "invalid_rows": [{"line": 4, "address": "not-an-address", "reason": "address has no @"}],
+    }
     task = await post(
         api,
         auth,
@@ -194,10 +199,20 @@ async def test_lists_and_recipients(api, team):
         },
         200,
     )
-    assert report == {"total": 3, "valid": 2, "invalid": 1, "repeated": 1}
+    assert report == {
+        "total": 3,
+        "valid": 2,
+        "invalid": 1,
+        "invalid_rows": [{"line": 3, "address": "broken", "reason": "address has no @"}],
+    }
     csv = '\ufeffAddress,name,variables\nzed@example.org,Zed,"{""vip"": true}"\n,,\nnobody@,N,\n'
     response = await api.post(f"/v1/lists/{list_id}/recipients.csv", content=csv.encode(), auth=auth)
-    assert response.json() == {"total": 2, "valid": 1, "invalid": 1, "repeated": 0}
+    assert response.json() == {
+        "total": 2,
+        "valid": 1,
+        "invalid": 1,
+        "invalid_rows": [{"line": 4, "address": "nobody@", "reason": "address has no @"}],
+    }
     plain = "one@example.org\ntwo@example.org\n"
     response = await api.post(f"/v1/lists/{list_id}/recipients.csv", content=plain, auth=auth)
     assert response.json()["valid"] == 2
@@ -502,7 +517,6 @@ async def test_csv_imports_with_bad_content_store_nothing(api, team, seeded):
         (b"", 400, "recipients_missing", None),
         (b"email,name\n", 400, "recipients_missing", None),
         (b"email,name\nann\x00@example.org,x\n", 400, "invalid_input", "body"),
-        (b"email,name\n" + b"ann@example.org,x\n" * 20_001, 413, "upload_too_large", None),
         (b"email,name\nann@example.org," + b"y" * 900 + b"\n", 400, "invalid_input", "variables"),
     ]
     for content, status, code, field in bad_files:
@@ -527,8 +541,6 @@ async def test_bodies_over_8_megabytes_are_refused(api, team):
         "/v1/templates", content=chunks(), headers={"content-type": "application/json"}, auth=auth
     )
     assert_error(streamed, 413, "body_too_large")
-    streamed_csv = await api.post("/v1/lists/1/recipients.csv", content=chunks(), auth=auth)
-    assert_error(streamed_csv, 413, "body_too_large")
     assert await snapshot(api, auth) == before
 
 

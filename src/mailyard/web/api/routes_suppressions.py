@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from mailyard.domain.suppressions import Suppression, SuppressionReason
-from mailyard.errors import NotFound
+from mailyard.errors import ErrorCode, NotFound
 from mailyard.web.api import schemas
 from mailyard.web.api.auth import CurrentPrincipal, ServicesDep
 from mailyard.web.api.paging import PageWindow
@@ -77,4 +77,4 @@ async def remove_suppression(
 ) -> None:
     """Let an address receive mail again (from the reason given, `custom` by default)."""
     if not await services.suppressions.remove(principal, [address], reason):
-        raise NotFound(f"{address} is not suppressed for {reason.value}", code="suppression_not_found")
+        raise NotFound(f"{address} is not suppressed for {reason.value}", code=ErrorCode.SUPPRESSION_NOT_FOUND)

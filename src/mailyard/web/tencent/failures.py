@@ -80,6 +80,7 @@ ERRORS_BY_CODE: dict[ErrorCode, tuple[str, str | None]] = {
     E.ADDRESSES_REQUIRED: ("MissingParameter.EmailsNecessary", "Email addresses are required."),
     E.TOO_MANY_ADDRESSES: ("LimitExceeded.ReceiverDetailRequestLimit", "At most 20000 addresses per request."),
     E.BLACKLIST_ENTRY_NOT_FOUND: ("ResourceNotFound", "The custom blacklist entry does not exist."),
+    E.SUPPRESSION_NOT_FOUND: ("ResourceNotFound", "The address is not on the blacklist."),
     E.BLACKLIST_ENTRY_EXISTS: ("FailedOperation.EmailAddrInBlacklist", "The address is on the blacklist already."),
     # unsubscribing
     E.UNSUBSCRIBE_OPTION_INVALID: ("InvalidParameterValue", 'The unsubscribe option must be one of "0" to "12".'),
