@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from mailyard import ports
 from mailyard.clock import SystemClock
 from mailyard.domain import sending
+from mailyard.domain.accounts import Principal
 from mailyard.domain.outcomes import DeliveryOutcome
 from mailyard.domain.quotas import RelayQuota
 from mailyard.domain.recipients import ListLimits
@@ -33,6 +34,7 @@ from mailyard.store.outbox import OutboxMailer
 from mailyard.store.read_pool import open_read_pool
 from mailyard.store.unit_of_work import SqlStore
 from mailyard.vault import FernetCipher, load_master_key
+from mailyard.web.api.auth import current_principal
 from mailyard.web.app import WebOptions, create_app
 from mailyard.worker.runner import Worker, WorkerOptions
 
@@ -179,6 +181,14 @@ def create_web_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
         tencent_rate_limit=settings.tencent_rate_limit,
     )
     return create_app(runtime.services, options, lifespan=_worker_lifespan(runtime) if with_worker else None)
+
+
+def create_operator_api(runtime: Runtime, principal: Principal) -> FastAPI:
+    """The native API of this process for a local operator (the CLI beside the database): every request acts
+    as `principal`, without a key. Never served on a socket."""
+    app = create_web_app(runtime)
+    app.dependency_overrides[current_principal] = lambda: principal
+    return app
 
 
 def _worker_lifespan(runtime: Runtime) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     retry_max_age_hours: float = Field(default=24.0, gt=0.0, le=24.0 * 30)
     poll_seconds: float = Field(default=1.0, gt=0.0)
 
+    # --- the CLI: steer a remote server through its native API instead of the local database
+    url: str | None = None  #: e.g. https://mailyard.example.com (MAILYARD_URL)
+    secret_id: str | None = None
+    secret_key: str | None = Field(default=None, repr=False)
+
     # --- recipient lists: the Tencent door keeps Tencent's limits (its contract); the native API and CLI import
     # one streamed CSV of up to list_max_recipients into one list.
     list_max_recipients: int = Field(default=10_000_000, ge=1)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
+import httpx
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -17,6 +18,18 @@ from mailyard.errors import MailyardError
 from mailyard.settings import Settings, load_settings
 
 T = TypeVar("T")
+
+
+class ApiError(Exception):
+    """The native API refused a request; `message` is its own error message, one line."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
 console = Console()
 error_console = Console(stderr=True)
 
@@ -25,6 +38,9 @@ class CommandState:
     """Options of the top-level command, read by the sub-commands."""
 
     config_file: Path | None = None
+    url: str | None = None  #: a remote server's address (else the local database)
+    secret_id: str | None = None
+    secret_key: str | None = None
 
 
 state = CommandState()
@@ -49,6 +65,10 @@ def run(work: Callable[[], Awaitable[T]]) -> T:
         return asyncio.run(_awaited(work))
     except MailyardError as error:
         fail(error.message)
+    except ApiError as error:
+        fail(error.message)
+    except httpx.HTTPError as error:
+        fail(f"cannot reach the server: {error}")
     except ValidationError as error:
         fail(f"bad setting: {error.errors()[0].get('msg', error)}")
     except (OSError, ValueError) as error:

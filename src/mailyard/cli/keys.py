@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from mailyard.cli import context
+from mailyard.cli import client, context, output
+from mailyard.cli.output import AccountOption, JsonOption, LimitOption, OffsetOption, field
 from mailyard.domain import accounts
 
 app = typer.Typer(help="Access keys (SecretId + SecretKey).", no_args_is_help=True)
@@ -20,7 +21,8 @@ def create(
     role: Annotated[accounts.Role, typer.Option(help="Role of a new user.")] = accounts.Role.ADMIN,
     as_json: Annotated[bool, typer.Option("--json", help='Print exactly {"SecretId": ..., "SecretKey": ...}.')] = False,
 ) -> None:
-    """Create a key pair; the secret is shown once and never again."""
+    """Create a key pair (and the account and user when missing, on the local database); the secret is shown
+    once and never again."""
 
     async def work() -> accounts.IssuedKey:
         async with context.opened_runtime() as runtime:
@@ -33,3 +35,29 @@ def create(
     context.console.print(f"account   {issued.account.name}\nuser      {issued.user.nickname} ({issued.user.role})")
     context.console.print(f"SecretId  {issued.secret_id}\nSecretKey {issued.secret_key}", highlight=False)
     context.console.print("[yellow]Store the SecretKey now: it cannot be shown again.[/yellow]")
+
+
+KEY_COLUMNS: list[output.Column] = [
+    ("ID", field("id")),
+    ("User", field("user_id")),
+    ("SecretId", field("secret_id")),
+    ("Created", field("created_at")),
+]
+
+
+@app.command("list")
+def list_keys(
+    account: AccountOption = None, limit: LimitOption = 20, offset: OffsetOption = 0, as_json: JsonOption = False
+) -> None:
+    """Show access keys (an admin: the account's; a member: its own). Secrets are never shown again."""
+    answer = client.request(account, "GET", "/keys")
+    output.print_page("Access keys", output.paged(answer, limit, offset), KEY_COLUMNS, as_json)
+
+
+@app.command("revoke")
+def revoke(
+    key_id: Annotated[int, typer.Argument(min=1, help="Key id (see `keys list`).")], account: AccountOption = None
+) -> None:
+    """Revoke an access key at once."""
+    client.request(account, "DELETE", f"/keys/{key_id}")
+    output.done(f"key {key_id} revoked")

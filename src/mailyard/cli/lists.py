@@ -1,70 +1,166 @@
-"""`mailyard lists`: recipient lists."""
+"""`mailyard lists`: recipient lists, imported from and exported to CSV."""
 
 from __future__ import annotations
 
-import csv
+import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TransferSpeedColumn
 
-from mailyard.cli import context
-from mailyard.domain import recipient_csv, recipients
+from mailyard.cli import client, context, output
+from mailyard.cli.output import AccountOption, JsonOption, LimitOption, OffsetOption, field
 
-app = typer.Typer(help="Recipient lists.", no_args_is_help=True)
-IMPORT_CHUNK = 2_000
+app = typer.Typer(help="Recipient lists: create, import CSV, export CSV, delete.", no_args_is_help=True)
+ListId = Annotated[int, typer.Argument(min=1, help="Recipient list id.")]
+CHUNK_BYTES = 1 << 20
+LIST_COLUMNS: list[output.Column] = [
+    ("ID", field("id")),
+    ("Name", field("name")),
+    ("Total", field("total_count")),
+    ("Valid", field("valid_count")),
+    ("Invalid", field("invalid_count")),
+    ("Created", field("created_at")),
+]
+RECIPIENT_COLUMNS: list[output.Column] = [
+    ("ID", field("id")),
+    ("Address", field("address")),
+    ("Valid", field("valid")),
+    ("Reason", field("reason")),
+    ("Variables", field("variables")),
+]
 
 
-def _read_file(path: Path) -> list[tuple[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        context.fail(f"{path}: not UTF-8 text")
-    try:
-        rows = list(recipient_csv.read_recipients_csv(text))
-    except csv.Error as error:
-        context.fail(f"{path}: not a readable CSV file: {error}")
-    if not rows:
-        context.fail(f"{path}: no recipients in the file")
-    for line, (address, variables) in enumerate(rows, start=2):
-        try:
-            recipients.check_recipient(address, variables)
-        except ValueError as error:
-            context.fail(f"{path}: row {line}: {error}")
-    return rows
+@app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help="List name, unique in the account.")],
+    description: Annotated[str, typer.Option(help="What the list is for.")] = "",
+    account: AccountOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create an empty recipient list."""
+    created = client.request(account, "POST", "/lists", json={"name": name, "description": description})
+    output.print_fields(created, as_json)
+
+
+@app.command("list")
+def list_lists(
+    keyword: Annotated[str | None, typer.Option(help="Part of the name.")] = None,
+    account: AccountOption = None,
+    limit: LimitOption = 20,
+    offset: OffsetOption = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the account's recipient lists."""
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    if keyword:
+        params["keyword"] = keyword
+    output.print_page("Recipient lists", client.request(account, "GET", "/lists", params=params), LIST_COLUMNS, as_json)
+
+
+@app.command("show")
+def show(
+    list_id: ListId,
+    address: Annotated[str | None, typer.Option(help="Only recipients whose address contains this.")] = None,
+    invalid: Annotated[bool, typer.Option("--invalid", help="Only invalid recipients.")] = False,
+    account: AccountOption = None,
+    limit: LimitOption = 20,
+    offset: OffsetOption = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Show a list and a page of its recipients."""
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    if address:
+        params["address"] = address
+    if invalid:
+        params["valid"] = "false"
+
+    async def work(api: httpx.AsyncClient) -> tuple[Any, Any]:
+        found = await client.call(api, "GET", f"/lists/{list_id}")
+        return found, await client.call(api, "GET", f"/lists/{list_id}/recipients", params=params)
+
+    found, page = client.run_api(account, work)
+    if as_json:
+        output.print_json({"list": found, "recipients": page})
+        return
+    output.print_fields(found, False)
+    output.print_page("Recipients", page, RECIPIENT_COLUMNS, False)
 
 
 @app.command("import")
 def import_csv(
-    list_id: Annotated[int, typer.Argument(min=1, help="Recipient list id.")],
-    file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV with an address column.")
-    ],
-    account: Annotated[str | None, typer.Option(help="Account name (needed when there are several).")] = None,
+    list_id: ListId,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV with an email column.")],
+    account: AccountOption = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Import recipients from CSV (an `address` or `email` column; other columns become variables)."""
-    rows = _read_file(file)
-    totals = {"valid": 0, "invalid": 0}
+    """Import recipients from CSV in one streamed upload, all rows or none (an `email` or `address` column;
+    other columns become variables, a `variables` column holds a JSON object)."""
+    size = file.stat().st_size
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    with Progress(*columns, console=context.error_console, transient=True) as progress:
+        bar = progress.add_task("uploading", total=size)
 
-    async def work() -> None:
-        async with context.opened_runtime() as runtime:
-            services = runtime.services
-            principal = await services.access.operator(account)
-            target = await services.recipients.get_list(principal, list_id)
-            if target.total_count + len(rows) > recipients.MAX_PER_LIST:
-                context.fail(f"the list would hold more than {recipients.MAX_PER_LIST} recipients")
-            columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-            with Progress(*columns, console=context.console) as progress:
-                bar = progress.add_task("import", total=len(rows))
-                for start in range(0, len(rows), IMPORT_CHUNK):
-                    chunk = rows[start : start + IMPORT_CHUNK]
-                    report = await services.recipients.add_recipients(principal, list_id, chunk)
-                    totals["valid"] += report.valid
-                    totals["invalid"] += report.invalid
+        async def chunks() -> AsyncIterator[bytes]:
+            with file.open("rb") as stream:
+                while chunk := stream.read(CHUNK_BYTES):
                     progress.advance(bar, len(chunk))
+                    if progress.tasks[bar].completed >= size:
+                        progress.update(bar, description="importing")
+                    yield chunk
 
-    context.run(work)
-    context.console.print(
-        f"imported {len(rows)} recipients into list {list_id}: {totals['valid']} valid, {totals['invalid']} invalid"
-    )
+        report = client.request(
+            account,
+            "POST",
+            f"/lists/{list_id}/recipients.csv",
+            content=chunks(),
+            headers={"content-type": "text/csv", "content-length": str(size)},
+        )
+    if as_json:
+        output.print_json(report)
+        return
+    counts = f"{report['valid']} valid, {report['invalid']} invalid"
+    output.done(f"imported {report['total']} recipients into list {list_id}: {counts}")
+    for row in report["invalid_rows"]:
+        output.done(f"  line {row['line']}: {row['address']!r}: {row['reason']}")
+
+
+@app.command("export")
+def export_csv(
+    list_id: ListId,
+    file: Annotated[
+        Path | None, typer.Argument(dir_okay=False, help="Where to write (default: standard output).")
+    ] = None,
+    account: AccountOption = None,
+) -> None:
+    """Export a list's recipients as CSV (email, variables), importable again."""
+
+    async def work(api: httpx.AsyncClient) -> int:
+        target = file.open("wb") if file else sys.stdout.buffer
+        written = 0
+        try:
+            async with api.stream("GET", f"/lists/{list_id}/recipients.csv") as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise client.api_error(response)
+                async for chunk in response.aiter_bytes():
+                    target.write(chunk)
+                    written += len(chunk)
+        finally:
+            if file:
+                target.close()
+        return written
+
+    written = client.run_api(account, work)
+    if file:
+        output.done(f"wrote {written} bytes to {file}")
+
+
+@app.command("delete")
+def delete(list_id: ListId, account: AccountOption = None) -> None:
+    """Delete a recipient list (refused while a task uses it)."""
+    client.request(account, "DELETE", f"/lists/{list_id}")
+    output.done(f"recipient list {list_id} deleted")

@@ -1,109 +1,209 @@
-"""`mailyard tasks`: list tasks and act on them."""
+"""`mailyard tasks`: create batch tasks, follow them, and act on them."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+import asyncio
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
+import httpx
 import typer
-from rich.table import Table
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from mailyard.cli import context
-from mailyard.domain import accounts, paging, tasks
-from mailyard.services.container import Services
+from mailyard.cli import client, context, output
+from mailyard.cli.output import AccountOption, JsonOption, LimitOption, OffsetOption, field
 
 app = typer.Typer(help="Batch mail tasks.", no_args_is_help=True)
-AccountOption = Annotated[str | None, typer.Option(help="Account name (needed when there are several).")]
 TaskId = Annotated[int, typer.Argument(min=1, help="Task id.")]
+FINAL_STATES = frozenset({"done", "error", "cancelled"})
+TaskStateName = Literal["pending", "sending", "suspended", "error", "done", "cancelled"]
+TASK_COLUMNS: list[output.Column] = [
+    ("ID", field("id")),
+    ("Name", field("name")),
+    ("Owner", field("owner")),
+    ("Type", lambda task: task["schedule"]["type"]),
+    ("State", field("state")),
+    ("Paused", field("paused")),
+    ("Requested", lambda task: task["counters"]["requested"]),
+    ("Sent", lambda task: task["counters"]["sent"]),
+    ("Cached", lambda task: task["counters"]["cached"]),
+    ("Failed", lambda task: task["counters"]["failed"]),
+]
+DELIVERY_COLUMNS: list[output.Column] = [
+    ("Address", field("address")),
+    ("State", field("state")),
+    ("Attempts", field("attempts")),
+    ("Reply", lambda delivery: " ".join(str(part) for part in (delivery["smtp_code"], delivery["reason"]) if part)),
+]
 
 
-def _as_operator(account: str | None, action: Callable[[Services, accounts.Principal], Awaitable[str]]) -> None:
-    async def work() -> str:
-        async with context.opened_runtime() as runtime:
-            principal = await runtime.services.access.operator(account)
-            return await action(runtime.services, principal)
+@app.command("create")
+def create(
+    sender: Annotated[str, typer.Option("--from", help='Sender, e.g. "News <news@example.com>".')],
+    subject: Annotated[str, typer.Option(help="Subject; may hold {{placeholders}}.")],
+    template: Annotated[int, typer.Option(min=1, help="Template id.")],
+    recipients: Annotated[int, typer.Option("--list", min=1, help="Recipient list id.")],
+    name: Annotated[str | None, typer.Option(help="Task name.")] = None,
+    variables: Annotated[str, typer.Option(help="Variables for every recipient, a JSON object.")] = "{}",
+    at: Annotated[datetime | None, typer.Option(help="Send at this time (ISO 8601; UTC if no offset).")] = None,
+    every: Annotated[int | None, typer.Option(min=1, help="Send every N hours (from --at, or now).")] = None,
+    reply_to: Annotated[str | None, typer.Option(help="Reply-To address.")] = None,
+    unsubscribe: Annotated[
+        str | None, typer.Option(help="Add an unsubscribe link in this language (en, zh-CN, ...).")
+    ] = None,
+    account: AccountOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a task: now, at a time (--at), or every N hours (--every)."""
+    body: dict[str, Any] = {
+        "name": name,
+        "from_address": sender,
+        "reply_to": reply_to,
+        "subject": subject,
+        "template_id": template,
+        "variables": _json_object(variables),
+        "recipient_list_id": recipients,
+        "schedule": _schedule(at, every),
+    }
+    if unsubscribe:
+        body["unsubscribe"] = unsubscribe
+    created = client.request(account, "POST", "/tasks", json=body)
+    if as_json:
+        output.print_json(created)
+        return
+    output.done(
+        f"task {created['id']} created ({created['state']}); follow it with: mailyard tasks watch {created['id']}"
+    )
 
-    context.console.print(context.run(work), highlight=False)
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        context.fail(f"--variables is not JSON: {error}")
+    if not isinstance(value, dict):
+        context.fail("--variables must be a JSON object")
+    return value
+
+
+def _schedule(at: datetime | None, every: int | None) -> dict[str, Any]:
+    begin_at = at.isoformat() if at and at.tzinfo else (f"{at.isoformat()}+00:00" if at else None)
+    if every:
+        return {
+            "type": "recurring",
+            "begin_at": begin_at or datetime.now().astimezone().isoformat(),
+            "interval_hours": every,
+        }
+    if at:
+        return {"type": "scheduled", "begin_at": begin_at}
+    return {"type": "immediate"}
 
 
 @app.command("list")
 def list_tasks(
+    state: Annotated[TaskStateName | None, typer.Option(help="Only tasks in this state.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Only tasks of this user.")] = None,
+    paused: Annotated[bool | None, typer.Option("--paused/--running", help="Only paused or unpaused tasks.")] = None,
     account: AccountOption = None,
-    limit: Annotated[int, typer.Option(min=1, max=paging.MAX_PAGE_SIZE)] = 50,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
+    limit: LimitOption = 20,
+    offset: OffsetOption = 0,
+    as_json: JsonOption = False,
 ) -> None:
     """Show tasks, newest first."""
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    for key, value in (("state", state), ("owner", owner), ("paused", paused)):
+        if value is not None:
+            params[key] = str(value).lower() if isinstance(value, bool) else value
+    output.print_page("Tasks", client.request(account, "GET", "/tasks", params=params), TASK_COLUMNS, as_json)
 
-    async def work() -> paging.Page[tasks.Task]:
-        async with context.opened_runtime() as runtime:
-            principal = await runtime.services.access.operator(account)
-            return await runtime.services.tasks.list(principal, tasks.TaskFilter(), paging.Window(offset, limit))
 
-    page = context.run(work)
-    table = Table(title=f"Tasks ({len(page.items)} of {page.total})")
-    for column in ("ID", "Name", "Owner", "Type", "State", "Paused", "Requested", "Sent", "Cached", "Failed"):
-        table.add_column(
-            column, justify="right" if column in ("ID", "Requested", "Sent", "Cached", "Failed") else "left"
-        )
-    for task in page.items:
-        counters = task.counters
-        table.add_row(
-            str(task.id),
-            task.name,
-            task.owner_nickname,
-            task.schedule.type.name.lower(),
-            task.state.value,
-            "yes" if task.paused else "no",
-            str(counters.requested),
-            str(counters.sent),
-            str(counters.cached),
-            str(counters.failed),
-        )
-    context.console.print(table)
+@app.command("show")
+def show(
+    task_id: TaskId,
+    failed: Annotated[bool, typer.Option("--failed", help="Show only failed deliveries.")] = False,
+    account: AccountOption = None,
+    limit: LimitOption = 20,
+    offset: OffsetOption = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Show a task, its counters and a page of its deliveries."""
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    if failed:
+        params["state"] = "failed"
+
+    async def work(api: httpx.AsyncClient) -> tuple[Any, Any]:
+        task = await client.call(api, "GET", f"/tasks/{task_id}")
+        return task, await client.call(api, "GET", f"/tasks/{task_id}/deliveries", params=params)
+
+    task, deliveries = client.run_api(account, work)
+    if as_json:
+        output.print_json({"task": task, "deliveries": deliveries})
+        return
+    output.print_fields(
+        task, False, ["id", "name", "owner", "from_address", "subject", "state", "paused", "error_message"]
+    )
+    output.print_fields(task["counters"], False)
+    output.print_page("Deliveries", deliveries, DELIVERY_COLUMNS, False)
+
+
+@app.command("watch")
+def watch(
+    task_id: TaskId,
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between looks.")] = 1.0,
+    account: AccountOption = None,
+) -> None:
+    """Follow a task's counters with a live progress bar until it is done, fails, or is cancelled."""
+
+    async def work(api: httpx.AsyncClient) -> Any:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=context.console) as progress:
+            bar = progress.add_task(f"task {task_id}", total=None)
+            while True:
+                task = await client.call(api, "GET", f"/tasks/{task_id}")
+                counters = task["counters"]
+                finished = counters["sent"] + counters["failed"] + counters["skipped"]
+                description = f"task {task_id} {task['state']}: {counters['sent']} sent, {counters['failed']} failed"
+                progress.update(bar, total=counters["requested"] or None, completed=finished, description=description)
+                if task["state"] in FINAL_STATES or (
+                    task["schedule"]["type"] == "recurring" and task["state"] == "pending"
+                ):
+                    return task
+                await asyncio.sleep(interval)
+
+    task = client.run_api(account, work)
+    if task["state"] == "error":
+        context.fail(f"task {task_id} stopped: {task['error_message']}")
+    output.done(f"task {task_id} {task['state']}")
+
+
+def _act(task_id: int, account: str | None, verb: str, message: str) -> None:
+    answer = client.request(account, "POST", f"/tasks/{task_id}/{verb}")
+    output.done(message.format(**answer))
 
 
 @app.command("pause")
 def pause(task_id: TaskId, account: AccountOption = None) -> None:
     """Stop a task from firing and sending until resumed."""
-
-    async def action(services: Services, principal: accounts.Principal) -> str:
-        task = await services.tasks.pause(principal, task_id)
-        return f"task {task.id} paused"
-
-    _as_operator(account, action)
+    _act(task_id, account, "pause", "task {id} paused")
 
 
 @app.command("resume")
 def resume(task_id: TaskId, account: AccountOption = None) -> None:
     """Let a paused (or failed) task go on where it was."""
-
-    async def action(services: Services, principal: accounts.Principal) -> str:
-        task = await services.tasks.resume(principal, task_id)
-        return f"task {task.id} resumed ({task.state.value})"
-
-    _as_operator(account, action)
+    _act(task_id, account, "resume", "task {id} resumed ({state})")
 
 
 @app.command("run")
 def run_now(task_id: TaskId, account: AccountOption = None) -> None:
     """Add a run now, without moving the schedule."""
-
-    async def action(services: Services, principal: accounts.Principal) -> str:
-        run = await services.tasks.run_now(principal, task_id)
-        return f"task {task_id}: run {run.id} started with {run.requested} recipients"
-
-    _as_operator(account, action)
+    _act(task_id, account, "run", "task {task_id}: run {id} started with {requested} recipients")
 
 
 @app.command("cancel")
 def cancel(task_id: TaskId, account: AccountOption = None) -> None:
     """Stop a task for good; what was still queued is skipped."""
-
-    async def action(services: Services, principal: accounts.Principal) -> str:
-        task = await services.tasks.cancel(principal, task_id)
-        return f"task {task.id} cancelled"
-
-    _as_operator(account, action)
+    _act(task_id, account, "cancel", "task {id} cancelled")
 
 
 @app.command("grant")
@@ -113,9 +213,5 @@ def grant(
     account: AccountOption = None,
 ) -> None:
     """Share a task with another user of the account."""
-
-    async def action(services: Services, principal: accounts.Principal) -> str:
-        granted = await services.tasks.grant(principal, task_id, user)
-        return f"task {task_id} shared with {granted.nickname}"
-
-    _as_operator(account, action)
+    client.request(account, "POST", f"/tasks/{task_id}/grants", json={"nickname": user})
+    output.done(f"task {task_id} shared with {user}")

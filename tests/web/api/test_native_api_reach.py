@@ -11,10 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.conftest import FixedClock
 
 from mailyard import bootstrap
 from mailyard.settings import Settings
-from tests.conftest import FixedClock
 
 CSV = {"content-type": "text/csv"}
 

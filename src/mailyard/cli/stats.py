@@ -1,0 +1,37 @@
+"""`mailyard stats`: daily volumes in the account's time zone."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+import typer
+
+from mailyard.cli import client, output
+from mailyard.cli.output import AccountOption, JsonOption, field
+
+COLUMNS: list[output.Column] = [
+    ("Day", field("day")),
+    ("Requested", field("requested")),
+    ("Accepted", field("accepted")),
+    ("Delivered", field("delivered")),
+    ("Bounced", field("bounced")),
+    ("Unsubscribed", field("unsubscribed")),
+]
+
+
+def stats(
+    start: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD (default: 6 days before --end).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD (default: today).")] = None,
+    account: AccountOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show what was requested, delivered and bounced per day."""
+    last = date.fromisoformat(end) if end else date.today()
+    first = date.fromisoformat(start) if start else last - timedelta(days=6)
+    report = client.request(account, "GET", "/statistics", params={"start": first.isoformat(), "end": last.isoformat()})
+    if as_json:
+        output.print_json(report)
+        return
+    overall = dict(report["overall"], day="total")
+    output.print_table(f"Statistics {first} to {last}", COLUMNS, [*report["daily"], overall])
