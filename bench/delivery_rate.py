@@ -4,9 +4,8 @@ Usage: python bench/delivery_rate.py [--databases sqlite,postgres] [--recipients
                                      [--workers 1] [--body 5120]
 
 For each database: start `mailyard serve --api-only` and `mailyard worker` process(es) whose relay is the sink
-with `connections` persistent connections, create the recipients through the native API (lists of at most
-50,000, uploads of 20,000: a list's limit, so 100,000 recipients are two lists and two immediate tasks created
-back to back), time from the first task's creation until the counters say every delivery is sent, then time
+with `connections` persistent connections, create the recipients through the native API (one list, uploaded
+as one streamed CSV), time from the task's creation until the counters say every delivery is sent, then time
 `smtp-source -d -s <connections>` with a message of the same size into the same sink. Prints both rates, their
 ratio and each Mailyard process's peak RSS. Only ratios taken in one run mean anything on shared machines.
 """
@@ -19,9 +18,6 @@ import sys
 import time
 
 import harness
-
-LIST_LIMIT = 50_000
-UPLOAD_LIMIT = 20_000
 
 
 def main() -> None:
@@ -66,7 +62,7 @@ def _measure(kind: str, port: int, arguments: argparse.Namespace) -> None:
         if arguments.no_dkim:
             harness.drop_dkim_keys(url, instance.data_dir)
         started = time.perf_counter()
-        list_ids = _lists(api, arguments.recipients)
+        list_ids = [api.recipient_list(1, 0, arguments.recipients)]
         print(f"[{kind}] {arguments.recipients} recipients uploaded in {time.perf_counter() - started:.1f} s")
         for number in range(arguments.workers):
             instance.start(f"worker-{number + 1}", "worker")
@@ -96,14 +92,6 @@ def _measure(kind: str, port: int, arguments: argparse.Namespace) -> None:
     if arguments.rss_limit:
         verdict = f"over {arguments.rss_limit:.0f} MB: {', '.join(over)}" if over else "all under"
         print(f"[{kind}] peak RSS {verdict} {arguments.rss_limit:.0f} MB")
-
-
-def _lists(api: harness.Api, recipients: int) -> list[int]:
-    list_ids = []
-    for number, first in enumerate(range(0, recipients, LIST_LIMIT)):
-        count = min(LIST_LIMIT, recipients - first)
-        list_ids.append(api.recipient_list(number + 1, first, count, UPLOAD_LIMIT))
-    return list_ids
 
 
 if __name__ == "__main__":

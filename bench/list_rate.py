@@ -84,7 +84,7 @@ def main() -> None:
         if fresh:
             api = harness.Api(instance.port, key)
             template_id, _ = api.prepare(200)
-            list_ids = [api.recipient_list(number, number * 10, 10, 10) for number in range(1, 5)]
+            list_ids = [api.recipient_list(number, number * 10, 10) for number in range(1, 5)]
             started = time.perf_counter()
             asyncio.run(_load(url, arguments.tasks, template_id, list_ids))
             print(f"{arguments.tasks:,} tasks loaded in {time.perf_counter() - started:.0f} s")
