@@ -12,88 +12,29 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mailyard import ports
-from mailyard.clock import SystemClock
-from mailyard.domain import sending
 from mailyard.domain.accounts import Principal
-from mailyard.domain.outcomes import DeliveryOutcome
-from mailyard.domain.quotas import RelayQuota
 from mailyard.domain.recipients import ListLimits
 from mailyard.domain.sending import RetryPolicy
-from mailyard.mail import dkim, mime
+from mailyard.mail.composer import MimeComposer
+from mailyard.mail.dkim import DkimKeyMaker
 from mailyard.mail.dns_records import DnsTxtResolver
 from mailyard.mail.redis_rate_limits import RedisRateLimiter
+from mailyard.mail.relay_mailer import RelayMailer
 from mailyard.mail.relay_pool import RelayPool
 from mailyard.mail.relays import parse_relays
-from mailyard.mail.signed import SignedMessage
 from mailyard.services.container import Services, build_services
 from mailyard.settings import Settings
-from mailyard.signing import HmacSigner
 from mailyard.store import engine as engines
 from mailyard.store import migrate
 from mailyard.store.outbox import OutboxMailer
 from mailyard.store.read_pool import open_read_pool
 from mailyard.store.unit_of_work import SqlStore
-from mailyard.vault import FernetCipher, load_master_key
+from mailyard.system.clock import SystemClock
+from mailyard.system.signing import HmacSigner
+from mailyard.system.vault import FernetCipher, load_master_key
 from mailyard.web.api.auth import current_principal
 from mailyard.web.app import WebOptions, create_app
 from mailyard.worker.runner import Worker, WorkerOptions
-
-
-class DkimKeyMaker:
-    """The `DkimKeyMaker` port over mail.dkim."""
-
-    def generate(self) -> tuple[str, str]:
-        private_pem, public_value = dkim.generate_dkim_key()
-        return private_pem.decode(), public_value
-
-
-class MimeComposer:
-    """The `MessageComposer` port over mail.mime: a run's message compiled once into bytes with slots."""
-
-    def compile(self, draft: sending.MessageDraft) -> ports.ComposedMessage:
-        """Raises ValueError (DkimError included) when the draft or its DKIM key cannot be used."""
-        compiled = mime.compile_message(
-            mime.MessageBlueprint(
-                from_address=draft.from_address,
-                from_name=draft.from_name,
-                reply_to=draft.reply_to,
-                subject=draft.subject,
-                text=draft.text,
-                html=draft.html,
-                list_unsubscribe=draft.list_unsubscribe,
-                message_id_domain=draft.message_id_domain,
-                to=draft.to,
-                cc=draft.cc,
-                attachments=tuple(
-                    mime.FilePart(filename=item.filename, content_type=item.content_type, content=item.content)
-                    for item in draft.attachments
-                ),
-            )
-        )
-        if draft.dkim is None:
-            return compiled
-        key = draft.dkim
-        signer = dkim.DkimSigner(domain=key.domain, selector=key.selector, private_pem=key.private_pem.encode())
-        return SignedMessage(compiled, signer)
-
-
-class RelayMailer:
-    """The `Mailer` port over the SMTP relay pool."""
-
-    takes_smtp_data = True
-
-    def __init__(self, pool: RelayPool) -> None:
-        self._pool = pool
-        self.relay_quotas = tuple(
-            RelayQuota(relay=relay.name, daily_quota=relay.daily_quota, time_zone=relay.time_zone)
-            for relay in pool.relays
-        )
-
-    async def deliver(self, letter: sending.Letter, gate: ports.RelayGate | None = None) -> DeliveryOutcome:
-        return await self._pool.deliver(letter.envelope_from, letter.recipient, letter.data, gate)
-
-    async def close(self) -> None:
-        await self._pool.close()
 
 
 def create_mailer(settings: Settings, engine: AsyncEngine, clock: ports.Clock) -> ports.Mailer:

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from mailyard.clock import SystemClock
 from mailyard.settings import Settings
+from mailyard.system.clock import SystemClock
 
 SINK_SCRIPT = Path(__file__).with_name("smtp_sink.py")
 LEASE_SECONDS = 3  # short, so a killed worker's leases come back within seconds

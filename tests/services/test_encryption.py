@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import text
 
 from mailyard import bootstrap
-from mailyard.vault import MASTER_KEY_FILE, FernetCipher, load_master_key
+from mailyard.system.vault import MASTER_KEY_FILE, FernetCipher, load_master_key
 
 SMTP_PASSWORD = "correct horse battery staple"
 

@@ -16,6 +16,8 @@ from aiosmtpd.controller import Controller
 from mailyard import bootstrap
 from mailyard.domain import messages, paging, runs, suppressions, tasks
 from mailyard.errors import InvalidInput, LimitExceeded
+from mailyard.mail.composer import MimeComposer
+from mailyard.mail.relay_mailer import RelayMailer
 from mailyard.mail.relay_pool import RelayPool
 from mailyard.mail.relays import RelayConfig
 from mailyard.services.messages import AttachmentUpload, SendRequest
@@ -82,9 +84,7 @@ async def test_single_send_is_sent_through_a_relay_with_headers_and_attachment(
 
     catcher, port = smtp_relay
     config = RelayConfig(host="127.0.0.1", port=port, name="test", timeout=5.0, connections=2)
-    sending = SendingService(
-        runtime.store, runtime.services.clock, bootstrap.RelayMailer(RelayPool([config])), bootstrap.MimeComposer()
-    )
+    sending = SendingService(runtime.store, runtime.services.clock, RelayMailer(RelayPool([config])), MimeComposer())
     try:
         worker = Worker(sending, runtime.services.scheduling, WorkerOptions(batch_size=10), name="relay")
         assert await worker.drain() == 4

@@ -18,6 +18,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from mailyard import bootstrap
+from mailyard.mail.composer import MimeComposer
+from mailyard.mail.relay_mailer import RelayMailer
 from mailyard.mail.relay_pool import RelayPool
 from mailyard.mail.relays import RelayConfig
 from mailyard.services.sending import SendingService
@@ -132,8 +134,8 @@ async def make_worker(runtime: bootstrap.Runtime) -> Any:
         batch_size: int = 10,
         name: str = "worker-1",
     ) -> Worker:
-        mailer = bootstrap.RelayMailer(RelayPool([config] if isinstance(config, RelayConfig) else config))
-        sending = SendingService(runtime.store, runtime.services.clock, mailer, bootstrap.MimeComposer())
+        mailer = RelayMailer(RelayPool([config] if isinstance(config, RelayConfig) else config))
+        sending = SendingService(runtime.store, runtime.services.clock, mailer, MimeComposer())
         services.append(sending)
         options = WorkerOptions(concurrency=concurrency, batch_size=batch_size, poll_seconds=0.05)
         return Worker(sending, runtime.services.scheduling, options, name=name)

@@ -12,9 +12,11 @@ import pytest
 
 from mailyard import bootstrap
 from mailyard.domain import accounts, paging
+from mailyard.mail.composer import MimeComposer
+from mailyard.mail.relay_mailer import RelayMailer
 from mailyard.mail.relay_pool import RelayPool
 from mailyard.services.sending import SendingService
-from mailyard.vault import FernetCipher, load_master_key
+from mailyard.system.vault import FernetCipher, load_master_key
 from mailyard.worker.runner import Worker, WorkerOptions
 
 pytestmark = pytest.mark.timeout(60)
@@ -42,8 +44,8 @@ async def test_relayed_messages_verify(
     content = await make_content(principal)
     await runtime.services.tasks.create(principal, content.task_request())
     cipher = FernetCipher(load_master_key(runtime.settings.master_key, runtime.settings.data_dir))
-    mailer = bootstrap.RelayMailer(RelayPool([relay.config()]))
-    sending = SendingService(runtime.store, clock, mailer, bootstrap.MimeComposer(), cipher=cipher)
+    mailer = RelayMailer(RelayPool([relay.config()]))
+    sending = SendingService(runtime.store, clock, mailer, MimeComposer(), cipher=cipher)
     try:
         worker = Worker(sending, runtime.services.scheduling, WorkerOptions(concurrency=2, batch_size=10))
         assert await worker.drain() == 3
