@@ -11,18 +11,33 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from mailyard import ports
 from mailyard.domain.accounts import Principal
 from mailyard.domain.recipients import ListLimits
 from mailyard.domain.sending import RetryPolicy
 from mailyard.mail.composer import MimeComposer
-from mailyard.mail.dkim import DkimKeyMaker
+from mailyard.mail.dkim import RsaDkimKeyMaker
 from mailyard.mail.dns_records import DnsTxtResolver
 from mailyard.mail.redis_rate_limits import RedisRateLimiter
 from mailyard.mail.relay_mailer import RelayMailer
 from mailyard.mail.relay_pool import RelayPool
 from mailyard.mail.relays import parse_relays
-from mailyard.services.container import Services, build_services
+from mailyard.ports.clock import Clock
+from mailyard.ports.identities import DkimKeyMaker, DnsResolver
+from mailyard.ports.mailer import Mailer, MessageComposer
+from mailyard.ports.secrets import SecretCipher, TokenSigner
+from mailyard.services.access import AccessService
+from mailyard.services.container import Services
+from mailyard.services.identities import IdentityService
+from mailyard.services.messages import MessageService
+from mailyard.services.outbox import OutboxService
+from mailyard.services.recipients import RecipientService
+from mailyard.services.scheduling import SchedulingService
+from mailyard.services.sending import DEFAULT_LEASE, SendingService
+from mailyard.services.statistics import StatisticsService
+from mailyard.services.suppressions import SuppressionService
+from mailyard.services.tasks import TaskService
+from mailyard.services.templates import TemplateService
+from mailyard.services.unsubscribe import UnsubscribeLinks, UnsubscribeService
 from mailyard.settings import Settings
 from mailyard.store import engine as engines
 from mailyard.store import migrate
@@ -37,7 +52,7 @@ from mailyard.web.app import WebOptions, create_app
 from mailyard.worker.runner import Worker, WorkerOptions
 
 
-def create_mailer(settings: Settings, engine: AsyncEngine, clock: ports.Clock) -> ports.Mailer:
+def create_mailer(settings: Settings, engine: AsyncEngine, clock: Clock) -> Mailer:
     """The relay pool when MAILYARD_RELAYS names relays, else the built-in outbox.
 
     With MAILYARD_REDIS_URL the relays' rates are shared by every process through Redis; without it each
@@ -66,7 +81,7 @@ class Runtime:
         await self.engine.dispose()
 
 
-async def open_runtime(settings: Settings, *, clock: ports.Clock | None = None, upgrade_schema: bool = True) -> Runtime:
+async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrade_schema: bool = True) -> Runtime:
     """Connect to the database (bringing its schema up to date) and build every service."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = engines.create_engine(settings.resolved_database_url)
@@ -79,7 +94,7 @@ async def open_runtime(settings: Settings, *, clock: ports.Clock | None = None, 
         store=store,
         clock=chosen_clock,
         cipher=FernetCipher(master_key),
-        dkim_keys=DkimKeyMaker(),
+        dkim_keys=RsaDkimKeyMaker(),
         dns=DnsTxtResolver(),
         trust_domains=settings.identity_verification == "trust",
         template_review=settings.template_review == "on",
@@ -96,6 +111,51 @@ async def open_runtime(settings: Settings, *, clock: ports.Clock | None = None, 
         ),
     )
     return Runtime(settings=settings, engine=engine, store=store, services=services)
+
+
+def build_services(
+    *,
+    store: SqlStore,
+    clock: Clock,
+    cipher: SecretCipher,
+    dkim_keys: DkimKeyMaker,
+    dns: DnsResolver,
+    trust_domains: bool,
+    template_review: bool,
+    mailer: Mailer,
+    composer: MessageComposer,
+    signer: TokenSigner,
+    public_url: str,
+    lease_for: timedelta = DEFAULT_LEASE,
+    retry_policy: RetryPolicy | None = None,
+    list_limits: ListLimits | None = None,
+) -> Services:
+    """Every service over one store; each takes only the ports it uses."""
+    links = UnsubscribeLinks(signer, public_url)
+    return Services(
+        access=AccessService(store, cipher),
+        templates=TemplateService(store, review_required=template_review),
+        recipients=RecipientService(store, list_limits),
+        identities=IdentityService(store, cipher=cipher, dkim_keys=dkim_keys, dns=dns, trust_domains=trust_domains),
+        tasks=TaskService(store, clock),
+        scheduling=SchedulingService(store, clock),
+        sending=SendingService(
+            store,
+            clock,
+            mailer,
+            composer,
+            policy=retry_policy,
+            lease_for=lease_for,
+            unsubscribe_links=links,
+            cipher=cipher,
+        ),
+        outbox=OutboxService(store),
+        suppressions=SuppressionService(store),
+        unsubscribe=UnsubscribeService(store, links),
+        messages=MessageService(store, clock),
+        statistics=StatisticsService(store),
+        clock=clock,
+    )
 
 
 def _local_url(host: str, port: int) -> str:

@@ -203,10 +203,10 @@ def test_dot_stuffing_of_lines_starting_with_a_dot() -> None:
     compiled = compile_message(blueprint(text=".{{name}}\n..two\n{{name}}", html=None))
     values = {"name": ".dot value\n.second"}
     message = render(compiled, values)
-    data = compiled.render_for_smtp(recipient="bob@example.org", values=values, message_id="m-1", date=DATE)
+    data = to_smtp_data(message)
 
     assert b"\r\n..dot value" in data
-    assert data == to_smtp_data(message)
+    assert data.endswith(b"\r\n.\r\n")
     assert unstuff(data) == message
     assert body_text(parse(message), "plain") == "..dot value\n.second\n..two\n.dot value\n.second"
 
@@ -314,7 +314,6 @@ def test_any_text_round_trips(literal: str, value: str, subject: str) -> None:
     compiled = compile_message(blueprint(subject=subject + "{{v}}", text=source, html=source))
     values = {"v": value}
     message = render(compiled, values)
-    data = compiled.render_for_smtp(recipient="bob@example.org", values=values, message_id="m-1", date=DATE)
     parsed = parse(message)
 
     def normalized(text: str) -> str:
@@ -322,7 +321,7 @@ def test_any_text_round_trips(literal: str, value: str, subject: str) -> None:
 
     assert body_text(parsed, "plain") == normalized(compile_template(source).render(values))
     assert body_text(parsed, "html") == normalized(compile_template(source).render(values, escape_html=True))
-    assert data == to_smtp_data(message)
+    assert unstuff(to_smtp_data(message)) == message
     assert_wire_format(message)
     if value.isprintable():
         assert parsed["Subject"] == subject + value
@@ -344,11 +343,14 @@ def test_render_speed() -> None:
     rounds = 3000
 
     timings = {}
-    for label, method in (("render", compiled.render), ("render_for_smtp", compiled.render_for_smtp)):
+    for label, method in (
+        ("render", compiled.render),
+        ("render + to_smtp_data", lambda **copy: to_smtp_data(compiled.render(**copy))),
+    ):
         start = time.perf_counter()
         for _ in range(rounds):
             method(recipient="bob@example.org", values=values, message_id="m-1", date=DATE)
         timings[label] = (time.perf_counter() - start) / rounds * 1e6
     print(f"\n{size} byte message: " + ", ".join(f"{k} {v:.1f} µs" for k, v in timings.items()))
     assert 4000 < size < 8000
-    assert timings["render_for_smtp"] < 1000
+    assert timings["render + to_smtp_data"] < 1000

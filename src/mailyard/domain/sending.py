@@ -27,11 +27,8 @@ class ClaimedDelivery:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Letter:
-    """One rendered message on its way to one recipient.
-
-    ``data`` is in the form the mailer asked for: RFC 5322 bytes, or SMTP DATA (dot-stuffed, ending with
-    CRLF "." CRLF) when the mailer's ``takes_smtp_data`` is true.
-    """
+    """One rendered message on its way to one recipient; ``data`` is RFC 5322 bytes, which the mailer frames
+    for its transport."""
 
     delivery_id: int
     task_id: int

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from dkim.canonicalization import CanonicalizationPolicy
 
-__all__ = ["DkimError", "DkimKeyMaker", "DkimSigner", "generate_dkim_key", "sign_message"]
+__all__ = ["DkimError", "DkimSigner", "RsaDkimKeyMaker", "generate_dkim_key", "sign_message"]
 
 _KEY_BITS = 2048  # RFC 8301 section 3.2: signers MUST use at least 1024 bits, SHOULD use 2048
 # Signed when present. RFC 8058 section 4: List-Unsubscribe and List-Unsubscribe-Post MUST be signed.
@@ -67,8 +67,8 @@ def generate_dkim_key() -> tuple[bytes, str]:
     return private_pem, "v=DKIM1; k=rsa; p=" + base64.b64encode(public_der).decode("ascii")
 
 
-class DkimKeyMaker:
-    """The `DkimKeyMaker` port: a new key pair for a sending domain, the private key as PEM text."""
+class RsaDkimKeyMaker:
+    """The `DkimKeyMaker` port: a new 2048-bit RSA key pair for a sending domain, the private key as PEM text."""
 
     def generate(self) -> tuple[str, str]:
         private_pem, public_value = generate_dkim_key()

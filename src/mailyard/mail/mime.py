@@ -2,13 +2,13 @@
 
 Building a message with ``email.message.EmailMessage`` costs about 1 ms, more than sending it
 (notes/smtp-performance.md). So everything that does not depend on the recipient (headers, boundary,
-part headers, the quoted-printable encoding and SMTP dot-stuffing of the template's literal text) is
-done once in :func:`compile_message`; :meth:`CompiledMessage.render` encodes only the recipient's values
-and joins bytes.
+part headers, the quoted-printable encoding of the template's literal text) is done once in
+:func:`compile_message`; :meth:`CompiledMessage.render` encodes only the recipient's values and joins bytes.
 
 Bodies are UTF-8 quoted-printable (RFC 2045 section 6.7): correct for any text and any line length, and
 readable. Every encoded segment ends with a hard or soft line break, so each segment starts a line and
-can be encoded and dot-stuffed on its own.
+can be encoded on its own. The relay mailer frames the rendered copy as SMTP DATA (:func:`to_smtp_data`,
+one ``bytes.replace``).
 """
 
 from __future__ import annotations
@@ -93,20 +93,18 @@ class _BodySlots:
     """
 
     literals: tuple[bytes, ...]
-    stuffed_literals: tuple[bytes, ...]
     names: tuple[str, ...]
     slots: tuple[int, ...]
     escape_html: bool
 
-    def fill(self, chunks: list[bytes], values: Mapping[str, str], smtp: bool) -> None:
-        encoded = []
-        for name in self.names:
-            value = values.get(name, "")
-            piece = _quoted_printable(html.escape(value) if self.escape_html else value)
-            encoded.append(_dot_stuffed(piece) if smtp else piece)
+    def fill(self, chunks: list[bytes], values: Mapping[str, str]) -> None:
+        encoded = [
+            _quoted_printable(html.escape(value) if self.escape_html else value)
+            for value in (values.get(name, "") for name in self.names)
+        ]
         # Interleave with slice assignment: C speed, however many placeholders the body has.
         pieces = [b""] * (2 * len(self.slots) + 1)
-        pieces[0::2] = self.stuffed_literals if smtp else self.literals
+        pieces[0::2] = self.literals
         pieces[1::2] = [encoded[slot] for slot in self.slots]
         chunks.extend(pieces)
 
@@ -142,20 +140,9 @@ class CompiledMessage:
 
         ``message_id`` without "@" gets ``@message_id_domain`` appended; ``date`` must be time-zone aware.
         """
-        return b"".join(self._chunks(recipient, values, message_id, date, smtp=False))
+        return b"".join(self._chunks(recipient, values, message_id, date))
 
-    def render_for_smtp(self, *, recipient: str, values: Mapping[str, str], message_id: str, date: datetime) -> bytes:
-        """The same message as SMTP DATA: dot-stuffed and ending with CRLF "." CRLF (RFC 5321 4.5.2).
-
-        Equal to ``to_smtp_data(render(...))``, but only the recipient's values are stuffed here.
-        """
-        chunks = self._chunks(recipient, values, message_id, date, smtp=True)
-        chunks.append(b".\r\n")  # every rendered message already ends with CRLF
-        return b"".join(chunks)
-
-    def _chunks(
-        self, recipient: str, values: Mapping[str, str], message_id: str, date: datetime, *, smtp: bool
-    ) -> list[bytes]:
+    def _chunks(self, recipient: str, values: Mapping[str, str], message_id: str, date: datetime) -> list[bytes]:
         if _ADDRESS.fullmatch(recipient) is None:
             raise MessageError(f"not a usable recipient address: {recipient!r}")
         subject = self.fixed_subject_header or _unstructured_header("Subject", self.subject.render(values))
@@ -170,7 +157,7 @@ class CompiledMessage:
             chunks.append(self.unsubscribe.header(values))
         chunks.append(self.head_tail)
         for body, after in self.parts:
-            body.fill(chunks, values, smtp)
+            body.fill(chunks, values)
             chunks.append(after)
         return chunks
 
@@ -246,7 +233,6 @@ def _body_slots(source: str, *, escape_html: bool) -> _BodySlots:
     literals = tuple(_quoted_printable(literal) for literal in template.literals)
     return _BodySlots(
         literals=literals,
-        stuffed_literals=tuple(_dot_stuffed(literal) for literal in literals),
         names=names,
         slots=tuple(names.index(name) for name in template.names),
         escape_html=escape_html,

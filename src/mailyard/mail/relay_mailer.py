@@ -1,17 +1,16 @@
-"""The `Mailer` port over the SMTP relay pool."""
+"""The `Mailer` port over the SMTP relay pool: letters arrive as RFC 5322 messages and leave as SMTP DATA."""
 
 from __future__ import annotations
 
-from mailyard import ports
 from mailyard.domain import sending
 from mailyard.domain.outcomes import DeliveryOutcome
 from mailyard.domain.quotas import RelayQuota
+from mailyard.mail.mime import to_smtp_data
 from mailyard.mail.relay_pool import RelayPool
+from mailyard.ports.mailer import RelayGate
 
 
 class RelayMailer:
-    takes_smtp_data = True
-
     def __init__(self, pool: RelayPool) -> None:
         self._pool = pool
         self.relay_quotas = tuple(
@@ -19,8 +18,8 @@ class RelayMailer:
             for relay in pool.relays
         )
 
-    async def deliver(self, letter: sending.Letter, gate: ports.RelayGate | None = None) -> DeliveryOutcome:
-        return await self._pool.deliver(letter.envelope_from, letter.recipient, letter.data, gate)
+    async def deliver(self, letter: sending.Letter, gate: RelayGate | None = None) -> DeliveryOutcome:
+        return await self._pool.deliver(letter.envelope_from, letter.recipient, to_smtp_data(letter.data), gate)
 
     async def close(self) -> None:
         await self._pool.close()

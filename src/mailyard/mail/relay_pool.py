@@ -21,7 +21,7 @@ from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.mail.rate_limits import LocalRateLimiter, RateLimiter
 from mailyard.mail.relay_lanes import RelayLane
 from mailyard.mail.relays import RelayConfig
-from mailyard.ports import RelayGate
+from mailyard.ports.mailer import RelayGate
 
 __all__ = ["RelayPool"]
 

@@ -1,7 +1,7 @@
 """A compiled message whose every copy is DKIM-signed.
 
 Signing covers the recipient's own headers and body, so it happens per copy, after rendering and before
-dot-stuffing; the key itself is parsed once, when the run's message is compiled.
+the mailer frames it; the key itself is parsed once, when the run's message is compiled.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Protocol
 
 from mailyard.mail.dkim import DkimSigner
-from mailyard.mail.smtp_client import to_smtp_data
 
 
 class Renderable(Protocol):
@@ -30,6 +29,3 @@ class SignedMessage:
     def render(self, *, recipient: str, values: Mapping[str, str], message_id: str, date: datetime) -> bytes:
         plain = self._message.render(recipient=recipient, values=values, message_id=message_id, date=date)
         return self._signer.sign(plain, signed_at=date)
-
-    def render_for_smtp(self, *, recipient: str, values: Mapping[str, str], message_id: str, date: datetime) -> bytes:
-        return to_smtp_data(self.render(recipient=recipient, values=values, message_id=message_id, date=date))

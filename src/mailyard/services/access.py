@@ -7,10 +7,12 @@ import secrets
 import string
 from types import EllipsisType
 
-from mailyard import ports
 from mailyard.domain import accounts
 from mailyard.domain.schedules import zone
 from mailyard.errors import AuthenticationFailed, Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
+from mailyard.ports.access import AccessRepositories
+from mailyard.ports.secrets import SecretCipher
+from mailyard.ports.store import Store
 
 _ALPHABET = string.ascii_letters + string.digits
 SECRET_ID_PREFIX = "AKID"
@@ -38,7 +40,7 @@ def _check_account_name(name: str) -> str:
 class AccessService:
     """Who may call, and with which key."""
 
-    def __init__(self, store: ports.Store, cipher: ports.SecretCipher) -> None:
+    def __init__(self, store: Store[AccessRepositories], cipher: SecretCipher) -> None:
         self._store = store
         self._cipher = cipher
 
@@ -185,7 +187,7 @@ class AccessService:
             await repositories.keys.delete(principal.account_id, key_id)
 
 
-async def _operator_account(repositories: ports.Repositories, account_name: str | None) -> accounts.Account:
+async def _operator_account(repositories: AccessRepositories, account_name: str | None) -> accounts.Account:
     if account_name is not None:
         account = await repositories.accounts.get_by_name(account_name)
         if account is None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from mailyard import ports
 from mailyard.domain import sending
+from mailyard.ports.secrets import SecretCipher
+from mailyard.ports.sending import DkimKeyRepositories
 
 
 async def dkim_key_for(
-    repositories: ports.Repositories, cipher: ports.SecretCipher | None, account_id: int, envelope_from: str
+    repositories: DkimKeyRepositories, cipher: SecretCipher | None, account_id: int, envelope_from: str
 ) -> sending.DkimKey | None:
     """None when the sender's domain is not one of the account's or has no key (nothing to sign with)."""
     domain = envelope_from.rpartition("@")[2].lower()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mailyard import ports
 from mailyard.domain import runs, schedules, tasks
+from mailyard.ports.scheduling import FiringRepositories
 
 
 async def fire(
-    repositories: ports.Repositories, task: tasks.Task, *, fire_at: datetime, kind: runs.RunKind
+    repositories: FiringRepositories, task: tasks.Task, *, fire_at: datetime, kind: runs.RunKind
 ) -> runs.Run | None:
     """Start the run for `fire_at` (None when that fire time ran already) and update the task.
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from mailyard import ports
 from mailyard.domain import accounts, identities, recipients
 from mailyard.errors import Conflict, ErrorCode, InvalidInput, LimitExceeded, NotFound
+from mailyard.ports.identities import DkimKeyMaker, DnsResolver, IdentityRepositories
+from mailyard.ports.secrets import SecretCipher
+from mailyard.ports.store import Store
 
 MAX_SENDER_ADDRESSES = 10
 
@@ -12,11 +14,11 @@ MAX_SENDER_ADDRESSES = 10
 class IdentityService:
     def __init__(
         self,
-        store: ports.Store,
+        store: Store[IdentityRepositories],
         *,
-        cipher: ports.SecretCipher,
-        dkim_keys: ports.DkimKeyMaker,
-        dns: ports.DnsResolver,
+        cipher: SecretCipher,
+        dkim_keys: DkimKeyMaker,
+        dns: DnsResolver,
         trust_domains: bool,
     ) -> None:
         self._store = store

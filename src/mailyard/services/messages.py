@@ -8,9 +8,11 @@ import mimetypes
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from mailyard import ports
 from mailyard.domain import accounts, messages, paging, rendering, schedules, tasks, templates, visibility
 from mailyard.errors import Conflict, ErrorCode, InvalidInput, NotFound
+from mailyard.ports.clock import Clock
+from mailyard.ports.single_sends import SingleSendRepositories
+from mailyard.ports.store import Store
 
 STATUS_DAYS = 30  #: how far back GetSendEmailStatus reaches
 UNSUBSCRIBE_OPTIONS = frozenset(str(option) for option in range(13))  # "0" none, "1".."12" languages
@@ -45,7 +47,7 @@ class SentMessage:
 
 
 class MessageService:
-    def __init__(self, store: ports.Store, clock: ports.Clock) -> None:
+    def __init__(self, store: Store[SingleSendRepositories], clock: Clock) -> None:
         self._store = store
         self._clock = clock
 
@@ -54,7 +56,7 @@ class MessageService:
         send = _checked(request)
         async with self._store.transaction() as repositories:
             await _check_sender_and_template(repositories, principal.account_id, send)
-            task, _run = await repositories.messages.create_single(
+            task, _run = await repositories.single_sends.create(
                 account_id=principal.account_id,
                 owner_id=principal.user_id,
                 send=send,
@@ -91,7 +93,7 @@ class MessageService:
             to_address=to_address.strip().lower() if to_address else None,
         )
         async with self._store.transaction() as repositories:
-            found = await repositories.messages.statuses(visibility.TaskScope.of(principal), query, window)
+            found = await repositories.reporting.statuses(visibility.TaskScope.of(principal), query, window)
         return [status for status in found if not message_id or status.message_id == message_id.strip()]
 
 
@@ -131,7 +133,7 @@ def _checked(request: SendRequest) -> messages.SingleSend:
 
 
 async def _check_sender_and_template(
-    repositories: ports.Repositories, account_id: int, send: messages.SingleSend
+    repositories: SingleSendRepositories, account_id: int, send: messages.SingleSend
 ) -> None:
     _name, sender = email.utils.parseaddr(send.from_address)
     if not sender or "@" not in sender:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from mailyard import ports
 from mailyard.domain import accounts, paging, sending, visibility
 from mailyard.errors import ErrorCode, NotFound
+from mailyard.ports.reporting import OutboxRepositories
+from mailyard.ports.store import Store
 
 
 class OutboxService:
-    def __init__(self, store: ports.Store) -> None:
+    def __init__(self, store: Store[OutboxRepositories]) -> None:
         self._store = store
 
     async def list(

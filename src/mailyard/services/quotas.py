@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from mailyard import ports
 from mailyard.domain import sending
+from mailyard.ports.sending import ClaimRepositories
 
 
 async def claim_within_quotas(
-    repositories: ports.Repositories, *, owner: str, limit: int, lease_for: timedelta
+    repositories: ClaimRepositories, *, owner: str, limit: int, lease_for: timedelta
 ) -> list[sending.ClaimedDelivery]:
     """Lease up to `limit` deliveries, no more per account than its quota leaves for today."""
     budgets = await repositories.quotas.budgets()

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mailyard import ports
 from mailyard.domain import accounts, paging, recipients
 from mailyard.errors import Conflict, ErrorCode, InvalidInput, LimitExceeded, NotFound
+from mailyard.ports.recipients import RecipientRepositories
+from mailyard.ports.store import Store
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,7 +27,7 @@ EXPORT_BATCH = 5_000
 
 
 class RecipientService:
-    def __init__(self, store: ports.Store, limits: recipients.ListLimits | None = None) -> None:
+    def __init__(self, store: Store[RecipientRepositories], limits: recipients.ListLimits | None = None) -> None:
         self._store = store
         self.limits = limits or recipients.ListLimits()
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from mailyard import ports
 from mailyard.domain.quotas import RelayQuota
+from mailyard.ports.clock import Clock
+from mailyard.ports.sending import QuotaRepositories
+from mailyard.ports.store import Store
 
 # After the store says a relay has nothing left today, ask again only this often: sends given back by
 # other workers become usable, without a query on every claim.
@@ -42,7 +44,7 @@ class Room:
 class RelayAllowances:
     """This process's reserved sends per relay with a quota; the `RelayGate` the relay pool asks."""
 
-    def __init__(self, store: ports.Store, clock: ports.Clock, relays: Sequence[RelayQuota]) -> None:
+    def __init__(self, store: Store[QuotaRepositories], clock: Clock, relays: Sequence[RelayQuota]) -> None:
         self._store = store
         self._clock = clock
         self._quotas = {relay.relay: relay for relay in relays if relay.daily_quota is not None}

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mailyard import ports
 from mailyard.domain import runs, schedules, tasks
+from mailyard.ports.clock import Clock
+from mailyard.ports.scheduling import SchedulingRepositories
+from mailyard.ports.store import Store
 from mailyard.services.firing import fire
 
 DUE_BATCH = 100
 
 
 class SchedulingService:
-    def __init__(self, store: ports.Store, clock: ports.Clock) -> None:
+    def __init__(self, store: Store[SchedulingRepositories], clock: Clock) -> None:
         self._store = store
         self._clock = clock
 

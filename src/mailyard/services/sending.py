@@ -13,10 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from mailyard import ports
 from mailyard.domain import paging, rendering, runs, sending, suppressions, tasks
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.domain.runs import DeliveryState
+from mailyard.ports.clock import Clock
+from mailyard.ports.mailer import ComposedMessage, Mailer, MessageComposer
+from mailyard.ports.secrets import SecretCipher
+from mailyard.ports.sending import SendingRepositories
+from mailyard.ports.store import Store
 from mailyard.services.dkim_keys import dkim_key_for
 from mailyard.services.firing import settled_state
 from mailyard.services.quotas import claim_within_quotas
@@ -33,7 +37,7 @@ _SINGLE_SEND_WINDOW = paging.Window(offset=0, limit=200)  # a single send has at
 class _RunMessage:
     """What every copy of one run shares, or why the run cannot make messages at all."""
 
-    message: ports.ComposedMessage | None
+    message: ComposedMessage | None
     envelope_from: str
     variables: Mapping[str, object]
     problem: str | None = None
@@ -43,15 +47,15 @@ class _RunMessage:
 class SendingService:
     def __init__(
         self,
-        store: ports.Store,
-        clock: ports.Clock,
-        mailer: ports.Mailer,
-        composer: ports.MessageComposer,
+        store: Store[SendingRepositories],
+        clock: Clock,
+        mailer: Mailer,
+        composer: MessageComposer,
         *,
         policy: sending.RetryPolicy | None = None,
         lease_for: timedelta = DEFAULT_LEASE,
         unsubscribe_links: UnsubscribeLinks | None = None,
-        cipher: ports.SecretCipher | None = None,
+        cipher: SecretCipher | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -113,8 +117,7 @@ class SendingService:
             values = rendering.merge_variables(run_message.variables, delivery.variables)
             if run_message.unsubscribe and self._links:
                 values = self._links.with_token(values, delivery.account_id, delivery.address)
-            render = run_message.message.render_for_smtp if self._mailer.takes_smtp_data else run_message.message.render
-            data = render(
+            data = run_message.message.render(
                 recipient=delivery.address,
                 values=values,
                 message_id=delivery.message_id,
@@ -177,7 +180,7 @@ class SendingService:
         while len(self._messages) > CACHED_RUNS:
             self._messages.popitem(last=False)
 
-    async def _compile(self, repositories: ports.Repositories, delivery: sending.ClaimedDelivery) -> _RunMessage:
+    async def _compile(self, repositories: SendingRepositories, delivery: sending.ClaimedDelivery) -> _RunMessage:
         task = await repositories.tasks.get(delivery.account_id, delivery.task_id)
         if task is None:
             return _RunMessage(None, "", {}, problem=f"task {delivery.task_id} is gone")
@@ -213,7 +216,7 @@ class SendingService:
 
 
 async def _single_send_draft(
-    repositories: ports.Repositories, draft: sending.MessageDraft, task: tasks.Task, run_id: int
+    repositories: SendingRepositories, draft: sending.MessageDraft, task: tasks.Task, run_id: int
 ) -> sending.MessageDraft:
     """A single send shows its Destination addresses in To and its Cc in Cc (never Bcc), with attachments."""
     ledger = await repositories.runs.deliveries(task.id, _SINGLE_SEND_WINDOW, run_id=run_id, state=None)
@@ -222,11 +225,11 @@ async def _single_send_draft(
         draft,
         to=tuple(delivery.address for delivery in ledger.items if delivery.address not in hidden),
         cc=task.cc,
-        attachments=tuple(await repositories.messages.attachments(task.id)),
+        attachments=tuple(await repositories.single_sends.attachments(task.id)),
     )
 
 
-async def _suppress_hard_bounces(repositories: ports.Repositories, results: Sequence[sending.DeliveryResult]) -> None:
+async def _suppress_hard_bounces(repositories: SendingRepositories, results: Sequence[sending.DeliveryResult]) -> None:
     for result in results:
         if result.hard_bounce and result.state is DeliveryState.FAILED:
             await repositories.suppressions.add(
@@ -237,14 +240,14 @@ async def _suppress_hard_bounces(repositories: ports.Repositories, results: Sequ
             )
 
 
-async def _stop_with_error(repositories: ports.Repositories, account_id: int, task_id: int, message: str) -> None:
+async def _stop_with_error(repositories: SendingRepositories, account_id: int, task_id: int, message: str) -> None:
     """Stop a task that cannot send (credentials, sender, content) instead of burning through its list."""
     task = await repositories.tasks.get(account_id, task_id)
     if task is not None and task.state is not tasks.TaskState.CANCELLED:
         await repositories.tasks.set_state(task_id, tasks.TaskState.ERROR, error_message=message[:1000])
 
 
-async def _settle(repositories: ports.Repositories, run: sending.FinishedRun) -> None:
+async def _settle(repositories: SendingRepositories, run: sending.FinishedRun) -> None:
     """A task whose last run just finished waits for its next fire time, or is done."""
     task = await repositories.tasks.get(run.account_id, run.task_id)
     if task is None or task.state not in (tasks.TaskState.SENDING, tasks.TaskState.SUSPENDED):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from mailyard import ports
 from mailyard.domain import accounts, messages, schedules, visibility
 from mailyard.errors import ErrorCode, InvalidInput
+from mailyard.ports.reporting import ReportingRepositories
+from mailyard.ports.store import Store
 
 MAX_REPORT_DAYS = 366
 
@@ -19,7 +20,7 @@ class Report:
 
 
 class StatisticsService:
-    def __init__(self, store: ports.Store) -> None:
+    def __init__(self, store: Store[ReportingRepositories]) -> None:
         self._store = store
 
     async def report(
@@ -44,7 +45,7 @@ class StatisticsService:
             recipient_domain=_domain(recipient_domain),
         )
         async with self._store.transaction() as repositories:
-            daily = await repositories.messages.volumes(visibility.TaskScope.of(principal), query)
+            daily = await repositories.reporting.volumes(visibility.TaskScope.of(principal), query)
         overall = messages.Volume(day=first_day)
         for volume in daily:
             overall = replace(

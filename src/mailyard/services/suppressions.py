@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from mailyard import ports
 from mailyard.domain import accounts, paging, recipients
 from mailyard.domain.suppressions import Suppression, SuppressionReason, start_of_day
 from mailyard.errors import Conflict, ErrorCode, InvalidInput, LimitExceeded, NotFound
+from mailyard.ports.store import Store
+from mailyard.ports.suppressions import SuppressionRepositories
 
 MAX_PER_REQUEST = recipients.MAX_PER_UPLOAD
 
@@ -20,7 +21,7 @@ CUSTOM = SuppressionReason.CUSTOM
 
 
 class SuppressionService:
-    def __init__(self, store: ports.Store) -> None:
+    def __init__(self, store: Store[SuppressionRepositories]) -> None:
         self._store = store
 
     async def list_hard_bounces(

@@ -6,9 +6,10 @@ import email.utils
 from dataclasses import dataclass
 from datetime import timedelta
 
-from mailyard import ports
 from mailyard.domain import accounts, documents, paging, rendering, runs, schedules, tasks, templates, visibility
 from mailyard.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
+from mailyard.ports.clock import Clock
+from mailyard.ports.tasks import TaskRepositories, TaskStore
 from mailyard.services.firing import fire
 
 # A begin time a little in the past is a slow client, not a mistake.
@@ -31,7 +32,7 @@ class TaskRequest:
 
 
 class TaskService:
-    def __init__(self, store: ports.Store, clock: ports.Clock) -> None:
+    def __init__(self, store: TaskStore, clock: Clock) -> None:
         self._store = store
         self._clock = clock
 
@@ -199,7 +200,7 @@ def _check_variables(variables: dict[str, object]) -> None:
 
 
 async def _check_references(
-    repositories: ports.Repositories, account_id: int, draft: tasks.TaskDraft, sender: str
+    repositories: TaskRepositories, account_id: int, draft: tasks.TaskDraft, sender: str
 ) -> None:
     """The sender, template and list must exist in the account and be usable."""
     if await repositories.senders.get(account_id, sender) is None:
@@ -216,7 +217,7 @@ async def _check_references(
         raise Conflict(f"recipient list {draft.recipient_list_id} is empty", code=ErrorCode.LIST_EMPTY)
 
 
-async def _visible_task(repositories: ports.Repositories, principal: accounts.Principal, task_id: int) -> tasks.Task:
+async def _visible_task(repositories: TaskRepositories, principal: accounts.Principal, task_id: int) -> tasks.Task:
     task = await repositories.tasks.get(principal.account_id, task_id)
     if task is None:
         raise NotFound(f"task {task_id} not found", code=ErrorCode.TASK_NOT_FOUND)
@@ -227,7 +228,7 @@ async def _visible_task(repositories: ports.Repositories, principal: accounts.Pr
     return task
 
 
-async def _managed_task(repositories: ports.Repositories, principal: accounts.Principal, task_id: int) -> tasks.Task:
+async def _managed_task(repositories: TaskRepositories, principal: accounts.Principal, task_id: int) -> tasks.Task:
     task = await _visible_task(repositories, principal, task_id)
     if not visibility.can_manage(principal, owner_id=task.owner_id):
         raise Forbidden(f"only the owner or an admin may change task {task_id}", code=ErrorCode.TASK_FORBIDDEN)
@@ -235,7 +236,7 @@ async def _managed_task(repositories: ports.Repositories, principal: accounts.Pr
 
 
 async def _user_by_nickname(
-    repositories: ports.Repositories, principal: accounts.Principal, nickname: str
+    repositories: TaskRepositories, principal: accounts.Principal, nickname: str
 ) -> accounts.User:
     user = await repositories.users.get_by_nickname(principal.account_id, nickname)
     if user is None:

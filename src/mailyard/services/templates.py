@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mailyard import ports
 from mailyard.domain import accounts, paging, rendering, templates
 from mailyard.errors import Conflict, ErrorCode, InvalidInput, NotFound
+from mailyard.ports.store import Store
+from mailyard.ports.templates import TemplateRepositories
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,7 +22,7 @@ class Preview:
 
 
 class TemplateService:
-    def __init__(self, store: ports.Store, *, review_required: bool) -> None:
+    def __init__(self, store: Store[TemplateRepositories], *, review_required: bool) -> None:
         self._store = store
         self._review_required = review_required
 

@@ -12,11 +12,13 @@ import binascii
 import hmac
 from dataclasses import dataclass
 
-from mailyard import ports
 from mailyard.domain import accounts, paging, recipients, tasks
 from mailyard.domain.suppressions import SuppressionReason
 from mailyard.domain.unsubscribe import UnsubscribeConfig, check_language, task_asks_for_link
 from mailyard.errors import Conflict, ErrorCode, NotFound
+from mailyard.ports.secrets import TokenSigner
+from mailyard.ports.store import Store
+from mailyard.ports.unsubscribe import LinkRepositories, UnsubscribeRepositories
 
 #: The per-recipient variable holding the token; the List-Unsubscribe URL template refers to it.
 TOKEN_VARIABLE = "mailyard.unsubscribe_token"
@@ -36,7 +38,7 @@ class Recipient:
 class UnsubscribeLinks:
     """Makes and reads unsubscribe tokens, and decides which messages carry a List-Unsubscribe header."""
 
-    def __init__(self, signer: ports.TokenSigner, public_url: str) -> None:
+    def __init__(self, signer: TokenSigner, public_url: str) -> None:
         self._signer = signer
         self._base = public_url.rstrip("/")
 
@@ -58,7 +60,7 @@ class UnsubscribeLinks:
     def url(self, account_id: int, address: str) -> str:
         return f"{self._base}{LINK_PATH}{self.token(account_id, address)}"
 
-    async def header_template(self, repositories: ports.Repositories, task: tasks.Task, sender: str) -> str | None:
+    async def header_template(self, repositories: LinkRepositories, task: tasks.Task, sender: str) -> str | None:
         """The List-Unsubscribe URL template for a task's messages, or None when they carry no link."""
         if not task_asks_for_link(task.unsubscribe):
             config = await repositories.unsubscribe_configs.get(task.account_id, sender.lower())
@@ -75,7 +77,7 @@ class UnsubscribeLinks:
 
 
 class UnsubscribeService:
-    def __init__(self, store: ports.Store, links: UnsubscribeLinks) -> None:
+    def __init__(self, store: Store[UnsubscribeRepositories], links: UnsubscribeLinks) -> None:
         self._store = store
         self.links = links
 
@@ -155,7 +157,7 @@ class UnsubscribeService:
         return recipient
 
 
-async def _sender(repositories: ports.Repositories, principal: accounts.Principal, address: str) -> str:
+async def _sender(repositories: UnsubscribeRepositories, principal: accounts.Principal, address: str) -> str:
     cleaned = address.strip().lower()
     if await repositories.senders.get(principal.account_id, cleaned) is None:
         raise NotFound(f"{address!r} is not a sender address of the account", code=ErrorCode.SENDER_NOT_FOUND)

@@ -10,11 +10,12 @@ from sqlalchemy import Select, func, insert, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from mailyard import ports
 from mailyard.domain import paging, sending
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.domain.quotas import RelayQuota
 from mailyard.domain.visibility import TaskScope
+from mailyard.ports.clock import Clock
+from mailyard.ports.mailer import RelayGate
 from mailyard.store import tables
 from mailyard.store.rows import fetch_one, fetch_page
 from mailyard.store.tasks import scope_condition
@@ -75,16 +76,15 @@ class OutboxMailer:
     (group commit): `deliver` returns when the transaction holding its letter has committed.
     """
 
-    takes_smtp_data = False
     relay_quotas: tuple[RelayQuota, ...] = ()  # no relay, no relay quota
 
-    def __init__(self, engine: AsyncEngine, clock: ports.Clock) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
         self._clock = clock
         self._pending: list[tuple[dict[str, object], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def deliver(self, letter: sending.Letter, gate: ports.RelayGate | None = None) -> DeliveryOutcome:
+    async def deliver(self, letter: sending.Letter, gate: RelayGate | None = None) -> DeliveryOutcome:
         row: dict[str, object] = {
             "account_id": letter.account_id,
             "task_id": letter.task_id,

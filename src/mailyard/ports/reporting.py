@@ -1,0 +1,35 @@
+"""What reports read from the ledger and the outbox: statuses, daily volumes, kept messages."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Protocol
+
+from mailyard.domain import messages, paging, sending
+from mailyard.domain.visibility import TaskScope
+
+
+class Ledger(Protocol):
+    async def statuses(
+        self, scope: TaskScope, query: messages.StatusQuery, window: paging.Window
+    ) -> builtins.list[messages.EmailStatus]: ...
+    async def volumes(self, scope: TaskScope, query: messages.VolumeQuery) -> builtins.list[messages.Volume]:
+        """Ledger counts per local day that has any, oldest first."""
+        ...
+
+
+class ReportingRepositories(Protocol):
+    @property
+    def reporting(self) -> Ledger: ...
+
+
+class Outbox(Protocol):
+    async def list(
+        self, scope: TaskScope, window: paging.Window, *, task_id: int | None
+    ) -> paging.Page[sending.OutboxMessage]: ...
+    async def get(self, scope: TaskScope, message_id: int) -> sending.OutboxMessage | None: ...
+
+
+class OutboxRepositories(Protocol):
+    @property
+    def outbox(self) -> Outbox: ...

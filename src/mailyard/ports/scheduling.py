@@ -1,0 +1,54 @@
+"""What firing tasks (the scheduler, and "run now") needs from the store."""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime
+from typing import Protocol
+
+from mailyard.domain import runs, tasks
+
+
+class TaskProgress(Protocol):
+    """Moving a task's state and schedule on."""
+
+    async def get(self, account_id: int, task_id: int) -> tasks.Task | None: ...
+    async def set_state(
+        self,
+        task_id: int,
+        state: tasks.TaskState,
+        *,
+        error_message: str | None = None,
+        terminated: bool = False,
+    ) -> None: ...
+    async def set_next_fire_at(self, task_id: int, next_fire_at: datetime | None) -> None: ...
+
+
+class ActiveRuns(Protocol):
+    async def active(self, task_id: int) -> runs.Run | None:
+        """The task's run that still has deliveries to send, if any."""
+        ...
+
+
+class RunStarts(ActiveRuns, Protocol):
+    async def start(self, task: tasks.Task, *, fire_at: datetime, kind: runs.RunKind) -> runs.Run | None:
+        """Create the run and its ledger rows; None when that fire time already has a run."""
+        ...
+
+
+class FiringRepositories(Protocol):
+    @property
+    def tasks(self) -> TaskProgress: ...
+    @property
+    def runs(self) -> RunStarts: ...
+
+
+class DueTasks(TaskProgress, Protocol):
+    async def due(self, now: datetime, limit: int) -> builtins.list[tasks.Task]:
+        """Tasks whose next fire time has come and that may fire: not paused, cancelled or in error."""
+        ...
+
+
+class SchedulingRepositories(FiringRepositories, Protocol):
+    @property
+    def tasks(self) -> DueTasks: ...
