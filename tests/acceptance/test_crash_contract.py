@@ -16,8 +16,7 @@ from sqlalchemy import text
 from tests.acceptance.conftest import Sink, WorkerProcess, wait_until
 
 from mailyard import bootstrap
-from mailyard.domain import accounts, tasks
-from mailyard.store.runs import message_id
+from mailyard.domain import accounts, message_ids, tasks
 from mailyard.worker.runner import WorkerOptions
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.postgres, pytest.mark.timeout(300)]
@@ -68,8 +67,8 @@ async def check_ledger(runtime: bootstrap.Runtime, principal: accounts.Principal
         rows = (
             await connection.execute(
                 text(
-                    "SELECT d.id, d.run_id, d.address, d.state, t.from_address FROM deliveries d "
-                    "JOIN tasks t ON t.id = d.task_id WHERE d.task_id = :task"
+                    "SELECT d.id, d.run_id, d.address, d.state, t.from_address, r.message_key FROM deliveries d "
+                    "JOIN tasks t ON t.id = d.task_id JOIN runs r ON r.id = d.run_id WHERE d.task_id = :task"
                 ),
                 {"task": task_id},
             )
@@ -81,7 +80,10 @@ async def check_ledger(runtime: bootstrap.Runtime, principal: accounts.Principal
     assert (counters.requested, counters.sent, counters.cached, counters.failed) == (RECIPIENTS, RECIPIENTS, 0, 0)
     assert task.state is tasks.TaskState.DONE
     return {
-        row.address: message_id(delivery_id=row.id, run_id=row.run_id, from_address=row.from_address) for row in rows
+        row.address: message_ids.message_id(
+            run_key=row.message_key, run_id=row.run_id, delivery_id=row.id, from_address=row.from_address
+        )
+        for row in rows
     }
 
 

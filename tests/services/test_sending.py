@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ import pytest
 from mailyard import bootstrap
 from mailyard.domain import accounts, paging, runs, tasks
 from mailyard.domain.tasks import Schedule, TaskType
+from mailyard.services.tasks import TaskRequest
+from mailyard.settings import Settings
 from mailyard.worker.runner import Worker, WorkerOptions
 
 pytestmark = pytest.mark.timeout(60)
@@ -147,11 +150,55 @@ async def test_expired_lease_is_claimed_again(
     again = await sending.claim("live-worker", 10)
     assert [delivery.id for delivery in again] == [delivery.id for delivery in lost]
     assert [delivery.message_id for delivery in again] == [delivery.message_id for delivery in lost]
+    assert len({delivery.message_id for delivery in lost}) == 3
     # The dead worker's late report is ignored: the deliveries belong to the live worker now.
     await sending.record("dead-worker", [(delivery, await sending.attempt(delivery)) for delivery in lost])
     assert (await ledger_agrees(runtime, principal, task.id)).counters.sent == 0
     await sending.record("live-worker", [(delivery, await sending.attempt(delivery)) for delivery in again])
     assert (await ledger_agrees(runtime, principal, task.id)).counters.sent == 3
+
+
+async def first_message_id(runtime: bootstrap.Runtime) -> str:
+    """Set up an account sending one task for example.com and claim its first delivery."""
+    services = runtime.services
+    key = await services.access.issue_key(account_name="acme", nickname="alice", role=accounts.Role.ADMIN)
+    principal = await services.access.authenticate(key.secret_id, key.secret_key)
+    await services.identities.create_domain(principal, "example.com")
+    await services.identities.create_sender(principal, address="hello@example.com", display_name="News")
+    template = await services.templates.create(principal, name="greeting", subject="Hi", text="Hello", html=None)
+    readers = await services.recipients.create_list(principal, name="readers")
+    await services.recipients.add_recipients(principal, readers.id, [("ann@example.org", None)])
+    request = TaskRequest(
+        name=None,
+        from_address="hello@example.com",
+        reply_to=None,
+        subject="Hi",
+        template_id=template.id,
+        variables={},
+        recipient_list_id=readers.id,
+        schedule=Schedule(type=TaskType.IMMEDIATE),
+    )
+    await services.tasks.create(principal, request)
+    [delivery] = await services.sending.claim("worker", 10)
+    return delivery.message_id
+
+
+async def test_fresh_databases_do_not_repeat_message_ids(
+    runtime: bootstrap.Runtime, clock: Any, tmp_path: Path
+) -> None:
+    """Receivers drop a Message-ID they have seen: run 1, delivery 1 of two installations must differ."""
+    other_settings = Settings(
+        data_dir=tmp_path / "other",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'other.db'}",
+        identity_verification="trust",
+    )
+    other = await bootstrap.open_runtime(other_settings, clock=clock)
+    try:
+        ours, theirs = await first_message_id(runtime), await first_message_id(other)
+    finally:
+        await other.close()
+    assert ours.endswith("@example.com") and theirs.endswith("@example.com")
+    assert ours != theirs
 
 
 async def test_outbox_api(

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from mailyard.domain import paging, rendering, runs, sending, suppressions, tasks
+from mailyard.domain import message_ids, paging, rendering, runs, sending, suppressions, tasks
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.domain.runs import DeliveryState
 from mailyard.ports.clock import Clock
@@ -200,7 +200,7 @@ class SendingService:
             text=template.text,
             html=template.html,
             list_unsubscribe=link,
-            message_id_domain=envelope_from.rpartition("@")[2] or "mailyard.invalid",
+            message_id_domain=message_ids.domain_of(envelope_from),
         )
         if task.kind is tasks.TaskKind.SINGLE:
             draft = await _single_send_draft(repositories, draft, task, delivery.run_id)

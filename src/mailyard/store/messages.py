@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mailyard.domain import messages, runs, tasks
+from mailyard.domain import message_ids, messages, runs, tasks
 from mailyard.store import tables
 from mailyard.store.runs import ZERO_RUN_COUNTERS, SqlRuns, settle_new_run
 from mailyard.store.tasks import ZERO_TASK_COUNTERS, SqlTasks
@@ -101,6 +101,7 @@ class SqlMessages:
                 kind=runs.RunKind.SCHEDULED.value,
                 fire_at=self._now,
                 status=runs.RunStatus.PROCESSING.value,
+                message_key=message_ids.new_run_key(),
                 **ZERO_RUN_COUNTERS,
                 created_at=self._now,
             )

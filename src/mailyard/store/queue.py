@@ -20,9 +20,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mailyard.domain import runs, sending, tasks
+from mailyard.domain import message_ids, runs, sending, tasks
 from mailyard.store import tables
-from mailyard.store.runs import message_id
 
 _QUEUED = runs.DeliveryState.QUEUED.value
 _SENDING = runs.DeliveryState.SENDING.value
@@ -101,9 +100,9 @@ class SqlDeliveryQueue:
                 lease_expires_at=self._now + lease_for,
                 updated_at=self._now,
             )
-            # One statement: the claimed rows come back with their task's From address (the Message-ID uses
-            # it), through a scalar subquery since SQLite's RETURNING cannot name a joined table.
-            .returning(*delivery.c, self._from_address())
+            # One statement: the claimed rows come back with what their Message-ID is made of (the task's From
+            # address, the run's key), through scalar subqueries since SQLite's RETURNING cannot name a join.
+            .returning(*delivery.c, self._from_address(), self._run_key())
         )
         rows = sorted((await self._connection.execute(statement)).all(), key=lambda row: row.id)
         return [_claimed(row) for row in rows]
@@ -117,6 +116,17 @@ class SqlDeliveryQueue:
             .correlate(delivery)
             .scalar_subquery()
             .label("from_address")
+        )
+
+    @staticmethod
+    def _run_key() -> ColumnElement[Any]:
+        delivery, run = tables.deliveries, tables.runs
+        return (
+            select(run.c.message_key)
+            .where(run.c.id == delivery.c.run_id)
+            .correlate(delivery)
+            .scalar_subquery()
+            .label("message_key")
         )
 
     def _claimable(self, limit: int, *filters: ColumnElement[bool]) -> Select[Any]:
@@ -287,7 +297,9 @@ def _claimed(row: Any) -> sending.ClaimedDelivery:
         address=row.address,
         variables=json.loads(row.variables) if row.variables else {},
         attempts=row.attempts,
-        message_id=message_id(delivery_id=row.id, run_id=row.run_id, from_address=row.from_address),
+        message_id=message_ids.message_id(
+            run_key=row.message_key, run_id=row.run_id, delivery_id=row.id, from_address=row.from_address
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mailyard.domain import paging, runs, tasks
+from mailyard.domain import message_ids, paging, runs, tasks
 from mailyard.store import tables
 from mailyard.store.rows import fetch_one, fetch_page
 
@@ -33,12 +33,6 @@ def _run(row: Row[Any]) -> runs.Run:
     )
 
 
-def message_id(*, delivery_id: int, run_id: int, from_address: str) -> str:
-    """A stable Message-ID per delivery, so a resent copy carries the same one."""
-    domain = from_address.rpartition("@")[2].rstrip(">").strip() or "mailyard.invalid"
-    return f"{run_id}.{delivery_id}@{domain}"
-
-
 def _delivery(row: Row[Any]) -> runs.Delivery:
     return runs.Delivery(
         id=row.id,
@@ -47,7 +41,9 @@ def _delivery(row: Row[Any]) -> runs.Delivery:
         address=row.address,
         state=runs.DeliveryState(row.state),
         attempts=row.attempts,
-        message_id=message_id(delivery_id=row.id, run_id=row.run_id, from_address=row.from_address),
+        message_id=message_ids.message_id(
+            run_key=row.message_key, run_id=row.run_id, delivery_id=row.id, from_address=row.from_address
+        ),
         smtp_code=row.smtp_code,
         reason=row.reason,
         updated_at=row.updated_at,
@@ -118,6 +114,7 @@ class SqlRuns:
             "kind": kind.value,
             "fire_at": fire_at,
             "status": runs.RunStatus.PROCESSING.value,
+            "message_key": message_ids.new_run_key(),
             **ZERO_RUN_COUNTERS,
             "created_at": self._now,
         }
@@ -241,10 +238,11 @@ class SqlRuns:
     async def deliveries(
         self, task_id: int, window: paging.Window, *, run_id: int | None, state: runs.DeliveryState | None
     ) -> paging.Page[runs.Delivery]:
-        delivery, task = tables.deliveries, tables.tasks
+        delivery, task, run = tables.deliveries, tables.tasks, tables.runs
         statement = (
-            select(delivery, task.c.from_address)
+            select(delivery, task.c.from_address, run.c.message_key)
             .join(task, task.c.id == delivery.c.task_id)
+            .join(run, run.c.id == delivery.c.run_id)
             .where(delivery.c.task_id == task_id)
         )
         if run_id is not None:

@@ -270,6 +270,8 @@ runs = Table(
     Column("skipped_count", BigInteger, nullable=False, default=0),
     _created(),
     Column("finished_at", UtcDateTime(), nullable=True),
+    # The random part of the run's Message-IDs (domain/message_ids.py); NULL for runs from before 0007.
+    Column("message_key", String(32), nullable=True),
     # No fire time runs twice, whatever crashes or however many schedulers run.
     UniqueConstraint("task_id", "fire_at", name="uq_runs_task_fire_at"),
 )
