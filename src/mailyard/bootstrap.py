@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mailyard.domain.accounts import Principal
 from mailyard.domain.recipients import ListLimits
-from mailyard.domain.sending import RetryPolicy
+from mailyard.domain.retries import RetryPolicy
 from mailyard.mail.composer import MimeComposer
 from mailyard.mail.dkim import RsaDkimKeyMaker
 from mailyard.mail.dns_records import DnsTxtResolver

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mailyard.domain.letters import Letter
 from mailyard.domain.outcomes import OutcomeKind
-from mailyard.domain.sending import Letter
 from mailyard.mail.relay_mailer import RelayMailer
 from mailyard.mail.relay_pool import RelayPool
 

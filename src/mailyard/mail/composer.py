@@ -3,14 +3,14 @@ DKIM-signed per copy when the sending domain has a key."""
 
 from __future__ import annotations
 
-from mailyard.domain import sending
+from mailyard.domain.letters import MessageDraft
 from mailyard.mail import dkim, mime
 from mailyard.mail.signed import SignedMessage
 from mailyard.ports.mailer import ComposedMessage
 
 
 class MimeComposer:
-    def compile(self, draft: sending.MessageDraft) -> ComposedMessage:
+    def compile(self, draft: MessageDraft) -> ComposedMessage:
         """Raises ValueError (DkimError included) when the draft or its DKIM key cannot be used."""
         compiled = mime.compile_message(
             mime.MessageBlueprint(

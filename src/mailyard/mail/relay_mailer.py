@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailyard.domain import sending
+from mailyard.domain.letters import Letter
 from mailyard.domain.outcomes import DeliveryOutcome
 from mailyard.domain.quotas import RelayQuota
 from mailyard.mail.mime import to_smtp_data
@@ -18,7 +18,7 @@ class RelayMailer:
             for relay in pool.relays
         )
 
-    async def deliver(self, letter: sending.Letter, gate: RelayGate | None = None) -> DeliveryOutcome:
+    async def deliver(self, letter: Letter, gate: RelayGate | None = None) -> DeliveryOutcome:
         return await self._pool.deliver(letter.envelope_from, letter.recipient, to_smtp_data(letter.data), gate)
 
     async def close(self) -> None:

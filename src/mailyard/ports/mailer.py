@@ -6,7 +6,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from mailyard.domain import quotas, sending
+from mailyard.domain import quotas
+from mailyard.domain.letters import Letter, MessageDraft
 from mailyard.domain.outcomes import DeliveryOutcome
 
 
@@ -19,7 +20,7 @@ class ComposedMessage(Protocol):
 
 
 class MessageComposer(Protocol):
-    def compile(self, draft: sending.MessageDraft) -> ComposedMessage:
+    def compile(self, draft: MessageDraft) -> ComposedMessage:
         """Raises ValueError when the draft cannot make a valid message."""
         ...
 
@@ -39,7 +40,7 @@ class Mailer(Protocol):
         """Every relay's daily quota; empty when the mailer sends through no relay."""
         ...
 
-    async def deliver(self, letter: sending.Letter, gate: RelayGate | None = None) -> DeliveryOutcome:
+    async def deliver(self, letter: Letter, gate: RelayGate | None = None) -> DeliveryOutcome:
         """With a `gate`, a relay with a quota is used only when the gate admits the message."""
         ...
 

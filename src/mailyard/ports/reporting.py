@@ -5,7 +5,8 @@ from __future__ import annotations
 import builtins
 from typing import Protocol
 
-from mailyard.domain import messages, paging, sending
+from mailyard.domain import messages, paging
+from mailyard.domain.outbox import OutboxMessage
 from mailyard.domain.visibility import TaskScope
 
 
@@ -26,8 +27,8 @@ class ReportingRepositories(Protocol):
 class Outbox(Protocol):
     async def list(
         self, scope: TaskScope, window: paging.Window, *, task_id: int | None
-    ) -> paging.Page[sending.OutboxMessage]: ...
-    async def get(self, scope: TaskScope, message_id: int) -> sending.OutboxMessage | None: ...
+    ) -> paging.Page[OutboxMessage]: ...
+    async def get(self, scope: TaskScope, message_id: int) -> OutboxMessage | None: ...
 
 
 class OutboxRepositories(Protocol):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from mailyard.domain import sending
+from mailyard.domain.letters import DkimKey
 from mailyard.ports.secrets import SecretCipher
 from mailyard.ports.sending import DkimKeyRepositories
 
 
 async def dkim_key_for(
     repositories: DkimKeyRepositories, cipher: SecretCipher | None, account_id: int, envelope_from: str
-) -> sending.DkimKey | None:
+) -> DkimKey | None:
     """None when the sender's domain is not one of the account's or has no key (nothing to sign with)."""
     domain = envelope_from.rpartition("@")[2].lower()
     if cipher is None or not domain:
@@ -18,4 +18,4 @@ async def dkim_key_for(
     if found is None:
         return None
     selector, sealed = found
-    return sending.DkimKey(domain=domain, selector=selector, private_pem=cipher.decrypt(sealed))
+    return DkimKey(domain=domain, selector=selector, private_pem=cipher.decrypt(sealed))

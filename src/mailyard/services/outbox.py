@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mailyard.domain import accounts, paging, sending, visibility
+from mailyard.domain import accounts, paging, visibility
+from mailyard.domain.outbox import OutboxMessage
 from mailyard.errors import ErrorCode, NotFound
 from mailyard.ports.reporting import OutboxRepositories
 from mailyard.ports.store import Store
@@ -14,12 +15,12 @@ class OutboxService:
 
     async def list(
         self, principal: accounts.Principal, window: paging.Window, *, task_id: int | None = None
-    ) -> paging.Page[sending.OutboxMessage]:
+    ) -> paging.Page[OutboxMessage]:
         """Newest first, without their content."""
         async with self._store.transaction() as repositories:
             return await repositories.outbox.list(visibility.TaskScope.of(principal), window, task_id=task_id)
 
-    async def get(self, principal: accounts.Principal, message_id: int) -> sending.OutboxMessage:
+    async def get(self, principal: accounts.Principal, message_id: int) -> OutboxMessage:
         """One message with its exact bytes."""
         async with self._store.transaction() as repositories:
             found = await repositories.outbox.get(visibility.TaskScope.of(principal), message_id)

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from mailyard.domain import message_ids, paging, rendering, runs, sending, suppressions, tasks
+from mailyard.domain.letters import Letter, MessageDraft
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
+from mailyard.domain.retries import RetryPolicy
 from mailyard.domain.runs import DeliveryState
 from mailyard.ports.clock import Clock
 from mailyard.ports.mailer import ComposedMessage, Mailer, MessageComposer
@@ -52,7 +54,7 @@ class SendingService:
         mailer: Mailer,
         composer: MessageComposer,
         *,
-        policy: sending.RetryPolicy | None = None,
+        policy: RetryPolicy | None = None,
         lease_for: timedelta = DEFAULT_LEASE,
         unsubscribe_links: UnsubscribeLinks | None = None,
         cipher: SecretCipher | None = None,
@@ -61,7 +63,7 @@ class SendingService:
         self._clock = clock
         self._mailer = mailer
         self._composer = composer
-        self._policy = policy or sending.RetryPolicy()
+        self._policy = policy or RetryPolicy()
         self.lease_for = lease_for
         self._messages: OrderedDict[int, _RunMessage] = OrderedDict()
         self._links = unsubscribe_links
@@ -125,7 +127,7 @@ class SendingService:
             )
         except ValueError as error:  # this recipient's values cannot make a valid message
             return DeliveryOutcome(OutcomeKind.FAILED, 0, f"message: {error}")
-        letter = sending.Letter(
+        letter = Letter(
             delivery_id=delivery.id,
             task_id=delivery.task_id,
             account_id=delivery.account_id,
@@ -192,7 +194,7 @@ class SendingService:
             sender = await repositories.senders.get(task.account_id, envelope_from.lower())
             display_name = sender.display_name if sender else ""
         link = await self._links.header_template(repositories, task, envelope_from) if self._links else None
-        draft = sending.MessageDraft(
+        draft = MessageDraft(
             from_address=envelope_from,
             from_name=display_name or None,
             reply_to=task.reply_to or None,
@@ -216,8 +218,8 @@ class SendingService:
 
 
 async def _single_send_draft(
-    repositories: SendingRepositories, draft: sending.MessageDraft, task: tasks.Task, run_id: int
-) -> sending.MessageDraft:
+    repositories: SendingRepositories, draft: MessageDraft, task: tasks.Task, run_id: int
+) -> MessageDraft:
     """A single send shows its Destination addresses in To and its Cc in Cc (never Bcc), with attachments."""
     ledger = await repositories.runs.deliveries(task.id, _SINGLE_SEND_WINDOW, run_id=run_id, state=None)
     hidden = set(task.cc) | set(task.bcc)

@@ -10,7 +10,9 @@ from sqlalchemy import Select, func, insert, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from mailyard.domain import paging, sending
+from mailyard.domain import paging
+from mailyard.domain.letters import Letter
+from mailyard.domain.outbox import OutboxMessage
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.domain.quotas import RelayQuota
 from mailyard.domain.visibility import TaskScope
@@ -21,8 +23,8 @@ from mailyard.store.rows import fetch_one, fetch_page
 from mailyard.store.tasks import scope_condition
 
 
-def _message(row: Row[Any], *, with_content: bool = False) -> sending.OutboxMessage:
-    return sending.OutboxMessage(
+def _message(row: Row[Any], *, with_content: bool = False) -> OutboxMessage:
+    return OutboxMessage(
         id=row.id,
         account_id=row.account_id,
         task_id=row.task_id,
@@ -54,16 +56,14 @@ class SqlOutboxMessages:
         self._connection = connection
         self._now = now
 
-    async def list(
-        self, scope: TaskScope, window: paging.Window, *, task_id: int | None
-    ) -> paging.Page[sending.OutboxMessage]:
+    async def list(self, scope: TaskScope, window: paging.Window, *, task_id: int | None) -> paging.Page[OutboxMessage]:
         statement = _select_visible(scope, with_content=False)
         if task_id is not None:
             statement = statement.where(tables.outbox_messages.c.task_id == task_id)
         statement = statement.order_by(tables.outbox_messages.c.id.desc())
         return await fetch_page(self._connection, statement, window, _message)
 
-    async def get(self, scope: TaskScope, message_id: int) -> sending.OutboxMessage | None:
+    async def get(self, scope: TaskScope, message_id: int) -> OutboxMessage | None:
         statement = _select_visible(scope, with_content=True).where(tables.outbox_messages.c.id == message_id)
         return await fetch_one(self._connection, statement, lambda row: _message(row, with_content=True))
 
@@ -84,7 +84,7 @@ class OutboxMailer:
         self._pending: list[tuple[dict[str, object], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def deliver(self, letter: sending.Letter, gate: RelayGate | None = None) -> DeliveryOutcome:
+    async def deliver(self, letter: Letter, gate: RelayGate | None = None) -> DeliveryOutcome:
         row: dict[str, object] = {
             "account_id": letter.account_id,
             "task_id": letter.task_id,

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
-from mailyard.domain import sending
+from mailyard.domain.outbox import OutboxMessage
 from mailyard.web.api import schemas
 from mailyard.web.api.auth import CurrentPrincipal, ServicesDep
 from mailyard.web.api.paging import PageWindow
@@ -28,7 +28,7 @@ class OutboxMessageOut(BaseModel):
     created_at: datetime
 
 
-def _message_out(message: sending.OutboxMessage) -> OutboxMessageOut:
+def _message_out(message: OutboxMessage) -> OutboxMessageOut:
     return OutboxMessageOut(
         id=message.id,
         task_id=message.task_id,
