@@ -184,6 +184,17 @@ def check_address(address: str, field_name: str) -> str:
     return cleaned
 
 
+def check_reply_to(reply_to: str | None) -> str | None:
+    """The Reply-To of a task or single send: one plain address (no name, no line break), or None when blank."""
+    cleaned = (reply_to or "").strip()
+    if not cleaned:
+        return None
+    try:
+        return check_address(cleaned, "reply_to")
+    except InvalidInput as error:
+        raise InvalidInput(error.message, field="reply_to", code=ErrorCode.REPLY_TO_INVALID) from None
+
+
 def check_recipients(destination: list[str], cc: list[str], bcc: list[str]) -> Recipients:
     """Limits of SendEmail: Destination ≤ 50, Cc ≤ 20, Bcc ≤ 20 and apart from Destination, someone at all."""
     if len(destination) > MAX_DESTINATIONS:

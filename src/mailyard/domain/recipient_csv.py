@@ -8,8 +8,9 @@ import json
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
+from mailyard.domain import rendering
 from mailyard.domain.recipients import Recipient
-from mailyard.errors import InvalidInput
+from mailyard.errors import ErrorCode, InvalidInput
 
 ADDRESS_COLUMNS = ("address", "email", "email_address")
 VARIABLES_COLUMN = "variables"
@@ -79,12 +80,11 @@ def _row_recipient(
 
 def _json_object(cell: str, line: int) -> dict[str, Any]:
     try:
-        value = json.loads(cell)
-    except json.JSONDecodeError as error:
-        raise InvalidInput(f"line {line}: variables column is not JSON", field="variables") from error
-    if not isinstance(value, dict):
-        raise InvalidInput(f"line {line}: variables column must be a JSON object", field="variables")
-    return value
+        return rendering.read_template_data(cell)
+    except rendering.TemplateDataError as error:
+        raise InvalidInput(
+            f"line {line}: variables column: {error}", field="variables", code=ErrorCode.RECIPIENT_VARIABLES_INVALID
+        ) from None
 
 
 EXPORT_COLUMNS = ("email", VARIABLES_COLUMN)

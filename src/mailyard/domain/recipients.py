@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mailyard.errors import InvalidInput
+from mailyard.domain import rendering
+from mailyard.errors import ErrorCode, InvalidInput
 
 MAX_PER_UPLOAD = 20_000  #: Tencent's limit per upload, part of its API's contract
 MAX_PER_LIST = 50_000  #: Tencent's limit per list, part of its API's contract
@@ -132,20 +133,25 @@ def address_problem(address: str) -> str | None:
 
 
 def variables_json(variables: object) -> str | None:
-    """Normalise per-recipient variables (a JSON object or its text) to compact JSON within 800 bytes."""
+    """Normalise per-recipient variables (a JSON object or its text) to compact JSON within 800 bytes; they
+    follow the rule of all template data (`rendering.check_template_data`)."""
     if variables is None or variables == "":
         return None
-    if isinstance(variables, str):
-        try:
-            variables = json.loads(variables)
-        except json.JSONDecodeError as error:
-            raise InvalidInput(f"template data is not valid JSON: {error.msg}", field="variables") from error
-    if not isinstance(variables, dict):
-        raise InvalidInput("template data must be a JSON object", field="variables")
-    text = json.dumps(variables, ensure_ascii=False, separators=(",", ":"))
+    try:
+        if isinstance(variables, str):
+            checked = rendering.read_template_data(variables)
+        else:
+            checked = rendering.check_template_data(variables)
+    except rendering.TemplateDataError as error:
+        raise _invalid_variables(str(error)) from None
+    text = json.dumps(checked, ensure_ascii=False, separators=(",", ":"))
     if len(text.encode()) > MAX_VARIABLES_BYTES:
-        raise InvalidInput(f"template data is larger than {MAX_VARIABLES_BYTES} bytes", field="variables")
+        raise _invalid_variables(f"template data is larger than {MAX_VARIABLES_BYTES} bytes")
     return text
+
+
+def _invalid_variables(message: str) -> InvalidInput:
+    return InvalidInput(message, field="variables", code=ErrorCode.RECIPIENT_VARIABLES_INVALID)
 
 
 def check_recipient(address: str, variables: object = None) -> RecipientInput:

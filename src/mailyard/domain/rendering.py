@@ -17,12 +17,17 @@ from dataclasses import dataclass
 __all__ = [
     "CompiledTemplate",
     "TemplateDataError",
+    "check_template_data",
     "compile_template",
     "merge_variables",
     "parse_template_data",
+    "read_template_data",
     "variable_text",
 ]
 
+# A longer number is no count or amount a template shows: such values travel as strings. (Python cannot even
+# turn a number of more than 4,300 digits into text.)
+MAX_NUMBER_DIGITS = 30
 # Names are letters, digits, "_", "-" and "."; whitespace inside the braces is allowed: {{ name }}.
 _PLACEHOLDER = re.compile(r"\{\{\s*([\w.\-]+)\s*\}\}")
 
@@ -86,6 +91,8 @@ def variable_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
+        if abs(value) >= 10**MAX_NUMBER_DIGITS:
+            raise TemplateDataError(f"a template variable must have at most {MAX_NUMBER_DIGITS} digits")
         return str(value)
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -112,25 +119,43 @@ def _reject_constant(constant: str) -> float:
 
 
 def parse_template_data(source: str | None) -> dict[str, str]:
-    """Parse template data: a JSON object whose values are strings, numbers, booleans or null.
+    """Parse template data into the text of each variable (see `read_template_data`)."""
+    return {name: variable_text(value) for name, value in read_template_data(source).items()}
+
+
+def read_template_data(source: str | None) -> dict[str, object]:
+    """Parse template data: a JSON object whose values are strings, numbers, booleans or null, kept as JSON values.
 
     An empty or blank string means no variables, like ``{}``.
     """
     if source is None or not source.strip():
         return {}
     try:
-        data = json.loads(source, parse_constant=_reject_constant)
+        data = json.loads(source, parse_constant=_reject_constant, parse_int=_bounded_integer)
     except json.JSONDecodeError as error:
         raise TemplateDataError(f"template data is not valid JSON: {error.msg} at position {error.pos}") from None
+    except RecursionError:
+        raise TemplateDataError("template data is nested too deeply") from None
+    return check_template_data(data)
+
+
+def check_template_data(data: object) -> dict[str, object]:
+    """Template data as a caller gave it (a task's, a single send's or a recipient's variables), checked: an
+    object of values each variable can render, so nothing fails later at send time."""
     if not isinstance(data, dict):
         raise TemplateDataError(f"template data must be a JSON object, not {_json_kind(data)}")
-    result: dict[str, str] = {}
     for name, value in data.items():
         if isinstance(value, dict | list):
             kind = _json_kind(value)
             raise TemplateDataError(f"template variable {name!r} must be a string, number, boolean or null, not {kind}")
-        result[name] = variable_text(value)
-    return result
+        variable_text(value)
+    return dict(data)
+
+
+def _bounded_integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise TemplateDataError(f"a template variable must have at most {MAX_NUMBER_DIGITS} digits")
+    return int(digits)
 
 
 def _json_kind(value: object) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mailyard.domain.tasks import Schedule, TaskType
-from mailyard.errors import InvalidInput
+from mailyard.domain.tasks import EARLIEST_BEGIN_AT, LATEST_BEGIN_AT, Schedule, TaskType
+from mailyard.errors import ErrorCode, InvalidInput
 
 LOCAL_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -19,12 +19,31 @@ def zone(name: str) -> ZoneInfo:
         raise InvalidInput(f"unknown time zone: {name!r}", field="time_zone") from error
 
 
+def check_day(day: date, field: str) -> date:
+    """A calendar day a caller names (a begin time, a report or filter range, an expiry), within the years
+    Mailyard reckons with: a day before year 1 or after 9999 cannot even be moved to UTC or to the next day."""
+    if not EARLIEST_BEGIN_AT.date() <= day < LATEST_BEGIN_AT.date():
+        raise InvalidInput(
+            f"{field} must be between {EARLIEST_BEGIN_AT:%Y-%m-%d} and {LATEST_BEGIN_AT:%Y-%m-%d}",
+            field=field,
+            code=ErrorCode.DATE_OUT_OF_RANGE,
+        )
+    return day
+
+
+def start_of_day(day: date, time_zone: str) -> datetime:
+    """Midnight of a calendar day in the account's zone, as UTC: what dates and date filters mean. The day, or
+    the one before it, has passed `check_day`."""
+    return datetime.combine(day, time.min, tzinfo=zone(time_zone)).astimezone(UTC)
+
+
 def parse_local_time(text: str, time_zone: str, *, field: str = "begin_time") -> datetime:
     """Read `YYYY-MM-DD HH:MM:SS` in the account's zone (the cloud APIs give no zone) as UTC."""
     try:
         naive = datetime.strptime(text.strip(), LOCAL_TIME_FORMAT)
     except ValueError as error:
         raise InvalidInput(f"time must look like 2026-01-31 09:00:00, got {text!r}", field=field) from error
+    check_day(naive.date(), field)
     return naive.replace(tzinfo=zone(time_zone)).astimezone(UTC)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 from mailyard.domain.schedules import zone
 
@@ -27,11 +27,6 @@ class Suppression:
     def active_at(self, moment: datetime) -> bool:
         """Whether the suppression still stops sending at `moment` (an expiry is the first moment it does not)."""
         return self.expires_at is None or self.expires_at > moment
-
-
-def start_of_day(day: date, time_zone: str) -> datetime:
-    """Midnight of a calendar day in the account's zone, as UTC: blacklist dates and date filters mean it."""
-    return datetime.combine(day, time.min, tzinfo=zone(time_zone)).astimezone(UTC)
 
 
 def local_day(moment: datetime, time_zone: str) -> date:

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mailyard.errors import InvalidInput
+from mailyard.errors import ErrorCode, InvalidInput
 
 MAX_SUBJECT_LENGTH = 100
 MAX_INTERVAL_HOURS = 24 * 366
-LATEST_BEGIN_AT = datetime(9998, 1, 1)  #: wall-clock time, whatever the offset
+# Calendar times Mailyard accepts, wall-clock whatever the offset: earlier or later ones overflow once moved to
+# UTC or on by an interval, and no mail is sent before 1970 anyway.
+EARLIEST_BEGIN_AT = datetime(1970, 1, 2)
+LATEST_BEGIN_AT = datetime(9998, 1, 1)
 
 
 class TaskType(enum.IntEnum):
@@ -52,9 +55,12 @@ class Schedule:
     def __post_init__(self) -> None:
         if self.type is not TaskType.IMMEDIATE and self.begin_at is None:
             raise InvalidInput("scheduled and recurring tasks need a begin time", field="begin_at")
-        if self.begin_at is not None and self.begin_at.replace(tzinfo=None) >= LATEST_BEGIN_AT:
-            # Later times overflow once converted to UTC or moved on by an interval.
-            raise InvalidInput(f"begin time must be before {LATEST_BEGIN_AT:%Y-%m-%d}", field="begin_at")
+        if self.begin_at is not None and not EARLIEST_BEGIN_AT <= self.begin_at.replace(tzinfo=None) < LATEST_BEGIN_AT:
+            raise InvalidInput(
+                f"begin time must be between {EARLIEST_BEGIN_AT:%Y-%m-%d} and {LATEST_BEGIN_AT:%Y-%m-%d}",
+                field="begin_at",
+                code=ErrorCode.DATE_OUT_OF_RANGE,
+            )
         if self.type is TaskType.RECURRING and not 1 <= (self.interval_hours or 0) <= MAX_INTERVAL_HOURS:
             raise InvalidInput(
                 f"a recurring task needs an interval of 1 to {MAX_INTERVAL_HOURS} hours",
@@ -130,6 +136,9 @@ class TaskFilter:
 
 
 def check_subject(subject: str) -> str:
+    """The subject of a task or a single send: 1 to 100 characters."""
     if not 1 <= len(subject) <= MAX_SUBJECT_LENGTH:
-        raise InvalidInput(f"subject must be 1 to {MAX_SUBJECT_LENGTH} characters", field="subject")
+        raise InvalidInput(
+            f"subject must be 1 to {MAX_SUBJECT_LENGTH} characters", field="subject", code=ErrorCode.SUBJECT_LENGTH
+        )
     return subject

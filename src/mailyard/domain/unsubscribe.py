@@ -47,6 +47,7 @@ class UnsubscribeConfig:
 
 
 def check_language(language: str) -> str:
+    """An address-level configuration's language, or a task's own option: "0" to "12", as a string."""
     cleaned = language.strip()
     if cleaned not in LANGUAGES:
         raise InvalidInput(
@@ -55,6 +56,14 @@ def check_language(language: str) -> str:
             code=ErrorCode.UNSUBSCRIBE_OPTION_INVALID,
         )
     return cleaned
+
+
+def check_task_option(option: str | None) -> str | None:
+    """A task's or single send's own `Unsubscribe` option, checked; absent or "0" (no link) is None."""
+    if option is None:
+        return None
+    cleaned = check_language(option)
+    return None if cleaned == NO_LINK else cleaned
 
 
 def task_asks_for_link(option: str | None) -> bool:

@@ -8,14 +8,23 @@ import mimetypes
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from mailyard.domain import accounts, messages, paging, rendering, schedules, tasks, templates, visibility
+from mailyard.domain import (
+    accounts,
+    messages,
+    paging,
+    rendering,
+    schedules,
+    tasks,
+    templates,
+    unsubscribe,
+    visibility,
+)
 from mailyard.errors import Conflict, ErrorCode, InvalidInput, NotFound
 from mailyard.ports.clock import Clock
 from mailyard.ports.single_sends import SingleSendRepositories
 from mailyard.ports.store import Store
 
 STATUS_DAYS = 30  #: how far back GetSendEmailStatus reaches
-UNSUBSCRIBE_OPTIONS = frozenset(str(option) for option in range(13))  # "0" none, "1".."12" languages
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,15 +107,11 @@ class MessageService:
 
 
 def _checked(request: SendRequest) -> messages.SingleSend:
-    if not 1 <= len(request.subject) <= tasks.MAX_SUBJECT_LENGTH:
-        raise InvalidInput("subject must be 1 to 100 characters", field="subject", code=ErrorCode.SUBJECT_LENGTH)
+    subject = tasks.check_subject(request.subject)
     recipients = messages.check_recipients(request.destination, request.cc, request.bcc)
-    if request.unsubscribe is not None and request.unsubscribe not in UNSUBSCRIBE_OPTIONS:
-        raise InvalidInput(
-            "unsubscribe must be one of 0 to 12", field="unsubscribe", code=ErrorCode.UNSUBSCRIBE_OPTION_INVALID
-        )
+    unsubscribe_option = unsubscribe.check_task_option(request.unsubscribe)
     try:
-        rendering.merge_variables(request.variables, {})
+        rendering.check_template_data(request.variables)
     except rendering.TemplateDataError as error:
         raise InvalidInput(str(error), field="variables", code=ErrorCode.TEMPLATE_DATA_INVALID) from error
     attachments = messages.check_attachments(
@@ -119,16 +124,15 @@ def _checked(request: SendRequest) -> messages.SingleSend:
             for upload in request.attachments
         ]
     )
-    reply_to = request.reply_to.strip() if request.reply_to and request.reply_to.strip() else None
     return messages.SingleSend(
         from_address=request.from_address.strip(),
-        reply_to=messages.check_address(reply_to, "reply_to") if reply_to else None,
-        subject=request.subject,
+        reply_to=messages.check_reply_to(request.reply_to),
+        subject=subject,
         template_id=request.template_id,
         variables=dict(request.variables),
         recipients=recipients,
         attachments=attachments,
-        unsubscribe=request.unsubscribe,
+        unsubscribe=unsubscribe_option,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from mailyard.domain import accounts, messages, schedules, visibility
 from mailyard.errors import ErrorCode, InvalidInput
@@ -35,8 +35,8 @@ class StatisticsService:
         """Ledger counts per local day of the account, over the runs requested from first_day to last_day."""
         _check_range(first_day, last_day)
         zone = schedules.zone(principal.time_zone)
-        start = datetime.combine(first_day, time(), zone).astimezone(UTC)
-        end = datetime.combine(last_day + timedelta(days=1), time(), zone).astimezone(UTC)
+        start = schedules.start_of_day(first_day, principal.time_zone)
+        end = schedules.start_of_day(last_day + timedelta(days=1), principal.time_zone)
         query = messages.VolumeQuery(
             start=start,
             end=end,
@@ -66,6 +66,8 @@ class StatisticsService:
 
 
 def _check_range(first_day: date, last_day: date) -> None:
+    schedules.check_day(first_day, "start_date")
+    schedules.check_day(last_day, "end_date")
     if last_day < first_day:
         raise InvalidInput("the end date is before the start date", field="end_date", code=ErrorCode.DATE_RANGE_INVALID)
     if (last_day - first_day).days >= MAX_REPORT_DAYS:

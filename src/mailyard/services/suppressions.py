@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from mailyard.domain import accounts, paging, recipients
-from mailyard.domain.suppressions import Suppression, SuppressionReason, start_of_day
+from mailyard.domain.schedules import check_day, start_of_day
+from mailyard.domain.suppressions import Suppression, SuppressionReason
 from mailyard.errors import Conflict, ErrorCode, InvalidInput, LimitExceeded, NotFound
 from mailyard.ports.store import Store
 from mailyard.ports.suppressions import SuppressionRepositories
@@ -34,6 +35,8 @@ class SuppressionService:
         address_contains: str | None = None,
     ) -> paging.Page[Suppression]:
         """Addresses blacklisted after a hard bounce between two days (both included), newest first."""
+        check_day(first_day, "start_date")
+        check_day(last_day, "end_date")
         if first_day > last_day:
             raise InvalidInput(
                 "the start date is after the end date", field="start_date", code=ErrorCode.DATE_RANGE_INVALID
@@ -60,7 +63,7 @@ class SuppressionService:
         checked = [recipients.check_recipient(address) for address in _required(addresses)]
         if len(checked) > MAX_PER_REQUEST:
             raise LimitExceeded(f"at most {MAX_PER_REQUEST} addresses per request", code=ErrorCode.TOO_MANY_ADDRESSES)
-        expires_at = start_of_day(expires_on, principal.time_zone) if expires_on else None
+        expires_at = start_of_day(check_day(expires_on, "expires_on"), principal.time_zone) if expires_on else None
         async with self._store.transaction() as repositories:
             for address in dict.fromkeys(row.address for row in checked if row.valid):
                 await repositories.suppressions.add(
@@ -91,7 +94,7 @@ class SuppressionService:
     ) -> Suppression:
         """Change the address and expiry of a custom entry; no expiry means for good."""
         cleaned = _valid_address(address)
-        expires_at = start_of_day(expires_on, principal.time_zone) if expires_on else None
+        expires_at = start_of_day(check_day(expires_on, "expires_on"), principal.time_zone) if expires_on else None
         async with self._store.transaction() as repositories:
             entry = await repositories.suppressions.get(principal.account_id, entry_id)
             if entry is None or entry.reason is not CUSTOM:

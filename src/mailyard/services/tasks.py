@@ -6,7 +6,19 @@ import email.utils
 from dataclasses import dataclass
 from datetime import timedelta
 
-from mailyard.domain import accounts, documents, paging, rendering, runs, schedules, tasks, templates, visibility
+from mailyard.domain import (
+    accounts,
+    documents,
+    messages,
+    paging,
+    rendering,
+    runs,
+    schedules,
+    tasks,
+    templates,
+    unsubscribe,
+    visibility,
+)
 from mailyard.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
 from mailyard.ports.clock import Clock
 from mailyard.ports.tasks import TaskRepositories, TaskStore
@@ -49,13 +61,13 @@ class TaskService:
         draft = tasks.TaskDraft(
             name=request.name,
             from_address=request.from_address.strip(),
-            reply_to=request.reply_to,
+            reply_to=messages.check_reply_to(request.reply_to),
             subject=subject,
             template_id=request.template_id,
             variables=dict(request.variables),
             recipient_list_id=request.recipient_list_id,
             schedule=schedule,
-            unsubscribe=request.unsubscribe,
+            unsubscribe=unsubscribe.check_task_option(request.unsubscribe),
         )
         async with self._store.transaction() as repositories:
             await _check_references(repositories, principal.account_id, draft, sender)
@@ -194,9 +206,9 @@ def _sender_address(from_address: str) -> str:
 def _check_variables(variables: dict[str, object]) -> None:
     """Task variables must render (scalar values only), or every message of the task would fail later."""
     try:
-        rendering.merge_variables(variables, {})
+        rendering.check_template_data(variables)
     except rendering.TemplateDataError as error:
-        raise InvalidInput(str(error), field="variables") from error
+        raise InvalidInput(str(error), field="variables", code=ErrorCode.TEMPLATE_DATA_INVALID) from error
 
 
 async def _check_references(

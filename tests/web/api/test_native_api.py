@@ -367,7 +367,7 @@ def bad_requests(seeded: Seeded) -> list[tuple[str, str, dict[str, Any], int, st
             f"/v1/lists/{target}/recipients",
             {"json": {"recipients": [{"address": "a@example.org", "variables": {"v": "x" * 800}}]}},
             400,
-            "invalid_input",
+            "recipient_variables_invalid",
         ),
         ("POST", "/v1/domains", {"json": {"domain": "not a domain"}}, 400, "invalid_input"),
         ("POST", "/v1/domains", {"json": {"domain": "news.example.com"}}, 409, "domain_exists"),
@@ -511,13 +511,13 @@ async def test_csv_imports_with_bad_content_store_nothing(api, team, seeded):
     path = f"/v1/lists/{seeded.list_id}/recipients.csv"
     before = await snapshot(api, auth)
     bad_files = [
-        (b"email,variables\nann@example.org,{not json}\n", 400, "invalid_input", "variables"),
-        (b'email,variables\nann@example.org,"[1, 2]"\n', 400, "invalid_input", "variables"),
+        (b"email,variables\nann@example.org,{not json}\n", 400, "recipient_variables_invalid", "variables"),
+        (b'email,variables\nann@example.org,"[1, 2]"\n', 400, "recipient_variables_invalid", "variables"),
         (b"email,name\n" + "caf\u00e9@example.org,x\n".encode("latin-1"), 400, "invalid_input", "body"),
         (b"", 400, "recipients_missing", None),
         (b"email,name\n", 400, "recipients_missing", None),
         (b"email,name\nann\x00@example.org,x\n", 400, "invalid_input", "body"),
-        (b"email,name\nann@example.org," + b"y" * 900 + b"\n", 400, "invalid_input", "variables"),
+        (b"email,name\nann@example.org," + b"y" * 900 + b"\n", 400, "recipient_variables_invalid", "variables"),
     ]
     for content, status, code, field in bad_files:
         response = await api.post(path, content=content, headers={"content-type": CSV}, auth=auth)

@@ -98,7 +98,7 @@ def actions(services: Services) -> dict[str, Handler]:
 
     async def update_custom_black_list(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
         fields = Fields(params)
-        entry_id = fields.uint("Id")
+        entry_id = fields.id("Id")
         address = fields.text("Email")
         await service.update_custom(principal, entry_id, address=address, expires_on=_expire_date(fields))
         return {}

@@ -8,7 +8,7 @@ import base64
 import binascii
 from typing import Any
 
-from mailyard.domain import messages, paging, runs, suppressions, tasks
+from mailyard.domain import messages, paging, runs, suppressions
 from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
 from mailyard.services.messages import AttachmentUpload, SendRequest
@@ -21,7 +21,6 @@ ATTACHMENT_WRONG = "InvalidParameterValue.AttachContentIsWrong"
 # Base64 of 4 MB is about 5.6 MB: refuse before decoding anything larger.
 MAX_ENCODED_ATTACHMENTS = (messages.MAX_ATTACHMENT_BYTES + 2) // 3 * 4 + 1024
 MAX_ADDRESS = 320
-_UNSUBSCRIBE_OPTIONS = frozenset(str(option) for option in range(13))
 # SendStatus (spec 1.5 SendEmailStatus): why Mailyard did not send to a recipient at all.
 _SKIPPED_SEND_STATUS = {
     f"suppressed: {suppressions.SuppressionReason.UNSUBSCRIBE.value}": 1013,
@@ -55,18 +54,9 @@ def _attachments(fields: Fields) -> list[AttachmentUpload]:
     return uploads
 
 
-def _unsubscribe(fields: Fields) -> str | None:
-    option = fields.optional_text("Unsubscribe")
-    if option is not None and option not in _UNSUBSCRIBE_OPTIONS:
-        raise TencentError("InvalidParameterValue", 'Unsubscribe must be one of "0" to "12".')
-    return None if option in (None, "0") else option
-
-
 def _send_request(fields: Fields) -> SendRequest:
     from_address = fields.text("FromEmailAddress", missing=SEND_PARAMS, max_length=400)
     subject = fields.text("Subject", missing=SEND_PARAMS)
-    if not 1 <= len(subject) <= tasks.MAX_SUBJECT_LENGTH:
-        raise TencentError("InvalidParameterValue.SubjectLengthError", "The subject must be 1 to 100 characters.")
     template_id, variables = read_template(fields, required="FromEmailAddress, Subject and Template")
     fields.optional_choice("TriggerType", (0, 1))
     return SendRequest(
@@ -79,7 +69,7 @@ def _send_request(fields: Fields) -> SendRequest:
         bcc=fields.text_list("Bcc", missing=None),
         reply_to=fields.optional_text("ReplyToAddresses", max_length=MAX_ADDRESS),
         attachments=_attachments(fields),
-        unsubscribe=_unsubscribe(fields),
+        unsubscribe=fields.optional_text("Unsubscribe"),
     )
 
 

@@ -54,17 +54,15 @@ def _recipient_data(item: Fields) -> dict[str, Any]:
             f"{item.name('TemplateData')} is longer than {recipients.MAX_VARIABLES_BYTES} bytes.",
         )
     try:
-        values = rendering.parse_template_data(raw)
+        values = rendering.read_template_data(raw)
     except rendering.TemplateDataError as error:
         raise TencentError("InvalidParameterValue.TemplateDataError", f"{item.name('TemplateData')}: {error}") from None
-    if any(_HTML_TAG.search(value) for value in values.values()):
+    if any(_HTML_TAG.search(rendering.variable_text(value)) for value in values.values()):
         raise TencentError(
             "InvalidParameterValue.InValidTemplateData",
             f"{item.name('TemplateData')} must not contain HTML tags.",
         )
-    parsed = json.loads(raw) if raw.strip() else {}
-    assert isinstance(parsed, dict)
-    return parsed
+    return values
 
 
 def _upload_counts(report: recipients.UploadReport) -> dict[str, Any]:
@@ -137,14 +135,14 @@ def actions(services: Services) -> dict[str, Handler]:
 
     async def create_receiver_detail(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
         fields = Fields(params)
-        list_id = fields.uint("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
+        list_id = fields.id("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
         emails = fields.text_list("Emails", missing="MissingParameter.EmailsNecessary")
         report = await service.add_recipients(principal, list_id, ((email, None) for email in emails))
         return _upload_counts(report)
 
     async def create_receiver_detail_with_data(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
         fields = Fields(params)
-        list_id = fields.uint("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
+        list_id = fields.id("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
         items = fields.nested_list("Datas", missing="MissingParameter.EmailsNecessary")
         entries = [(item.text("Email"), _recipient_data(item)) for item in items]
         report = await service.add_recipients(principal, list_id, entries)
@@ -164,7 +162,7 @@ def actions(services: Services) -> dict[str, Handler]:
 
     async def list_receiver_details(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
         fields = Fields(params)
-        list_id = fields.uint("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
+        list_id = fields.id("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
         window = paging.Window(offset=fields.offset(), limit=fields.limit())
         chosen = _recipient_filter(fields, principal.time_zone)
         found, page = await service.list_recipients(principal, list_id, window, chosen)
@@ -176,7 +174,7 @@ def actions(services: Services) -> dict[str, Handler]:
         }
 
     async def delete_receiver(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        list_id = Fields(params).uint("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
+        list_id = Fields(params).id("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
         await service.delete_list(principal, list_id)
         return {}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mailyard.domain import documents, paging, recipients, schedules, tasks
+from mailyard.domain import documents, paging, schedules, tasks
 from mailyard.domain.accounts import Principal
 from mailyard.errors import InvalidInput
 from mailyard.services.container import Services
@@ -21,7 +21,6 @@ from mailyard.web.tencent.template_param import SEND_PARAMS, read_template
 
 TIMED_PARAMS = "MissingParameter.TimedParamNecessary"
 CYCLE_PARAMS = "MissingParameter.CycleParamNecessary"
-UNSUBSCRIBE_OPTIONS = frozenset(str(option) for option in range(13))
 STATUS_BY_STATE = {
     tasks.TaskState.PENDING: 1,
     tasks.TaskState.SENDING: 5,
@@ -36,16 +35,6 @@ for _state, _status in STATUS_BY_STATE.items():
 
 
 # ---- BatchSendEmail ----------------------------------------------------------------------------
-
-
-def _subject(fields: Fields) -> str:
-    subject = fields.text("Subject")
-    if not 1 <= len(subject) <= tasks.MAX_SUBJECT_LENGTH:
-        raise TencentError(
-            "InvalidParameterValue.SubjectLengthError",
-            f"The subject must be 1 to {tasks.MAX_SUBJECT_LENGTH} characters.",
-        )
-    return subject
 
 
 def _begin_at(params: Fields, missing: str, time_zone: str) -> datetime:
@@ -74,24 +63,10 @@ def _schedule(fields: Fields, task_type: tasks.TaskType, time_zone: str) -> task
     return tasks.Schedule(type=task_type)
 
 
-def _reply_to(fields: Fields) -> str | None:
-    reply_to = (fields.optional_text("ReplyToAddresses") or "").strip()
-    if reply_to and recipients.address_problem(reply_to):
-        raise TencentError("InvalidParameterValue.IllegalEmailAddress", "ReplyToAddresses is not a valid address.")
-    return reply_to or None
-
-
-def _unsubscribe(fields: Fields) -> str | None:
-    option = fields.optional_text("Unsubscribe")
-    if option is not None and option not in UNSUBSCRIBE_OPTIONS:
-        raise TencentError("InvalidParameterValue", 'Unsubscribe must be one of "0" to "12".')
-    return None if option in (None, "0") else option
-
-
 def _task_request(fields: Fields, time_zone: str) -> TaskRequest:
     from_address = fields.text("FromEmailAddress", missing=SEND_PARAMS)
-    list_id = fields.uint("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
-    subject = _subject(fields)
+    list_id = fields.id("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
+    subject = fields.text("Subject")
     task_type = tasks.TaskType(fields.choice("TaskType", (1, 2, 3)))
     template_id, variables = read_template(fields, required="FromEmailAddress, ReceiverId and Template")
     fields.optional_choice("ADLocation", (0, 1, 2))
@@ -100,13 +75,13 @@ def _task_request(fields: Fields, time_zone: str) -> TaskRequest:
     return TaskRequest(
         name=None,
         from_address=from_address,
-        reply_to=_reply_to(fields),
+        reply_to=fields.optional_text("ReplyToAddresses"),
         subject=subject,
         template_id=template_id,
         variables=variables,
         recipient_list_id=list_id,
         schedule=_schedule(fields, task_type, time_zone),
-        unsubscribe=_unsubscribe(fields),
+        unsubscribe=fields.optional_text("Unsubscribe"),
     )
 
 
@@ -119,7 +94,7 @@ def _task_filter(fields: Fields) -> tasks.TaskFilter:
     return tasks.TaskFilter(
         states=None if status is None else tuple(STATES_BY_STATUS[status]),
         type=None if task_type is None else tasks.TaskType(task_type),
-        recipient_list_id=fields.optional_uint("ReceiverId"),
+        recipient_list_id=fields.optional_id("ReceiverId"),
     )
 
 

@@ -81,7 +81,7 @@ def actions(services: Services) -> dict[str, Handler]:
         return {"TemplateID": template.id}
 
     async def get_email_template(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        template = await service.get(principal, Fields(params).uint("TemplateID"))
+        template = await service.get(principal, Fields(params).id("TemplateID"))
         return {
             "TemplateContent": _content_out(template),
             "TemplateStatus": int(template.review_status),
@@ -90,7 +90,7 @@ def actions(services: Services) -> dict[str, Handler]:
 
     async def update_email_template(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
         fields = Fields(params)
-        template_id = fields.uint("TemplateID")
+        template_id = fields.id("TemplateID")
         name = _template_name(fields)
         text, html = _content(fields)
         current = await service.get(principal, template_id)
@@ -98,7 +98,7 @@ def actions(services: Services) -> dict[str, Handler]:
         return {}
 
     async def delete_email_template(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        await service.delete(principal, Fields(params).uint("TemplateID"))
+        await service.delete(principal, Fields(params).id("TemplateID"))
         return {}
 
     async def list_email_templates(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:

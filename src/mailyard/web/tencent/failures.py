@@ -58,7 +58,7 @@ ERRORS_BY_CODE: dict[ErrorCode, tuple[str, str | None]] = {
     E.LIST_IN_USE: ("ResourceInUse", "The recipient list is used by a send task."),
     E.LIST_EMPTY: ("OperationDenied.ReceiverStatusError", "The recipient list is empty or not uploaded."),
     E.RECIPIENTS_MISSING: ("MissingParameter.EmailsNecessary", "Recipient addresses are required."),
-    E.RECIPIENT_VARIABLES_INVALID: ("FailedOperation.WrongContentJson", OWN_MESSAGE),
+    E.RECIPIENT_VARIABLES_INVALID: ("InvalidParameterValue.TemplateDataError", OWN_MESSAGE),
     E.UPLOAD_TOO_LARGE: (
         "LimitExceeded.ReceiverDetailRequestLimit",
         "At most 20000 recipient addresses may be uploaded per request.",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
+from mailyard.domain import identifiers
 from mailyard.domain.accounts import Principal
 from mailyard.web.tencent.coercion import UINT64_MAX, as_bool, as_str, as_uint64
 from mailyard.web.tencent.errors import TencentError
@@ -54,6 +55,14 @@ class Fields:
         if value is None:
             return None
         return self._ranged(as_uint64(value, self.name(key)), key, minimum, maximum)
+
+    def id(self, key: str, *, missing: str = MISSING) -> int:
+        """A required id: a ``uint64`` on the wire, within what the store holds (``identifiers.check_id``)."""
+        return identifiers.check_id(self.uint(key, missing=missing), self.name(key))
+
+    def optional_id(self, key: str) -> int | None:
+        value = self.optional_uint(key)
+        return None if value is None else identifiers.check_id(value, self.name(key))
 
     def choice(self, key: str, allowed: Collection[int], *, missing: str = MISSING) -> int:
         """A required ``uint64`` that must be one of ``allowed``."""

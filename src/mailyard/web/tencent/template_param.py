@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from mailyard.domain import rendering
@@ -22,12 +21,9 @@ def read_template(fields: Fields, *, required: str) -> tuple[int, dict[str, Any]
         if fields.has("Simple"):
             raise TencentError("FailedOperation.WithOutPermission", "Only template-based sending is allowed.")
         raise TencentError(SEND_PARAMS, f"{required} are required.")
-    template_id = template.uint("TemplateID")
-    data = template.optional_text("TemplateData") or ""
+    template_id = template.id("TemplateID")
     try:
-        rendering.parse_template_data(data)
+        variables = rendering.read_template_data(template.optional_text("TemplateData"))
     except rendering.TemplateDataError as error:
         raise TencentError("FailedOperation.WrongContentJson", f"Template.TemplateData: {error}") from None
-    variables = json.loads(data) if data.strip() else {}
-    assert isinstance(variables, dict)
     return template_id, variables
