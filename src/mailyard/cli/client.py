@@ -81,3 +81,12 @@ def request(account: str | None, method: str, path: str, **options: Any) -> Any:
         return await call(api, method, path, **options)
 
     return run_api(account, work)
+
+
+def record_and_page(account: str | None, record_path: str, page_path: str, query: dict[str, object]) -> tuple[Any, Any]:
+    """A record and a page of what it holds (a list and its recipients, a task and its deliveries), in one session."""
+
+    async def work(api: httpx.AsyncClient) -> tuple[Any, Any]:
+        return await call(api, "GET", record_path), await call(api, "GET", page_path, params=query)
+
+    return run_api(account, work)

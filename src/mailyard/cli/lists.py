@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import httpx
 import typer
@@ -55,10 +55,8 @@ def list_lists(
     as_json: JsonOption = False,
 ) -> None:
     """Show the account's recipient lists."""
-    params: dict[str, Any] = {"limit": limit, "offset": offset}
-    if keyword:
-        params["keyword"] = keyword
-    output.print_page("Recipient lists", client.request(account, "GET", "/lists", params=params), LIST_COLUMNS, as_json)
+    query = output.page_query(limit, offset, keyword=keyword)
+    output.print_page("Recipient lists", client.request(account, "GET", "/lists", params=query), LIST_COLUMNS, as_json)
 
 
 @app.command("show")
@@ -72,17 +70,8 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Show a list and a page of its recipients."""
-    params: dict[str, Any] = {"limit": limit, "offset": offset}
-    if address:
-        params["address"] = address
-    if invalid:
-        params["valid"] = "false"
-
-    async def work(api: httpx.AsyncClient) -> tuple[Any, Any]:
-        found = await client.call(api, "GET", f"/lists/{list_id}")
-        return found, await client.call(api, "GET", f"/lists/{list_id}/recipients", params=params)
-
-    found, page = client.run_api(account, work)
+    query = output.page_query(limit, offset, address=address, valid="false" if invalid else None)
+    found, page = client.record_and_page(account, f"/lists/{list_id}", f"/lists/{list_id}/recipients", query)
     if as_json:
         output.print_json({"list": found, "recipients": page})
         return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -30,10 +30,8 @@ def list_messages(
     as_json: JsonOption = False,
 ) -> None:
     """Show kept messages, newest first."""
-    params: dict[str, Any] = {"limit": limit, "offset": offset}
-    if task:
-        params["task_id"] = task
-    output.print_page("Outbox", client.request(account, "GET", "/outbox", params=params), COLUMNS, as_json)
+    query = output.page_query(limit, offset, task_id=task)
+    output.print_page("Outbox", client.request(account, "GET", "/outbox", params=query), COLUMNS, as_json)
 
 
 @app.command("show")

@@ -80,3 +80,12 @@ def paged(answer: Any, limit: int, offset: int) -> dict[str, Any]:
         return answer
     items = list(answer)
     return {"items": items[offset : offset + limit], "total": len(items), "offset": offset, "limit": limit}
+
+
+def page_query(limit: int, offset: int, **filters: object) -> dict[str, object]:
+    """A listing's query: the page, and the filters that were given (booleans as the API spells them)."""
+    query: dict[str, object] = {"limit": limit, "offset": offset}
+    for name, value in filters.items():
+        if value is not None and value is not False:
+            query[name] = str(value).lower() if isinstance(value, bool) else value
+    return query

@@ -33,12 +33,8 @@ def list_suppressions(
     as_json: JsonOption = False,
 ) -> None:
     """Show suppressed addresses, newest first."""
-    params: dict[str, Any] = {"limit": limit, "offset": offset}
-    if address:
-        params["address"] = address
-    if reason:
-        params["reason"] = reason
-    page = client.request(account, "GET", "/suppressions", params=params)
+    query = output.page_query(limit, offset, address=address, reason=reason)
+    page = client.request(account, "GET", "/suppressions", params=query)
     output.print_page("Suppressions", page, COLUMNS, as_json)
 
 

@@ -111,11 +111,10 @@ def list_tasks(
     as_json: JsonOption = False,
 ) -> None:
     """Show tasks, newest first."""
-    params: dict[str, Any] = {"limit": limit, "offset": offset}
-    for key, value in (("state", state), ("owner", owner), ("paused", paused)):
-        if value is not None:
-            params[key] = str(value).lower() if isinstance(value, bool) else value
-    output.print_page("Tasks", client.request(account, "GET", "/tasks", params=params), TASK_COLUMNS, as_json)
+    query = output.page_query(limit, offset, state=state, owner=owner)
+    if paused is not None:  # --running asks for paused=false, which page_query would leave out
+        query["paused"] = str(paused).lower()
+    output.print_page("Tasks", client.request(account, "GET", "/tasks", params=query), TASK_COLUMNS, as_json)
 
 
 @app.command("show")
@@ -128,15 +127,8 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Show a task, its counters and a page of its deliveries."""
-    params: dict[str, Any] = {"limit": limit, "offset": offset}
-    if failed:
-        params["state"] = "failed"
-
-    async def work(api: httpx.AsyncClient) -> tuple[Any, Any]:
-        task = await client.call(api, "GET", f"/tasks/{task_id}")
-        return task, await client.call(api, "GET", f"/tasks/{task_id}/deliveries", params=params)
-
-    task, deliveries = client.run_api(account, work)
+    query = output.page_query(limit, offset, state="failed" if failed else None)
+    task, deliveries = client.record_and_page(account, f"/tasks/{task_id}", f"/tasks/{task_id}/deliveries", query)
     if as_json:
         output.print_json({"task": task, "deliveries": deliveries})
         return
