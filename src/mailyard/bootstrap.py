@@ -28,11 +28,11 @@ from mailyard.ports.secrets import SecretCipher, TokenSigner
 from mailyard.services.access import AccessService
 from mailyard.services.container import Services
 from mailyard.services.identities import IdentityService
-from mailyard.services.messages import MessageService
 from mailyard.services.outbox import OutboxService
 from mailyard.services.recipients import RecipientService
 from mailyard.services.scheduling import SchedulingService
 from mailyard.services.sending import DEFAULT_LEASE, SendingService
+from mailyard.services.single_sends import SingleSendService
 from mailyard.services.statistics import StatisticsService
 from mailyard.services.suppressions import SuppressionService
 from mailyard.services.tasks import TaskService
@@ -152,7 +152,7 @@ def build_services(
         outbox=OutboxService(store),
         suppressions=SuppressionService(store),
         unsubscribe=UnsubscribeService(store, links),
-        messages=MessageService(store, clock),
+        single_sends=SingleSendService(store, clock),
         statistics=StatisticsService(store),
         clock=clock,
     )

@@ -11,7 +11,7 @@ import pytest
 from mailyard import bootstrap
 from mailyard.domain import messages, paging, runs, suppressions
 from mailyard.errors import InvalidInput
-from mailyard.services.messages import SendRequest
+from mailyard.services.single_sends import SendRequest
 from mailyard.worker.runner import Worker, WorkerOptions
 
 pytestmark = pytest.mark.timeout(60)
@@ -55,13 +55,13 @@ async def test_report_counts_equal_the_ledger_per_local_day(
         )
     worker = Worker(runtime.services.sending, runtime.services.scheduling, WorkerOptions(batch_size=10), name="t")
     batch = await runtime.services.tasks.create(principal, content.task_request())
-    first = await runtime.services.messages.send(principal, single(content, ["dee@gmail.com", "cy@example.org"]))
+    first = await runtime.services.single_sends.send(principal, single(content, ["dee@gmail.com", "cy@example.org"]))
     await worker.drain()
     clock.advance(hours=16)  # 17:00 UTC on March 2 is 01:00 on March 3 in Shanghai
-    second = await runtime.services.messages.send(principal, single(content, ["eve@example.org"]))
+    second = await runtime.services.single_sends.send(principal, single(content, ["eve@example.org"]))
     await worker.drain()
     rival_content = await make_content(rival.admin.principal, addresses=(), domain="rival.example.com")
-    await runtime.services.messages.send(rival.admin.principal, single(rival_content, ["x@example.org"]))
+    await runtime.services.single_sends.send(rival.admin.principal, single(rival_content, ["x@example.org"]))
 
     statistics = runtime.services.statistics
     report = await statistics.report(principal, FIRST_DAY - timedelta(days=3), FIRST_DAY + timedelta(days=3))

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from mailyard.ports.clock import Clock
 from mailyard.services.access import AccessService
 from mailyard.services.identities import IdentityService
-from mailyard.services.messages import MessageService
 from mailyard.services.outbox import OutboxService
 from mailyard.services.recipients import RecipientService
 from mailyard.services.scheduling import SchedulingService
 from mailyard.services.sending import SendingService
+from mailyard.services.single_sends import SingleSendService
 from mailyard.services.statistics import StatisticsService
 from mailyard.services.suppressions import SuppressionService
 from mailyard.services.tasks import TaskService
@@ -31,6 +31,6 @@ class Services:
     outbox: OutboxService
     suppressions: SuppressionService
     unsubscribe: UnsubscribeService
-    messages: MessageService
+    single_sends: SingleSendService
     statistics: StatisticsService
     clock: Clock

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from mailyard.domain import message_ids, paging, runs, tasks
 from mailyard.store import tables
 from mailyard.store.rows import fetch_one, fetch_page
+from mailyard.store.suppressions import in_force
 
 
 def _run(row: Row[Any]) -> runs.Run:
@@ -53,22 +54,7 @@ def _delivery(row: Row[Any]) -> runs.Delivery:
 ANALYZE_AFTER_DELIVERIES = 10_000
 
 # Counters of a run that has not sent anything yet.
-ZERO_RUN_COUNTERS = {"requested_count": 0, "sent_count": 0, "failed_count": 0, "skipped_count": 0}
-
-
-async def settle_new_run(connection: AsyncConnection, run_id: int, *, queued: int, skipped: int, now: datetime) -> None:
-    """Record how a new run's ledger came out; a run with nothing to send is finished at once."""
-    finished = queued == 0
-    await connection.execute(
-        update(tables.runs)
-        .where(tables.runs.c.id == run_id)
-        .values(
-            requested_count=queued,
-            skipped_count=skipped,
-            status=(runs.RunStatus.SENT if finished else runs.RunStatus.PROCESSING).value,
-            finished_at=now if finished else None,
-        )
-    )
+_ZERO_RUN_COUNTERS = {"requested_count": 0, "sent_count": 0, "failed_count": 0, "skipped_count": 0}
 
 
 class SqlRuns:
@@ -77,45 +63,26 @@ class SqlRuns:
         self._now = now
 
     async def start(self, task: tasks.Task, *, fire_at: datetime, kind: runs.RunKind) -> runs.Run | None:
-        run_id = await self._insert_run(task, fire_at=fire_at, kind=kind)
+        run_id = await self.insert(task.id, task.account_id, fire_at=fire_at, kind=kind)
         if run_id is None:
             return None
         await self._expand(task, run_id)
         queued, skipped = await self._count_new(run_id)
         await self._refresh_statistics(queued)
-        await settle_new_run(self._connection, run_id, queued=queued, skipped=skipped, now=self._now)
-        task_table = tables.tasks
-        await self._connection.execute(
-            update(task_table)
-            .where(task_table.c.id == task.id)
-            .values(
-                requested_count=task_table.c.requested_count + queued,
-                cached_count=task_table.c.cached_count + queued,
-                skipped_count=task_table.c.skipped_count + skipped,
-                updated_at=self._now,
-            )
-        )
+        await self.count_new_ledger(task.id, run_id, queued=queued, skipped=skipped)
         return await self.get(task.id, run_id)
 
-    async def _refresh_statistics(self, added: int) -> None:
-        """After a large expansion, give the PostgreSQL planner fresh ledger statistics.
-
-        Autovacuum notices a bulk insert late; until then the planner believes few deliveries are open and
-        the claim sorts every open delivery on each call instead of walking the open-deliveries index
-        (measured: 1-4 s a claim at 10^6 deliveries, against milliseconds after ANALYZE).
-        """
-        if added >= ANALYZE_AFTER_DELIVERIES and self._connection.dialect.name == "postgresql":
-            await self._connection.execute(text("ANALYZE deliveries"))
-
-    async def _insert_run(self, task: tasks.Task, *, fire_at: datetime, kind: runs.RunKind) -> int | None:
+    async def insert(self, task_id: int, account_id: int, *, fire_at: datetime, kind: runs.RunKind) -> int | None:
+        """Write a new run (of a batch task or a single send) with its Message-ID key; its id, or None when
+        that fire time already has a run."""
         values = {
-            "task_id": task.id,
-            "account_id": task.account_id,
+            "task_id": task_id,
+            "account_id": account_id,
             "kind": kind.value,
             "fire_at": fire_at,
             "status": runs.RunStatus.PROCESSING.value,
             "message_key": message_ids.new_run_key(),
-            **ZERO_RUN_COUNTERS,
+            **_ZERO_RUN_COUNTERS,
             "created_at": self._now,
         }
         dialect = postgresql if self._connection.dialect.name == "postgresql" else sqlite
@@ -127,6 +94,42 @@ class SqlRuns:
         )
         return (await self._connection.execute(statement)).scalar_one_or_none()
 
+    async def count_new_ledger(self, task_id: int, run_id: int, *, queued: int, skipped: int) -> None:
+        """Count a new run's ledger rows into the run and its task; a run with nothing to send is finished at
+        once."""
+        finished = queued == 0
+        await self._connection.execute(
+            update(tables.runs)
+            .where(tables.runs.c.id == run_id)
+            .values(
+                requested_count=queued,
+                skipped_count=skipped,
+                status=(runs.RunStatus.SENT if finished else runs.RunStatus.PROCESSING).value,
+                finished_at=self._now if finished else None,
+            )
+        )
+        task_table = tables.tasks
+        await self._connection.execute(
+            update(task_table)
+            .where(task_table.c.id == task_id)
+            .values(
+                requested_count=task_table.c.requested_count + queued,
+                cached_count=task_table.c.cached_count + queued,
+                skipped_count=task_table.c.skipped_count + skipped,
+                updated_at=self._now,
+            )
+        )
+
+    async def _refresh_statistics(self, added: int) -> None:
+        """After a large expansion, give the PostgreSQL planner fresh ledger statistics.
+
+        Autovacuum notices a bulk insert late; until then the planner believes few deliveries are open and
+        the claim sorts every open delivery on each call instead of walking the open-deliveries index
+        (measured: 1-4 s a claim at 10^6 deliveries, against milliseconds after ANALYZE).
+        """
+        if added >= ANALYZE_AFTER_DELIVERIES and self._connection.dialect.name == "postgresql":
+            await self._connection.execute(text("ANALYZE deliveries"))
+
     async def _expand(self, task: tasks.Task, run_id: int) -> None:
         """INSERT ... SELECT: each recipient becomes a ledger row; suppressed and invalid ones are skipped."""
         recipient, suppression = tables.recipients, tables.suppressions
@@ -135,7 +138,7 @@ class SqlRuns:
             .where(
                 suppression.c.account_id == task.account_id,
                 suppression.c.address == recipient.c.address,
-                (suppression.c.expires_at.is_(None)) | (suppression.c.expires_at > self._now),
+                in_force(self._now),
             )
             .limit(1)
             .scalar_subquery()

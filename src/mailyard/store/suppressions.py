@@ -6,13 +6,20 @@ import builtins
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import paging, suppressions
 from mailyard.store import tables
 from mailyard.store.rows import escape_like, fetch_one, fetch_page
+
+
+def in_force(now: datetime) -> ColumnElement[bool]:
+    """A suppression stops sending until it expires (the expiry is the first moment it does not); the SQL
+    twin of `Suppression.active_at`."""
+    table = tables.suppressions
+    return table.c.expires_at.is_(None) | (table.c.expires_at > now)
 
 
 def _suppression(row: Row[Any]) -> suppressions.Suppression:
@@ -79,7 +86,7 @@ class SqlSuppressions:
         if created_until is not None:
             statement = statement.where(table.c.created_at < created_until)
         if active is not None:
-            running = table.c.expires_at.is_(None) | (table.c.expires_at > self._now)
+            running = in_force(self._now)
             statement = statement.where(running if active else ~running)
         return await fetch_page(self._connection, statement.order_by(table.c.id.desc()), window, _suppression)
 

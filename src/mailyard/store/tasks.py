@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -107,26 +107,69 @@ class SqlTasks:
         name: str,
         next_fire_at: datetime | None,
     ) -> model.Task:
-        schedule = draft.schedule
+        task_id = await self.insert(
+            account_id=account_id,
+            owner_id=owner_id,
+            name=name,
+            kind=model.TaskKind.BATCH,
+            from_address=draft.from_address,
+            reply_to=draft.reply_to,
+            subject=draft.subject,
+            template_id=draft.template_id,
+            variables=draft.variables,
+            recipient_list_id=draft.recipient_list_id,
+            schedule=draft.schedule,
+            state=model.TaskState.PENDING,
+            unsubscribe=draft.unsubscribe,
+            next_fire_at=next_fire_at,
+        )
+        task = await self.get(account_id, task_id)
+        assert task is not None
+        return task
+
+    async def insert(
+        self,
+        *,
+        account_id: int,
+        owner_id: int,
+        name: str,
+        kind: model.TaskKind,
+        from_address: str,
+        reply_to: str | None,
+        subject: str,
+        template_id: int,
+        variables: Mapping[str, Any],
+        recipient_list_id: int | None,
+        schedule: model.Schedule,
+        state: model.TaskState,
+        unsubscribe: str | None,
+        next_fire_at: datetime | None,
+        cc: Sequence[str] | None = None,
+        bcc: Sequence[str] | None = None,
+    ) -> int:
+        """Write a new task of any kind (batch tasks and single sends alike), with zero counters; its id."""
         statement = (
             insert(tables.tasks)
             .values(
                 account_id=account_id,
                 owner_id=owner_id,
                 name=name,
-                from_address=draft.from_address,
-                reply_to=draft.reply_to,
-                subject=draft.subject,
-                template_id=draft.template_id,
-                variables=_variables_json(draft.variables),
-                recipient_list_id=draft.recipient_list_id,
+                kind=kind.value,
+                from_address=from_address,
+                reply_to=reply_to,
+                subject=subject,
+                template_id=template_id,
+                variables=_variables_json(variables),
+                recipient_list_id=recipient_list_id,
+                cc=None if cc is None else json.dumps(list(cc)),
+                bcc=None if bcc is None else json.dumps(list(bcc)),
                 task_type=int(schedule.type),
                 begin_at=schedule.begin_at,
                 interval_hours=schedule.interval_hours,
                 terminated=schedule.terminated,
                 paused=False,
-                state=model.TaskState.PENDING.value,
-                unsubscribe=draft.unsubscribe,
+                state=state.value,
+                unsubscribe=unsubscribe,
                 **ZERO_TASK_COUNTERS,
                 next_fire_at=next_fire_at,
                 created_at=self._now,
@@ -134,10 +177,7 @@ class SqlTasks:
             )
             .returning(tables.tasks.c.id)
         )
-        task_id = (await self._connection.execute(statement)).scalar_one()
-        task = await self.get(account_id, task_id)
-        assert task is not None
-        return task
+        return int((await self._connection.execute(statement)).scalar_one())
 
     async def get(self, account_id: int, task_id: int) -> model.Task | None:
         task = tables.tasks

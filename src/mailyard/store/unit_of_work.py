@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from mailyard.ports.clock import Clock
 from mailyard.store.accounts import SqlAccessKeys, SqlAccounts, SqlUsers
 from mailyard.store.identities import SqlDomains, SqlSenders
-from mailyard.store.messages import SqlMessages
 from mailyard.store.outbox import SqlOutboxMessages
 from mailyard.store.queue import ClaimFloor, SqlDeliveryQueue
 from mailyard.store.quotas import SqlQuotas
 from mailyard.store.recipients import SqlRecipientLists
 from mailyard.store.reporting import SqlReporting
 from mailyard.store.runs import SqlRuns
+from mailyard.store.single_sends import SqlSingleSends
 from mailyard.store.suppressions import SqlSuppressions
 from mailyard.store.task_reads import SqlTaskListing
 from mailyard.store.tasks import SqlTasks
@@ -44,7 +44,7 @@ class SqlRepositories:
         self.queue = SqlDeliveryQueue(connection, now, claim_floor)
         self.quotas = SqlQuotas(connection, now)
         self.outbox = SqlOutboxMessages(connection, now)
-        self.single_sends = SqlMessages(connection, now)
+        self.single_sends = SqlSingleSends(connection, now)
         self.reporting = SqlReporting(connection, now)
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mailyard.domain.messages import EmailStatus
 from mailyard.domain.unsubscribe import LANGUAGE_TAGS
 from mailyard.errors import InvalidInput
-from mailyard.services.messages import AttachmentUpload, SendRequest
+from mailyard.services.single_sends import AttachmentUpload, SendRequest
 from mailyard.web.api import schemas
 from mailyard.web.api.auth import CurrentPrincipal, ServicesDep
 from mailyard.web.api.paging import PageWindow
@@ -114,7 +114,7 @@ async def send_message(body: SingleSendIn, principal: CurrentPrincipal, services
         attachments=[_decoded(item) for item in body.attachments],
         unsubscribe=LANGUAGE_TAGS[body.unsubscribe] if body.unsubscribe else None,
     )
-    sent = await services.messages.send(principal, request)
+    sent = await services.single_sends.send(principal, request)
     return SingleSendOut(message_id=sent.message_id, task_id=sent.task_id)
 
 
@@ -128,5 +128,5 @@ async def list_message_statuses(
     to: Annotated[str | None, Query(max_length=254)] = None,
 ) -> list[SingleSendStatusOut]:
     """Each recipient of the caller's single sends of one day (of the last 30), newest first."""
-    found = await services.messages.statuses(principal, day, window, message_id=message_id, to_address=to)
+    found = await services.single_sends.statuses(principal, day, window, message_id=message_id, to_address=to)
     return [_status_out(item) for item in found]

@@ -11,7 +11,7 @@ from typing import Any
 from mailyard.domain import messages, paging, runs, suppressions
 from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
-from mailyard.services.messages import AttachmentUpload, SendRequest
+from mailyard.services.single_sends import AttachmentUpload, SendRequest
 from mailyard.web.tencent.coercion import as_day
 from mailyard.web.tencent.errors import TencentError
 from mailyard.web.tencent.fields import Fields, Handler
@@ -111,7 +111,7 @@ def _status_out(status: messages.EmailStatus) -> dict[str, Any]:
 
 
 def actions(services: Services) -> dict[str, Handler]:
-    service = services.messages
+    service = services.single_sends
 
     async def send_email(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
         sent = await service.send(principal, _send_request(Fields(params)))

@@ -55,7 +55,7 @@ class SentMessage:
     task_id: int
 
 
-class MessageService:
+class SingleSendService:
     def __init__(self, store: Store[SingleSendRepositories], clock: Clock) -> None:
         self._store = store
         self._clock = clock

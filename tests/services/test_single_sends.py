@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import text
 
 from mailyard import bootstrap
 from mailyard.domain import messages, paging, runs, suppressions, tasks
@@ -20,8 +21,8 @@ from mailyard.mail.composer import MimeComposer
 from mailyard.mail.relay_mailer import RelayMailer
 from mailyard.mail.relay_pool import RelayPool
 from mailyard.mail.relays import RelayConfig
-from mailyard.services.messages import AttachmentUpload, SendRequest
 from mailyard.services.sending import SendingService
+from mailyard.services.single_sends import AttachmentUpload, SendRequest
 from mailyard.worker.runner import Worker, WorkerOptions
 
 pytestmark = pytest.mark.timeout(60)
@@ -79,7 +80,7 @@ async def test_single_send_is_sent_through_a_relay_with_headers_and_attachment(
     principal = team.admin.principal
     content = await make_content(principal)
     upload = AttachmentUpload(filename="报告 2026.txt", content=b"line one\n.line two\n" * 50)
-    sent = await runtime.services.messages.send(principal, send_request(content, attachments=[upload]))
+    sent = await runtime.services.single_sends.send(principal, send_request(content, attachments=[upload]))
     assert messages.task_id_of(sent.message_id) == sent.task_id
 
     catcher, port = smtp_relay
@@ -121,7 +122,7 @@ async def test_single_sends_are_hidden_from_task_listings(
     principal = team.admin.principal
     content = await make_content(principal)
     batch = await runtime.services.tasks.create(principal, content.task_request())
-    await runtime.services.messages.send(principal, send_request(content))
+    await runtime.services.single_sends.send(principal, send_request(content))
     listed = await runtime.services.tasks.list(principal, tasks.TaskFilter(), ALL)
     assert [task.id for task in listed.items] == [batch.id] and listed.total == 1
     response = await api.get("/v1/tasks", auth=team.admin.auth)
@@ -159,7 +160,7 @@ async def test_limits_of_a_single_send(
 ) -> None:
     content = await make_content(team.admin.principal, addresses=())
     with pytest.raises(error) as caught:
-        await runtime.services.messages.send(team.admin.principal, send_request(content, **changes))
+        await runtime.services.single_sends.send(team.admin.principal, send_request(content, **changes))
     assert caught.value.code == code
 
 
@@ -175,9 +176,9 @@ async def test_status_by_message_id_and_recipient(
             reason=suppressions.SuppressionReason.UNSUBSCRIBE,
             expires_at=None,
         )
-    sent = await runtime.services.messages.send(principal, send_request(content))
-    other = await runtime.services.messages.send(principal, send_request(content, cc=[], bcc=[]))
-    service = runtime.services.messages
+    sent = await runtime.services.single_sends.send(principal, send_request(content))
+    other = await runtime.services.single_sends.send(principal, send_request(content, cc=[], bcc=[]))
+    service = runtime.services.single_sends
     today = local_day(runtime, principal)
 
     queued = await service.statuses(principal, today, ALL, message_id=sent.message_id)
@@ -210,3 +211,37 @@ async def test_status_by_message_id_and_recipient(
         with pytest.raises(InvalidInput) as caught:
             await service.statuses(principal, wrong, ALL)
         assert caught.value.code == "date_not_supported"
+
+
+async def test_a_single_send_is_written_like_a_batch_task(
+    runtime: bootstrap.Runtime, team: Any, make_content: Any
+) -> None:
+    """One write path: the same variables text as a batch task's, and a run with its Message-ID key."""
+    principal = team.admin.principal
+    content = await make_content(principal)
+    variables = {"name": "Zoë", "count": 2}
+    sent = await runtime.services.single_sends.send(principal, send_request(content, variables=variables))
+    batch = await runtime.services.tasks.create(principal, content.task_request(variables=variables))
+    async with runtime.engine.connect() as connection:
+        stored = dict(
+            (
+                await connection.execute(
+                    text("SELECT id, variables FROM tasks WHERE id IN (:single, :batch)"),
+                    {
+                        "single": sent.task_id,
+                        "batch": batch.id,
+                    },
+                )
+            ).all()
+        )
+        keys = (
+            (
+                await connection.execute(
+                    text("SELECT message_key FROM runs WHERE task_id = :task"), {"task": sent.task_id}
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert stored[sent.task_id] == stored[batch.id] == '{"name":"Zoë","count":2}'
+    assert len(keys) == 1 and keys[0]
