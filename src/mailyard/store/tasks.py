@@ -198,7 +198,6 @@ class SqlTasks:
             .where(
                 task.c.next_fire_at <= now,
                 task.c.paused.is_(False),
-                task.c.terminated.is_(False),
                 task.c.state.not_in((model.TaskState.ERROR.value, model.TaskState.CANCELLED.value)),
             )
             .order_by(task.c.next_fire_at)
