@@ -34,6 +34,9 @@ class Templates(TemplateLookup, Protocol):
         html: str | None,
         review_status: templates.ReviewStatus,
     ) -> templates.Template | None: ...
+    async def set_review_status(
+        self, account_id: int, template_id: int, review_status: templates.ReviewStatus
+    ) -> templates.Template | None: ...
     async def delete(self, account_id: int, template_id: int) -> bool: ...
 
 

@@ -13,11 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from mailyard.domain import message_ids, paging, rendering, runs, sending, suppressions, tasks
+from mailyard.domain import message_ids, paging, rendering, runs, sending, suppressions, tasks, templates
 from mailyard.domain.letters import Letter, MessageDraft
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.domain.retries import RetryPolicy
 from mailyard.domain.runs import DeliveryState
+from mailyard.errors import Conflict
 from mailyard.ports.clock import Clock
 from mailyard.ports.mailer import ComposedMessage, Mailer, MessageComposer
 from mailyard.ports.secrets import SecretCipher
@@ -171,7 +172,8 @@ class SendingService:
         await self._relays.give_back()
 
     async def _prepare(self, batch: Sequence[sending.ClaimedDelivery]) -> None:
-        missing = {delivery.run_id: delivery for delivery in batch if delivery.run_id not in self._messages}
+        # A run whose message could not be built is tried again: its task may have been resumed since.
+        missing = {delivery.run_id: delivery for delivery in batch if self._unprepared(delivery.run_id)}
         if not missing:
             for delivery in batch:
                 self._messages.move_to_end(delivery.run_id)
@@ -182,6 +184,10 @@ class SendingService:
         while len(self._messages) > CACHED_RUNS:
             self._messages.popitem(last=False)
 
+    def _unprepared(self, run_id: int) -> bool:
+        prepared = self._messages.get(run_id)
+        return prepared is None or prepared.message is None
+
     async def _compile(self, repositories: SendingRepositories, delivery: sending.ClaimedDelivery) -> _RunMessage:
         task = await repositories.tasks.get(delivery.account_id, delivery.task_id)
         if task is None:
@@ -190,6 +196,10 @@ class SendingService:
         template = await repositories.templates.get(task.account_id, task.template_id)
         if template is None:
             return _RunMessage(None, envelope_from, {}, problem=f"template {task.template_id} is gone")
+        try:
+            templates.require_approved(template)
+        except Conflict as error:
+            return _RunMessage(None, envelope_from, {}, problem=error.message)
         if not display_name:
             sender = await repositories.senders.get(task.account_id, envelope_from.lower())
             display_name = sender.display_name if sender else ""

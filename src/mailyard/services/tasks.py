@@ -220,8 +220,7 @@ async def _check_references(
     template = await repositories.templates.get(account_id, draft.template_id)
     if template is None:
         raise NotFound(f"template {draft.template_id} not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
-    if template.review_status is not templates.ReviewStatus.APPROVED:
-        raise Conflict(f"template {draft.template_id} is not approved", code=ErrorCode.TEMPLATE_NOT_APPROVED)
+    templates.require_approved(template)
     target = await repositories.lists.get(account_id, draft.recipient_list_id)
     if target is None:
         raise NotFound(f"recipient list {draft.recipient_list_id} not found", code=ErrorCode.LIST_NOT_FOUND)

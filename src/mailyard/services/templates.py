@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailyard.domain import accounts, paging, rendering, templates
-from mailyard.errors import Conflict, ErrorCode, InvalidInput, NotFound
+from mailyard.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
 from mailyard.ports.store import Store
 from mailyard.ports.templates import TemplateRepositories
 
@@ -86,6 +86,25 @@ class TemplateService:
         if updated is None:
             raise NotFound(f"template {template_id} not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
         return updated
+
+    async def approve(self, principal: accounts.Principal, template_id: int) -> templates.Template:
+        """An admin lets the template be sent (the end of review)."""
+        return await self._review(principal, template_id, templates.ReviewStatus.APPROVED)
+
+    async def reject(self, principal: accounts.Principal, template_id: int) -> templates.Template:
+        """An admin refuses the template: nothing sends it until it is changed and approved."""
+        return await self._review(principal, template_id, templates.ReviewStatus.REJECTED)
+
+    async def _review(
+        self, principal: accounts.Principal, template_id: int, decision: templates.ReviewStatus
+    ) -> templates.Template:
+        if not principal.is_admin:
+            raise Forbidden("only an admin of the account may review templates", code=ErrorCode.ADMIN_REQUIRED)
+        async with self._store.transaction() as repositories:
+            reviewed = await repositories.templates.set_review_status(principal.account_id, template_id, decision)
+        if reviewed is None:
+            raise NotFound(f"template {template_id} not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
+        return reviewed
 
     async def delete(self, principal: accounts.Principal, template_id: int) -> None:
         await self.get(principal, template_id)

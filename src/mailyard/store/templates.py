@@ -97,6 +97,19 @@ class SqlTemplates:
         row = (await self._connection.execute(statement)).first()
         return None if row is None else _template(row)
 
+    async def set_review_status(
+        self, account_id: int, template_id: int, review_status: templates.ReviewStatus
+    ) -> templates.Template | None:
+        table = tables.templates
+        statement = (
+            update(table)
+            .where(table.c.account_id == account_id, table.c.id == template_id)
+            .values(review_status=int(review_status), updated_at=self._now)
+            .returning(*table.c)
+        )
+        row = (await self._connection.execute(statement)).first()
+        return None if row is None else _template(row)
+
     async def delete(self, account_id: int, template_id: int) -> bool:
         table = tables.templates
         statement = delete(table).where(table.c.account_id == account_id, table.c.id == template_id)
