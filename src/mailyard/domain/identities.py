@@ -34,6 +34,7 @@ class SendingDomain:
     dkim_selector: str
     dkim_public_value: str  #: the TXT value `v=DKIM1; k=rsa; p=...`
     created_at: datetime
+    created_by: int | None = None  #: the user who made it; it and admins may change it (None: admins only)
 
     def dns_records(self) -> list[DnsRecord]:
         """SPF, DKIM and DMARC records that make the domain a good sender."""
@@ -65,6 +66,7 @@ class SenderAddress:
     display_name: str
     has_smtp_password: bool
     created_at: datetime
+    created_by: int | None = None  #: the user who made it; it and admins may change it (None: admins only)
 
 
 def normalize_domain(value: str) -> str:

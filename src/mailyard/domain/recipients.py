@@ -42,6 +42,7 @@ class RecipientList:
     total_count: int
     valid_count: int
     created_at: datetime
+    created_by: int | None = None  #: the user who made it; it and admins may change it (None: admins only)
 
     @property
     def invalid_count(self) -> int:

@@ -33,6 +33,7 @@ class Template:
     review_status: ReviewStatus
     created_at: datetime
     updated_at: datetime
+    created_by: int | None = None  #: the user who made it; it and admins may change it (None: admins only)
 
 
 def check_template_content(*, name: str, text: str | None, html: str | None) -> None:

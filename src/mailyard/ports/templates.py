@@ -16,6 +16,7 @@ class Templates(TemplateLookup, Protocol):
         self,
         *,
         account_id: int,
+        created_by: int,
         name: str,
         subject: str | None,
         text: str | None,

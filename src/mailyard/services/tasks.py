@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -197,10 +196,10 @@ class TaskService:
 
 def _sender_address(from_address: str) -> str:
     """The bare address of `Name <addr>` or `addr`."""
-    _name, address = email.utils.parseaddr(from_address.strip())
-    if not address or "@" not in address:
+    address = tasks.sender_address(from_address)
+    if not address:
         raise InvalidInput(f"not a valid sender: {from_address!r}", field="from_address", code=ErrorCode.SENDER_INVALID)
-    return address.lower()
+    return address
 
 
 def _check_variables(variables: dict[str, object]) -> None:
