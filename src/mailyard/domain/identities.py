@@ -8,7 +8,7 @@ from datetime import datetime
 
 from mailyard.errors import InvalidInput
 
-_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_DOMAIN = re.compile(r"(?=.{1,253}\Z)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 DKIM_SELECTOR = "mailyard"
 
 
@@ -72,6 +72,6 @@ class SenderAddress:
 def normalize_domain(value: str) -> str:
     """Lower-case a domain name and check its syntax."""
     domain = value.strip().rstrip(".").lower()
-    if not _DOMAIN.match(domain):
+    if not _DOMAIN.fullmatch(domain):
         raise InvalidInput(f"not a valid domain name: {value!r}", field="domain")
     return domain

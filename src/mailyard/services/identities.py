@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailyard.domain import accounts, identities, recipients, tasks, visibility
+from mailyard.domain import accounts, addresses, identities, tasks, visibility
 from mailyard.errors import Conflict, ErrorCode, InvalidInput, LimitExceeded, NotFound
 from mailyard.ports.identities import DkimKeyMaker, DnsResolver, IdentityRepositories
 from mailyard.ports.secrets import SecretCipher
@@ -103,11 +103,7 @@ class IdentityService:
         self, principal: accounts.Principal, *, address: str, display_name: str = ""
     ) -> identities.SenderAddress:
         """A sender address on a verified domain of the account (at most ten per account)."""
-        cleaned = address.strip().lower()
-        if recipients.address_problem(cleaned):
-            raise InvalidInput(
-                f"not a valid email address: {address!r}", field="address", code=ErrorCode.ADDRESS_INVALID
-            )
+        cleaned = addresses.normalized(address)
         if len(display_name) > 200:
             raise InvalidInput("display name must be at most 200 characters", field="display_name")
         domain = cleaned.rpartition("@")[2]

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from mailyard.domain import message_ids, paging, rendering, runs, sending, suppressions, tasks, templates
+from mailyard.domain import addresses, message_ids, paging, rendering, runs, sending, suppressions, tasks, templates
 from mailyard.domain.letters import Letter, MessageDraft
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.domain.retries import RetryPolicy
@@ -116,12 +116,13 @@ class SendingService:
         if run_message is None or run_message.message is None:
             problem = run_message.problem if run_message else "the run's message was not prepared"
             return DeliveryOutcome(OutcomeKind.TASK_ERROR, 0, problem or "no message")
+        recipient = addresses.for_sending(delivery.address)  # an IDN domain goes out as A-labels
         try:
             values = rendering.merge_variables(run_message.variables, delivery.variables)
             if run_message.unsubscribe and self._links:
                 values = self._links.with_token(values, delivery.account_id, delivery.address)
             data = run_message.message.render(
-                recipient=delivery.address,
+                recipient=recipient,
                 values=values,
                 message_id=delivery.message_id,
                 date=self._clock.now(),
@@ -133,7 +134,7 @@ class SendingService:
             task_id=delivery.task_id,
             account_id=delivery.account_id,
             envelope_from=run_message.envelope_from,
-            recipient=delivery.address,
+            recipient=recipient,
             message_id=delivery.message_id,
             data=data,
         )
