@@ -8,6 +8,8 @@ HASH := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
 RUN_STAMP := $(VENV)/.installed-run-$(HASH)
 STAMP := $(VENV)/.installed-test-$(HASH)
 TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+# Line coverage of the test run (in-process code; `mailyard serve` processes the tests start are not measured).
+COVERAGE_FLOOR ?= 0
 
 .PHONY: run test lint typecheck contracts pytest install clean clients
 
@@ -55,7 +57,8 @@ $(NODE_STAMP): | $(BIN)/python
 clients: $(NODE_STAMP)
 
 pytest: $(STAMP) clients
-	MAILYARD_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest -q
+	MAILYARD_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest -q \
+		--cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
 test: lint typecheck contracts pytest
 

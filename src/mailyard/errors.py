@@ -50,15 +50,21 @@ class ErrorCode(enum.StrEnum):
     SENDER_NOT_FOUND = "sender_not_found"
     SENDER_INVALID = "sender_invalid"
     TOO_MANY_SENDERS = "too_many_senders"
+    DOMAIN_FORBIDDEN = "domain_forbidden"  #: only an admin or its creator changes or deletes it
+    SENDER_FORBIDDEN = "sender_forbidden"
+    DOMAIN_IN_USE = "domain_in_use"  #: tasks that may still send from it (named in the message)
+    SENDER_IN_USE = "sender_in_use"
     # templates and template data
     TEMPLATE_NOT_FOUND = "template_not_found"
     TEMPLATE_NOT_APPROVED = "template_not_approved"
     TEMPLATE_IN_USE = "template_in_use"
+    TEMPLATE_FORBIDDEN = "template_forbidden"
     TEMPLATE_DATA_INVALID = "template_data_invalid"
     # recipient lists
     LIST_NOT_FOUND = "list_not_found"
     LIST_NAME_TAKEN = "list_name_taken"
     LIST_IN_USE = "list_in_use"
+    LIST_FORBIDDEN = "list_forbidden"
     LIST_EMPTY = "list_empty"
     RECIPIENTS_MISSING = "recipients_missing"
     RECIPIENT_VARIABLES_INVALID = "recipient_variables_invalid"

@@ -16,6 +16,7 @@ from mailyard.mail.smtp_client import (
     SmtpRefusedError,
     SmtpTimeoutError,
     SmtpUnsupportedError,
+    SmtpUtf8Unsupported,
     to_smtp_data,
 )
 from mailyard.mail.smtp_connection import SmtpConnection
@@ -301,3 +302,27 @@ async def test_garbage_is_a_connection_fault(wire: bytes) -> None:
     with pytest.raises(SmtpConnectionError, match="not an SMTP reply"):
         await connection.read(1, SmtpStage.CONNECT, 1.0)
     assert not connection.is_open
+
+
+async def test_a_utf8_address_goes_with_smtputf8_when_offered(start_server: StartServer) -> None:
+    server = start_server(enable_SMTPUTF8=True)
+    async with SmtpClient(server.relay()) as client:
+        assert "SMTPUTF8" in client.extensions
+        ascii_reply = await client.send("s@example.com", ["r@example.org"], to_smtp_data(b"Subject: a\r\n\r\nx"))
+        reply = await client.send("s@example.com", ["用户@example.com"], to_smtp_data(b"Subject: u\r\n\r\nx"))
+    assert ascii_reply.accepted == ["r@example.org"] and reply.accepted == ["用户@example.com"]
+    plain, utf8 = server.handler.messages
+    assert "SMTPUTF8" not in plain.mail_options and "SMTPUTF8" in utf8.mail_options
+    assert utf8.rcpt_tos == ["用户@example.com"]
+
+
+async def test_without_smtputf8_a_utf8_address_is_refused_and_the_session_goes_on(start_server: StartServer) -> None:
+    server = start_server(enable_SMTPUTF8=False)
+    async with SmtpClient(server.relay()) as client:
+        assert "SMTPUTF8" not in client.extensions
+        with pytest.raises(SmtpUtf8Unsupported, match="SMTPUTF8"):
+            await client.send("s@example.com", ["用户@example.com"], to_smtp_data(b"Subject: u\r\n\r\nx"))
+        assert client.is_usable
+        reply = await client.send("s@example.com", ["r@example.org"], to_smtp_data(b"Subject: a\r\n\r\nx"))
+    assert reply.accepted == ["r@example.org"]
+    assert [message.rcpt_tos for message in server.handler.messages] == [["r@example.org"]]

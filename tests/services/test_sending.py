@@ -118,6 +118,31 @@ async def test_recurring_task_runs_missed_times_once(
     assert task.counters.sent == 6
 
 
+async def test_terminated_recurring_task_runs_once_and_ends(
+    runtime: bootstrap.Runtime, clock: Any, team: Any, make_content: Any, worker: Worker
+) -> None:
+    """TermCycle 1: the cycle does not repeat; the task runs at its begin time, then is done for good."""
+    principal = team.admin.principal
+    content = await make_content(principal)
+    begin = clock.now() + timedelta(minutes=10)
+    schedule = Schedule(type=TaskType.RECURRING, begin_at=begin, interval_hours=1, terminated=True)
+    task = await runtime.services.tasks.create(principal, content.task_request(schedule=schedule))
+    assert (task.state, task.next_fire_at, task.schedule.terminated) == (tasks.TaskState.PENDING, begin, True)
+
+    clock.advance(minutes=10)
+    assert await worker.run_once() == 2  # one batch: the run is still in flight
+    sending = await runtime.services.tasks.get(principal, task.id)
+    assert (sending.state, sending.next_fire_at) == (tasks.TaskState.SENDING, None)
+    assert await worker.drain() == 1
+    done = await ledger_agrees(runtime, principal, task.id)
+    assert (done.state, done.next_fire_at, done.counters.sent) == (tasks.TaskState.DONE, None, 3)
+
+    clock.advance(hours=5)
+    assert await worker.drain() == 0
+    assert (await runtime.services.tasks.list_runs(principal, task.id, ALL)).total == 1
+    assert (await runtime.services.tasks.get(principal, task.id)).state is tasks.TaskState.DONE
+
+
 async def test_pause_stops_claiming_and_resume_continues(
     runtime: bootstrap.Runtime, team: Any, make_content: Any, worker: Worker
 ) -> None:

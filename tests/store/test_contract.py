@@ -163,6 +163,7 @@ async def test_templates_crud_and_paging(runtime, team, rival, clock):
         created = [
             await repositories.templates.create(
                 account_id=account_id,
+                created_by=team.admin.principal.user_id,
                 name=f"t{number}",
                 subject="Hi {{name}}",
                 text="Hello {{name}}",
@@ -172,6 +173,7 @@ async def test_templates_crud_and_paging(runtime, team, rival, clock):
             for number in range(5)
         ]
     first = created[0]
+    assert first.created_by == team.admin.principal.user_id
     clock.advance(minutes=5)
     async with runtime.store.transaction() as repositories:
         page = await repositories.templates.list(account_id, paging.Window(offset=1, limit=2))
@@ -222,8 +224,12 @@ async def test_templates_crud_and_paging(runtime, team, rival, clock):
 
 async def test_lists_keep_invalid_addresses_with_their_reason(runtime, team, rival):
     async with runtime.store.transaction() as repositories:
-        readers = await repositories.lists.create(account_id=team.account_id, name="Readers", description="all")
-        await repositories.lists.create(account_id=team.account_id, name="empty one", description="")
+        readers = await repositories.lists.create(
+            account_id=team.account_id, created_by=team.admin.principal.user_id, name="Readers", description="all"
+        )
+        await repositories.lists.create(
+            account_id=team.account_id, created_by=team.admin.principal.user_id, name="empty one", description=""
+        )
         await repositories.lists.add_recipients(
             readers.id, checked("Ann@Example.org", "not-an-address", "", "ben@example.org")
         )
@@ -249,9 +255,15 @@ async def test_lists_keep_invalid_addresses_with_their_reason(runtime, team, riv
 
 async def test_list_and_recipient_filters_behave_alike_on_every_database(runtime, team):
     async with runtime.store.transaction() as repositories:
-        news = await repositories.lists.create(account_id=team.account_id, name="Newsletter", description="")
-        await repositories.lists.create(account_id=team.account_id, name="100%_sure", description="")
-        await repositories.lists.create(account_id=team.account_id, name="1000 sure", description="")
+        news = await repositories.lists.create(
+            account_id=team.account_id, created_by=team.admin.principal.user_id, name="Newsletter", description=""
+        )
+        await repositories.lists.create(
+            account_id=team.account_id, created_by=team.admin.principal.user_id, name="100%_sure", description=""
+        )
+        await repositories.lists.create(
+            account_id=team.account_id, created_by=team.admin.principal.user_id, name="1000 sure", description=""
+        )
         await repositories.lists.add_recipients(
             news.id, checked("ann@example.org", "ANN_X@Example.org", "annex@example.org", "Bad Address")
         )

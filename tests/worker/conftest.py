@@ -103,13 +103,25 @@ def other_relay() -> Iterator[Relay]:
     yield from _running_relay()
 
 
-def _running_relay() -> Iterator[Relay]:
+@pytest.fixture
+def utf8_relay() -> Iterator[Relay]:
+    """A relay that offers SMTPUTF8 (RFC 6531), as aiosmtpd's controller does by default."""
+    yield from _running_relay(enable_SMTPUTF8=True)
+
+
+@pytest.fixture
+def ascii_relay() -> Iterator[Relay]:
+    """A relay that does not offer SMTPUTF8."""
+    yield from _running_relay(enable_SMTPUTF8=False)
+
+
+def _running_relay(**options: Any) -> Iterator[Relay]:
     handler = RelayHandler()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     controller = Controller(
-        handler, hostname="127.0.0.1", port=port, authenticator=_authenticate, auth_require_tls=False
+        handler, hostname="127.0.0.1", port=port, authenticator=_authenticate, auth_require_tls=False, **options
     )
     controller.start()
     yield Relay(handler, port)

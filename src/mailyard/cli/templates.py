@@ -11,9 +11,10 @@ import typer
 from mailyard.cli import client, context, output
 from mailyard.cli.output import AccountOption, JsonOption, LimitOption, OffsetOption, field
 
-app = typer.Typer(help="Templates: create from files, preview with variables, delete.", no_args_is_help=True)
+app = typer.Typer(help="Templates: create from files, preview with variables, review, delete.", no_args_is_help=True)
 TemplateId = Annotated[int, typer.Argument(min=1, help="Template id.")]
 FileOption = Annotated[Path | None, typer.Option(exists=True, dir_okay=False, readable=True)]
+REVIEWED = ["id", "name", "review_status"]
 COLUMNS: list[output.Column] = [
     ("ID", field("id")),
     ("Name", field("name")),
@@ -91,3 +92,15 @@ def delete(template_id: TemplateId, account: AccountOption = None) -> None:
     """Delete a template (refused while a task uses it)."""
     client.request(account, "DELETE", f"/templates/{template_id}")
     output.done(f"template {template_id} deleted")
+
+
+@app.command("approve")
+def approve(template_id: TemplateId, account: AccountOption = None, as_json: JsonOption = False) -> None:
+    """Approve a template (admins; with MAILYARD_TEMPLATE_REVIEW=on nothing unapproved is sent)."""
+    output.print_fields(client.request(account, "POST", f"/templates/{template_id}/approve"), as_json, REVIEWED)
+
+
+@app.command("reject")
+def reject(template_id: TemplateId, account: AccountOption = None, as_json: JsonOption = False) -> None:
+    """Reject a template (admins): nothing sends it until it is changed and approved."""
+    output.print_fields(client.request(account, "POST", f"/templates/{template_id}/reject"), as_json, REVIEWED)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from mailyard.errors import InvalidInput
 
-_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_DOMAIN = re.compile(r"(?=.{1,253}\Z)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 DKIM_SELECTOR = "mailyard"
 
 
@@ -34,6 +34,7 @@ class SendingDomain:
     dkim_selector: str
     dkim_public_value: str  #: the TXT value `v=DKIM1; k=rsa; p=...`
     created_at: datetime
+    created_by: int | None = None  #: the user who made it; it and admins may change it (None: admins only)
 
     def dns_records(self) -> list[DnsRecord]:
         """SPF, DKIM and DMARC records that make the domain a good sender."""
@@ -65,11 +66,12 @@ class SenderAddress:
     display_name: str
     has_smtp_password: bool
     created_at: datetime
+    created_by: int | None = None  #: the user who made it; it and admins may change it (None: admins only)
 
 
 def normalize_domain(value: str) -> str:
     """Lower-case a domain name and check its syntax."""
     domain = value.strip().rstrip(".").lower()
-    if not _DOMAIN.match(domain):
+    if not _DOMAIN.fullmatch(domain):
         raise InvalidInput(f"not a valid domain name: {value!r}", field="domain")
     return domain

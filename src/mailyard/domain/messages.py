@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
+from mailyard.domain import addresses
 from mailyard.errors import ErrorCode, InvalidInput, LimitExceeded
 
 MAX_DESTINATIONS = 50
@@ -24,7 +25,6 @@ MESSAGE_ID_PREFIX = "mailyard-"
 _OFFSET_PROBE = timedelta(hours=3)  # time zones change offset at most a few times a year, never twice in 3 h
 _MESSAGE_ID = re.compile(r"mailyard-([1-9][0-9]{0,17})-[0-9]{14}")
 # RFC 5321 4.5.3.1 sizes; no whitespace, brackets or separators that could add a header or a recipient.
-_ADDRESS = re.compile(r"[^\s<>()\[\],;:\"\\@]{1,64}@[^\s<>()\[\],;:\"\\@.][^\s<>()\[\],;:\"\\@]{0,254}")
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 # Types mail providers refuse or quarantine: executables and scripts.
 BLOCKED_EXTENSIONS = frozenset(
@@ -176,12 +176,7 @@ def task_id_of(message_id: str) -> int | None:
 
 
 def check_address(address: str, field_name: str) -> str:
-    cleaned = address.strip().lower()
-    if len(cleaned) > 320 or _ADDRESS.fullmatch(cleaned) is None:
-        raise InvalidInput(
-            f"not a valid email address: {address[:100]!r}", field=field_name, code=ErrorCode.ADDRESS_INVALID
-        )
-    return cleaned
+    return addresses.normalized(address, field=field_name)
 
 
 def check_reply_to(reply_to: str | None) -> str | None:

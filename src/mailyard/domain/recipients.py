@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import enum
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mailyard.domain import rendering
+from mailyard.domain import addresses, rendering
 from mailyard.errors import ErrorCode, InvalidInput
 
 MAX_PER_UPLOAD = 20_000  #: Tencent's limit per upload, part of its API's contract
@@ -17,10 +16,7 @@ MAX_PER_LIST = 50_000  #: Tencent's limit per list, part of its API's contract
 NATIVE_MAX_PER_LIST = 10_000_000  #: the native API and CLI import in one streamed upload, up to this
 MAX_REPORTED_INVALID_ROWS = 100
 MAX_VARIABLES_BYTES = 800
-MAX_ADDRESS_LENGTH = 254
-
-_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-_DOMAIN = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+MAX_ADDRESS_LENGTH = addresses.MAX_LENGTH
 
 
 class ListStatus(enum.IntEnum):
@@ -42,6 +38,7 @@ class RecipientList:
     total_count: int
     valid_count: int
     created_at: datetime
+    created_by: int | None = None  #: the user who made it; it and admins may change it (None: admins only)
 
     @property
     def invalid_count(self) -> int:
@@ -116,22 +113,6 @@ class ImportReport:
     invalid_rows: tuple[InvalidRow, ...]
 
 
-def address_problem(address: str) -> str | None:
-    """Why an address cannot be delivered to, or None when it looks deliverable."""
-    if not address:
-        return "empty address"
-    if len(address) > MAX_ADDRESS_LENGTH:
-        return "address longer than 254 characters"
-    local, at, domain = address.rpartition("@")
-    if not at or not local or not domain:
-        return "address has no @"
-    if len(local) > 64 or not _LOCAL.match(local):
-        return "invalid local part"
-    if not _DOMAIN.match(domain):
-        return "invalid domain"
-    return None
-
-
 def variables_json(variables: object) -> str | None:
     """Normalise per-recipient variables (a JSON object or its text) to compact JSON within 800 bytes; they
     follow the rule of all template data (`rendering.check_template_data`)."""
@@ -157,13 +138,11 @@ def _invalid_variables(message: str) -> InvalidInput:
 def check_recipient(address: str, variables: object = None) -> RecipientInput:
     """Check one uploaded recipient; bad variables raise, a bad address is kept as invalid with its reason."""
     cleaned = address.strip()
-    problem = address_problem(cleaned)
-    return RecipientInput(
-        address=cleaned.lower() if problem is None else cleaned,
-        variables_json=variables_json(variables),
-        valid=problem is None,
-        reason=problem,
-    )
+    try:
+        kept, problem = addresses.canonical(cleaned), None
+    except addresses.AddressProblem as found:
+        kept, problem = cleaned, str(found)
+    return RecipientInput(address=kept, variables_json=variables_json(variables), valid=problem is None, reason=problem)
 
 
 def summarize_upload(rows: list[RecipientInput]) -> UploadReport:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import enum
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +42,10 @@ class TaskState(enum.StrEnum):
     ERROR = "error"  #: stopped by a permanent fault (see error_message); resume retries
     DONE = "done"  #: nothing more to send
     CANCELLED = "cancelled"  #: stopped for good by its owner
+
+
+#: A task in one of these states sends nothing more; any other may still send (an error can be resumed).
+FINAL_STATES = frozenset({TaskState.DONE, TaskState.CANCELLED})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,6 +138,12 @@ class TaskFilter:
     recipient_list_id: int | None = None
     owner_nickname: str | None = None
     paused: bool | None = None
+
+
+def sender_address(from_field: str) -> str:
+    """The bare address of a From field (`Name <addr>` or `addr`), lower case; empty when there is none."""
+    _name, address = email.utils.parseaddr(from_field.strip())
+    return address.lower() if "@" in address else ""
 
 
 def check_subject(subject: str) -> str:

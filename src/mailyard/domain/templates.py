@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from mailyard.errors import InvalidInput
+from mailyard.errors import Conflict, ErrorCode, InvalidInput
 
 MAX_NAME_LENGTH = 100
 MAX_CONTENT_BYTES = 1024 * 1024
@@ -33,6 +33,7 @@ class Template:
     review_status: ReviewStatus
     created_at: datetime
     updated_at: datetime
+    created_by: int | None = None  #: the user who made it; it and admins may change it (None: admins only)
 
 
 def check_template_content(*, name: str, text: str | None, html: str | None) -> None:
@@ -44,3 +45,12 @@ def check_template_content(*, name: str, text: str | None, html: str | None) -> 
     for field, value in (("text", text), ("html", html)):
         if value and len(value.encode()) > MAX_CONTENT_BYTES:
             raise InvalidInput(f"template {field} is larger than {MAX_CONTENT_BYTES} bytes", field=field)
+
+
+def require_approved(template: Template) -> Template:
+    """Only an approved template is sent: checked when a task is created, when a run starts and when its
+    message is built, so a template sent back to review stops what would send it."""
+    if template.review_status is not ReviewStatus.APPROVED:
+        state = "rejected" if template.review_status is ReviewStatus.REJECTED else "waiting for review"
+        raise Conflict(f"template {template.id} is {state}, not approved", code=ErrorCode.TEMPLATE_NOT_APPROVED)
+    return template

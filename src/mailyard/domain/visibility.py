@@ -1,4 +1,4 @@
-"""The visibility rule, in one place: which tasks a principal may see.
+"""The visibility rules, in one place: which tasks a principal may see, and who changes shared resources.
 
 An account never sees another's data; an admin sees every task of its account; a member sees the tasks it
 owns and those granted to it. Every front door asks the same question through `TaskScope`.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mailyard.domain import accounts
+from mailyard.errors import ErrorCode, Forbidden
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,6 +31,15 @@ def can_see(scope: TaskScope, *, account_id: int, owner_id: int, granted_to: fro
     if scope.member_id is None:
         return True
     return owner_id == scope.member_id or scope.member_id in granted_to
+
+
+def require_may_change(principal: accounts.Principal, *, created_by: int | None, what: str, code: ErrorCode) -> None:
+    """Templates, recipient lists, sending domains and sender addresses belong to the account: any user may use
+    them, but only an admin or the user who created one may change or delete it, since that changes what
+    others' tasks send. Those made before creators were recorded (no creator) are left to admins."""
+    if principal.is_admin or (created_by is not None and created_by == principal.user_id):
+        return
+    raise Forbidden(f"only an admin or the user who created {what} may change or delete it", code=code)
 
 
 def can_manage(principal: accounts.Principal, *, owner_id: int) -> bool:

@@ -21,6 +21,7 @@ from mailyard.mail.smtp_client import (
     SmtpError,
     SmtpRefusedError,
     SmtpUnsupportedError,
+    SmtpUtf8Unsupported,
 )
 
 _FIRST_BACKOFF = 0.5
@@ -58,6 +59,9 @@ class RelayLane:
                 return self._session_failed(error)
             try:
                 reply = await client.send(envelope_from, [recipient], data)
+            except SmtpUtf8Unsupported as missing:
+                # This copy only: the relay takes every ASCII address, and retrying will not add the extension.
+                return DeliveryOutcome(OutcomeKind.FAILED, 0, f"{missing} ({recipient})")
             except SmtpError as fault:
                 # A reused connection the server dropped while idle: nothing was delivered before the body,
                 # so one more try on a fresh connection cannot duplicate the message.

@@ -34,6 +34,7 @@ from mailyard.mail.smtp_connection import (
     SmtpRefusedError,
     SmtpTimeoutError,
     SmtpUnsupportedError,
+    SmtpUtf8Unsupported,
 )
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "SmtpRefusedError",
     "SmtpTimeoutError",
     "SmtpUnsupportedError",
+    "SmtpUtf8Unsupported",
     "to_smtp_data",
 ]
 
@@ -137,12 +139,23 @@ class SmtpClient:
         if any("\r" in value or "\n" in value for value in (envelope_from, *recipients, *mail_options)):
             # A line break would end the command early and let the rest pass for a command of its own.
             raise ValueError("line breaks are not allowed in addresses or MAIL FROM parameters")
+        mail_options = [*mail_options, *self._utf8_options(envelope_from, recipients)]
         try:
             return await self._transaction(envelope_from, recipients, data, mail_options)
         except BaseException:
             # A fault or a cancellation leaves replies in flight: the session cannot be trusted any more.
             self.abort()
             raise
+
+    def _utf8_options(self, envelope_from: str, recipients: Sequence[str]) -> list[str]:
+        """SMTPUTF8 (with 8BITMIME when offered) for a message whose envelope is not ASCII (RFC 6531 3.4)."""
+        if envelope_from.isascii() and all(address.isascii() for address in recipients):
+            return []
+        if "SMTPUTF8" not in self._extensions:
+            raise SmtpUtf8Unsupported(
+                "the relay does not offer SMTPUTF8, needed for an address that is not ASCII", SmtpStage.MAIL
+            )
+        return ["SMTPUTF8", "BODY=8BITMIME"] if "8BITMIME" in self._extensions else ["SMTPUTF8"]
 
     async def reset(self) -> SmtpReply:
         """Abort any open transaction with RSET (RFC 5321 4.1.1.5)."""

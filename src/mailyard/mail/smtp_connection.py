@@ -48,6 +48,13 @@ class SmtpUnsupportedError(SmtpError):
     """The server lacks an extension the relay configuration requires (STARTTLS, AUTH)."""
 
 
+class SmtpUtf8Unsupported(SmtpUnsupportedError):
+    """A message needs SMTPUTF8 (an address that is not ASCII) and the server does not offer it (RFC 6531).
+
+    Raised before anything is written: the session stays usable for other messages.
+    """
+
+
 class SmtpConnection(asyncio.BufferedProtocol):
     """One SMTP connection: write raw commands, read whole (multi-line) replies in order.
 

@@ -22,7 +22,14 @@ class DnsResolver(Protocol):
 
 class Domains(Protocol):
     async def create(
-        self, *, account_id: int, domain: str, verified: bool, dkim_public_value: str, sealed_dkim_key: str
+        self,
+        *,
+        account_id: int,
+        created_by: int,
+        domain: str,
+        verified: bool,
+        dkim_public_value: str,
+        sealed_dkim_key: str,
     ) -> identities.SendingDomain: ...
     async def get(self, account_id: int, domain: str) -> identities.SendingDomain | None: ...
     async def list(self, account_id: int) -> builtins.list[identities.SendingDomain]: ...
@@ -36,7 +43,7 @@ class SenderLookup(Protocol):
 
 class Senders(SenderLookup, Protocol):
     async def create(
-        self, *, account_id: int, domain_id: int, address: str, display_name: str
+        self, *, account_id: int, created_by: int, domain_id: int, address: str, display_name: str
     ) -> identities.SenderAddress: ...
     async def list(self, account_id: int) -> builtins.list[identities.SenderAddress]: ...
     async def count(self, account_id: int) -> int: ...
@@ -44,8 +51,17 @@ class Senders(SenderLookup, Protocol):
     async def set_smtp_password(self, account_id: int, address: str, sealed_password: str) -> bool: ...
 
 
+class SendingTasks(Protocol):
+    async def still_sending_from(self, account_id: int, fragment: str) -> builtins.list[tuple[int, str]]:
+        """Id and From field of the account's tasks that may still send whose From contains `fragment` (any
+        case), by id: the candidates a caller then matches exactly."""
+        ...
+
+
 class IdentityRepositories(Protocol):
     @property
     def domains(self) -> Domains: ...
     @property
     def senders(self) -> Senders: ...
+    @property
+    def tasks(self) -> SendingTasks: ...

@@ -14,7 +14,9 @@ class RecipientListLookup(Protocol):
 
 
 class RecipientLists(RecipientListLookup, Protocol):
-    async def create(self, *, account_id: int, name: str, description: str) -> recipients.RecipientList: ...
+    async def create(
+        self, *, account_id: int, created_by: int, name: str, description: str
+    ) -> recipients.RecipientList: ...
     async def get_by_name(self, account_id: int, name: str) -> recipients.RecipientList | None: ...
     async def list(
         self, account_id: int, window: paging.Window, *, keyword: str | None, non_empty: bool | None

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from mailyard.domain import runs, tasks
+from mailyard.ports.templates import TemplateLookup
 
 
 class TaskProgress(Protocol):
@@ -41,6 +42,10 @@ class FiringRepositories(Protocol):
     def tasks(self) -> TaskProgress: ...
     @property
     def runs(self) -> RunStarts: ...
+    @property
+    def templates(self) -> TemplateLookup:
+        """A run starts only for an approved template."""
+        ...
 
 
 class DueTasks(TaskProgress, Protocol):

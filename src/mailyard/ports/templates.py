@@ -16,6 +16,7 @@ class Templates(TemplateLookup, Protocol):
         self,
         *,
         account_id: int,
+        created_by: int,
         name: str,
         subject: str | None,
         text: str | None,
@@ -33,6 +34,9 @@ class Templates(TemplateLookup, Protocol):
         text: str | None,
         html: str | None,
         review_status: templates.ReviewStatus,
+    ) -> templates.Template | None: ...
+    async def set_review_status(
+        self, account_id: int, template_id: int, review_status: templates.ReviewStatus
     ) -> templates.Template | None: ...
     async def delete(self, account_id: int, template_id: int) -> bool: ...
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from mailyard.domain import accounts, identities, recipients
+from mailyard.domain import accounts, addresses, identities, tasks, visibility
 from mailyard.errors import Conflict, ErrorCode, InvalidInput, LimitExceeded, NotFound
 from mailyard.ports.identities import DkimKeyMaker, DnsResolver, IdentityRepositories
 from mailyard.ports.secrets import SecretCipher
 from mailyard.ports.store import Store
 
 MAX_SENDER_ADDRESSES = 10
+SHOWN_TASKS = 20  #: task ids named in an "in use" error
 
 
 class IdentityService:
@@ -36,6 +37,7 @@ class IdentityService:
                 raise Conflict(f"domain {name} exists already", code=ErrorCode.DOMAIN_EXISTS)
             return await repositories.domains.create(
                 account_id=principal.account_id,
+                created_by=principal.user_id,
                 domain=name,
                 verified=self._trust_domains,
                 dkim_public_value=public_value,
@@ -83,8 +85,15 @@ class IdentityService:
         )
 
     async def delete_domain(self, principal: accounts.Principal, domain: str) -> None:
+        """Refused while tasks may still send mail from the domain, or while it has sender addresses."""
         found = await self.get_domain(principal, domain)
+        what = f"domain {found.domain}"
+        code = ErrorCode.DOMAIN_FORBIDDEN
+        visibility.require_may_change(principal, created_by=found.created_by, what=what, code=code)
         async with self._store.transaction() as repositories:
+            users = await _tasks_sending_as(repositories, principal.account_id, f"@{found.domain}", domain=found.domain)
+            if users:
+                raise Conflict(f"{what} {_used_by(users)}", code=ErrorCode.DOMAIN_IN_USE)
             senders = await repositories.senders.list(principal.account_id)
             if any(sender.domain_id == found.id for sender in senders):
                 raise Conflict(f"domain {found.domain} still has sender addresses", code=ErrorCode.DOMAIN_HAS_SENDERS)
@@ -94,11 +103,7 @@ class IdentityService:
         self, principal: accounts.Principal, *, address: str, display_name: str = ""
     ) -> identities.SenderAddress:
         """A sender address on a verified domain of the account (at most ten per account)."""
-        cleaned = address.strip().lower()
-        if recipients.address_problem(cleaned):
-            raise InvalidInput(
-                f"not a valid email address: {address!r}", field="address", code=ErrorCode.ADDRESS_INVALID
-            )
+        cleaned = addresses.normalized(address)
         if len(display_name) > 200:
             raise InvalidInput("display name must be at most 200 characters", field="display_name")
         domain = cleaned.rpartition("@")[2]
@@ -116,6 +121,7 @@ class IdentityService:
                 raise LimitExceeded(f"at most {MAX_SENDER_ADDRESSES} sender addresses", code=ErrorCode.TOO_MANY_SENDERS)
             return await repositories.senders.create(
                 account_id=principal.account_id,
+                created_by=principal.user_id,
                 domain_id=found.id,
                 address=cleaned,
                 display_name=display_name,
@@ -126,13 +132,51 @@ class IdentityService:
             return await repositories.senders.list(principal.account_id)
 
     async def delete_sender(self, principal: accounts.Principal, address: str) -> None:
+        """Refused while tasks may still send mail from the address."""
         async with self._store.transaction() as repositories:
-            if not await repositories.senders.delete(principal.account_id, address.strip().lower()):
-                raise NotFound(f"sender {address} not found", code=ErrorCode.SENDER_NOT_FOUND)
+            sender = await _changeable_sender(repositories, principal, address)
+            users = await _tasks_sending_as(repositories, principal.account_id, sender.address, address=sender.address)
+            if users:
+                raise Conflict(f"sender {sender.address} {_used_by(users)}", code=ErrorCode.SENDER_IN_USE)
+            await repositories.senders.delete(principal.account_id, sender.address)
 
     async def set_smtp_password(self, principal: accounts.Principal, address: str, password: str) -> None:
         """Store an SMTP password for a sender address, encrypted."""
         async with self._store.transaction() as repositories:
+            sender = await _changeable_sender(repositories, principal, address)
             sealed = self._cipher.encrypt(password)
-            if not await repositories.senders.set_smtp_password(principal.account_id, address.strip().lower(), sealed):
-                raise NotFound(f"sender {address} not found", code=ErrorCode.SENDER_NOT_FOUND)
+            await repositories.senders.set_smtp_password(principal.account_id, sender.address, sealed)
+
+
+async def _changeable_sender(
+    repositories: IdentityRepositories, principal: accounts.Principal, address: str
+) -> identities.SenderAddress:
+    sender = await repositories.senders.get(principal.account_id, address.strip().lower())
+    if sender is None:
+        raise NotFound(f"sender {address} not found", code=ErrorCode.SENDER_NOT_FOUND)
+    what, code = f"sender {sender.address}", ErrorCode.SENDER_FORBIDDEN
+    visibility.require_may_change(principal, created_by=sender.created_by, what=what, code=code)
+    return sender
+
+
+async def _tasks_sending_as(
+    repositories: IdentityRepositories,
+    account_id: int,
+    fragment: str,
+    *,
+    address: str | None = None,
+    domain: str | None = None,
+) -> list[int]:
+    """Ids of the account's tasks that may still send from `address`, or from any address at `domain`."""
+    found = []
+    for task_id, from_field in await repositories.tasks.still_sending_from(account_id, fragment):
+        sender = tasks.sender_address(from_field)
+        if sender == address or (domain is not None and sender.rpartition("@")[2] == domain):
+            found.append(task_id)
+    return found
+
+
+def _used_by(task_ids: list[int]) -> str:
+    shown = ", ".join(str(task_id) for task_id in task_ids[:SHOWN_TASKS])
+    more = f" and {len(task_ids) - SHOWN_TASKS} more" if len(task_ids) > SHOWN_TASKS else ""
+    return f"is used by tasks that may still send: {shown}{more}; cancel them or let them finish first"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mailyard.domain import accounts, paging, recipients
+from mailyard.domain import accounts, paging, recipients, visibility
 from mailyard.errors import Conflict, ErrorCode, InvalidInput, LimitExceeded, NotFound
 from mailyard.ports.recipients import RecipientRepositories
 from mailyard.ports.store import Store
@@ -40,7 +40,9 @@ class RecipientService:
         async with self._store.transaction() as repositories:
             if await repositories.lists.get_by_name(principal.account_id, name):
                 raise Conflict(f"a recipient list named {name!r} exists already", code=ErrorCode.LIST_NAME_TAKEN)
-            return await repositories.lists.create(account_id=principal.account_id, name=name, description=description)
+            return await repositories.lists.create(
+                account_id=principal.account_id, created_by=principal.user_id, name=name, description=description
+            )
 
     async def get_list(self, principal: accounts.Principal, list_id: int) -> recipients.RecipientList:
         async with self._store.transaction() as repositories:
@@ -78,6 +80,7 @@ class RecipientService:
             target = await repositories.lists.get(principal.account_id, list_id)
             if target is None:
                 raise NotFound(f"recipient list {list_id} not found", code=ErrorCode.LIST_NOT_FOUND)
+            _require_may_change(principal, target)
             if target.total_count + len(rows) > self.limits.cloud_per_list:
                 raise _list_too_large(self.limits.cloud_per_list)
             await repositories.lists.add_recipients(list_id, rows)
@@ -96,6 +99,7 @@ class RecipientService:
             target = await repositories.lists.get(principal.account_id, list_id)
             if target is None:
                 raise NotFound(f"recipient list {list_id} not found", code=ErrorCode.LIST_NOT_FOUND)
+            _require_may_change(principal, target)
             remaining = iter(rows)
             while batch := tuple(itertools.islice(remaining, IMPORT_BATCH)):
                 checked = [_checked_row(line, address, variables) for line, address, variables in batch]
@@ -147,7 +151,7 @@ class RecipientService:
         return found, page
 
     async def delete_list(self, principal: accounts.Principal, list_id: int) -> None:
-        await self.get_list(principal, list_id)
+        _require_may_change(principal, await self.get_list(principal, list_id))
         async with self._store.transaction() as repositories:
             if await repositories.tasks.uses_list(list_id):
                 raise Conflict(f"recipient list {list_id} is used by a task", code=ErrorCode.LIST_IN_USE)
@@ -174,3 +178,8 @@ def _checked_row(line: int, address: str, variables: Any) -> recipients.Recipien
         return recipients.check_recipient(address, variables)
     except InvalidInput as error:
         raise InvalidInput(f"line {line}: {error.message}", field=error.field, code=error.code) from error
+
+
+def _require_may_change(principal: accounts.Principal, target: recipients.RecipientList) -> None:
+    what, code = f"recipient list {target.id}", ErrorCode.LIST_FORBIDDEN
+    visibility.require_may_change(principal, created_by=target.created_by, what=what, code=code)

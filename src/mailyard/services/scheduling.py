@@ -45,7 +45,11 @@ class SchedulingService:
 
 
 def _may_fire(task: tasks.Task, now: datetime) -> bool:
-    """Re-checked inside the transaction: another scheduler or a user may have changed the task meanwhile."""
+    """Re-checked inside the transaction: another scheduler or a user may have changed the task meanwhile.
+
+    A terminated cycle still runs the fire time it has left (none once cancelled): terminating stops the
+    repeats, `following_fire_at` gives it no next one, and the task is done when that run ends.
+    """
     stopped = task.state in (tasks.TaskState.ERROR, tasks.TaskState.CANCELLED)
     due = task.next_fire_at is not None and task.next_fire_at <= now
-    return due and not task.paused and not task.schedule.terminated and not stopped
+    return due and not task.paused and not stopped

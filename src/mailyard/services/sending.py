@@ -13,11 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from mailyard.domain import message_ids, paging, rendering, runs, sending, suppressions, tasks
+from mailyard.domain import addresses, message_ids, paging, rendering, runs, sending, suppressions, tasks, templates
 from mailyard.domain.letters import Letter, MessageDraft
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.domain.retries import RetryPolicy
 from mailyard.domain.runs import DeliveryState
+from mailyard.errors import Conflict
 from mailyard.ports.clock import Clock
 from mailyard.ports.mailer import ComposedMessage, Mailer, MessageComposer
 from mailyard.ports.secrets import SecretCipher
@@ -115,12 +116,13 @@ class SendingService:
         if run_message is None or run_message.message is None:
             problem = run_message.problem if run_message else "the run's message was not prepared"
             return DeliveryOutcome(OutcomeKind.TASK_ERROR, 0, problem or "no message")
+        recipient = addresses.for_sending(delivery.address)  # an IDN domain goes out as A-labels
         try:
             values = rendering.merge_variables(run_message.variables, delivery.variables)
             if run_message.unsubscribe and self._links:
                 values = self._links.with_token(values, delivery.account_id, delivery.address)
             data = run_message.message.render(
-                recipient=delivery.address,
+                recipient=recipient,
                 values=values,
                 message_id=delivery.message_id,
                 date=self._clock.now(),
@@ -132,7 +134,7 @@ class SendingService:
             task_id=delivery.task_id,
             account_id=delivery.account_id,
             envelope_from=run_message.envelope_from,
-            recipient=delivery.address,
+            recipient=recipient,
             message_id=delivery.message_id,
             data=data,
         )
@@ -171,7 +173,8 @@ class SendingService:
         await self._relays.give_back()
 
     async def _prepare(self, batch: Sequence[sending.ClaimedDelivery]) -> None:
-        missing = {delivery.run_id: delivery for delivery in batch if delivery.run_id not in self._messages}
+        # A run whose message could not be built is tried again: its task may have been resumed since.
+        missing = {delivery.run_id: delivery for delivery in batch if self._unprepared(delivery.run_id)}
         if not missing:
             for delivery in batch:
                 self._messages.move_to_end(delivery.run_id)
@@ -182,6 +185,10 @@ class SendingService:
         while len(self._messages) > CACHED_RUNS:
             self._messages.popitem(last=False)
 
+    def _unprepared(self, run_id: int) -> bool:
+        prepared = self._messages.get(run_id)
+        return prepared is None or prepared.message is None
+
     async def _compile(self, repositories: SendingRepositories, delivery: sending.ClaimedDelivery) -> _RunMessage:
         task = await repositories.tasks.get(delivery.account_id, delivery.task_id)
         if task is None:
@@ -190,6 +197,10 @@ class SendingService:
         template = await repositories.templates.get(task.account_id, task.template_id)
         if template is None:
             return _RunMessage(None, envelope_from, {}, problem=f"template {task.template_id} is gone")
+        try:
+            templates.require_approved(template)
+        except Conflict as error:
+            return _RunMessage(None, envelope_from, {}, problem=error.message)
         if not display_name:
             sender = await repositories.senders.get(task.account_id, envelope_from.lower())
             display_name = sender.display_name if sender else ""

@@ -19,7 +19,7 @@ from mailyard.domain import (
     unsubscribe,
     visibility,
 )
-from mailyard.errors import Conflict, ErrorCode, InvalidInput, NotFound
+from mailyard.errors import ErrorCode, InvalidInput, NotFound
 from mailyard.ports.clock import Clock
 from mailyard.ports.single_sends import SingleSendRepositories
 from mailyard.ports.store import Store
@@ -149,5 +149,4 @@ async def _check_sender_and_template(
     template = await repositories.templates.get(account_id, send.template_id)
     if template is None:
         raise NotFound(f"template {send.template_id} not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
-    if template.review_status is not templates.ReviewStatus.APPROVED:
-        raise Conflict(f"template {send.template_id} is not approved", code=ErrorCode.TEMPLATE_NOT_APPROVED)
+    templates.require_approved(template)

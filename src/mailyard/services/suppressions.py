@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from mailyard.domain import accounts, paging, recipients
+from mailyard.domain import addresses as email_addresses
 from mailyard.domain.schedules import check_day, start_of_day
 from mailyard.domain.suppressions import Suppression, SuppressionReason
 from mailyard.errors import Conflict, ErrorCode, InvalidInput, LimitExceeded, NotFound
@@ -148,10 +149,7 @@ def _required(addresses: list[str]) -> list[str]:
 
 
 def _valid_address(address: str) -> str:
-    cleaned = address.strip().lower()
-    if recipients.address_problem(cleaned):
-        raise InvalidInput(f"not a valid email address: {address!r}", field="address", code=ErrorCode.ADDRESS_INVALID)
-    return cleaned
+    return email_addresses.normalized(address)
 
 
 def _cleaned(text: str | None) -> str | None:

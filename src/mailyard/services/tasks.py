@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -197,10 +196,10 @@ class TaskService:
 
 def _sender_address(from_address: str) -> str:
     """The bare address of `Name <addr>` or `addr`."""
-    _name, address = email.utils.parseaddr(from_address.strip())
-    if not address or "@" not in address:
+    address = tasks.sender_address(from_address)
+    if not address:
         raise InvalidInput(f"not a valid sender: {from_address!r}", field="from_address", code=ErrorCode.SENDER_INVALID)
-    return address.lower()
+    return address
 
 
 def _check_variables(variables: dict[str, object]) -> None:
@@ -220,8 +219,7 @@ async def _check_references(
     template = await repositories.templates.get(account_id, draft.template_id)
     if template is None:
         raise NotFound(f"template {draft.template_id} not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
-    if template.review_status is not templates.ReviewStatus.APPROVED:
-        raise Conflict(f"template {draft.template_id} is not approved", code=ErrorCode.TEMPLATE_NOT_APPROVED)
+    templates.require_approved(template)
     target = await repositories.lists.get(account_id, draft.recipient_list_id)
     if target is None:
         raise NotFound(f"recipient list {draft.recipient_list_id} not found", code=ErrorCode.LIST_NOT_FOUND)

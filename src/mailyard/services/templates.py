@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mailyard.domain import accounts, paging, rendering, templates
-from mailyard.errors import Conflict, ErrorCode, InvalidInput, NotFound
+from mailyard.domain import accounts, paging, rendering, templates, visibility
+from mailyard.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
 from mailyard.ports.store import Store
 from mailyard.ports.templates import TemplateRepositories
 
@@ -43,6 +43,7 @@ class TemplateService:
         async with self._store.transaction() as repositories:
             return await repositories.templates.create(
                 account_id=principal.account_id,
+                created_by=principal.user_id,
                 name=name.strip(),
                 subject=subject,
                 text=text,
@@ -73,6 +74,7 @@ class TemplateService:
     ) -> templates.Template:
         """Replace a template's content; it goes back to review when review is on."""
         templates.check_template_content(name=name, text=text, html=html)
+        await self._changeable(principal, template_id)
         async with self._store.transaction() as repositories:
             updated = await repositories.templates.update(
                 account_id=principal.account_id,
@@ -87,12 +89,37 @@ class TemplateService:
             raise NotFound(f"template {template_id} not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
         return updated
 
+    async def approve(self, principal: accounts.Principal, template_id: int) -> templates.Template:
+        """An admin lets the template be sent (the end of review)."""
+        return await self._review(principal, template_id, templates.ReviewStatus.APPROVED)
+
+    async def reject(self, principal: accounts.Principal, template_id: int) -> templates.Template:
+        """An admin refuses the template: nothing sends it until it is changed and approved."""
+        return await self._review(principal, template_id, templates.ReviewStatus.REJECTED)
+
+    async def _review(
+        self, principal: accounts.Principal, template_id: int, decision: templates.ReviewStatus
+    ) -> templates.Template:
+        if not principal.is_admin:
+            raise Forbidden("only an admin of the account may review templates", code=ErrorCode.ADMIN_REQUIRED)
+        async with self._store.transaction() as repositories:
+            reviewed = await repositories.templates.set_review_status(principal.account_id, template_id, decision)
+        if reviewed is None:
+            raise NotFound(f"template {template_id} not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
+        return reviewed
+
     async def delete(self, principal: accounts.Principal, template_id: int) -> None:
-        await self.get(principal, template_id)
+        await self._changeable(principal, template_id)
         async with self._store.transaction() as repositories:
             if await repositories.tasks.uses_template(template_id):
                 raise Conflict(f"template {template_id} is used by a task", code=ErrorCode.TEMPLATE_IN_USE)
             await repositories.templates.delete(principal.account_id, template_id)
+
+    async def _changeable(self, principal: accounts.Principal, template_id: int) -> templates.Template:
+        template = await self.get(principal, template_id)
+        what, code = f"template {template_id}", ErrorCode.TEMPLATE_FORBIDDEN
+        visibility.require_may_change(principal, created_by=template.created_by, what=what, code=code)
+        return template
 
     async def preview(self, principal: accounts.Principal, template_id: int, variables: dict[str, Any]) -> Preview:
         """Render with the given variables and report placeholders left without a value."""

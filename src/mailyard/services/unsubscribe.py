@@ -12,7 +12,7 @@ import binascii
 import hmac
 from dataclasses import dataclass
 
-from mailyard.domain import accounts, paging, recipients, tasks
+from mailyard.domain import accounts, addresses, paging, tasks
 from mailyard.domain.suppressions import SuppressionReason
 from mailyard.domain.unsubscribe import UnsubscribeConfig, check_language, task_asks_for_link
 from mailyard.errors import Conflict, ErrorCode, NotFound
@@ -53,7 +53,7 @@ class UnsubscribeLinks:
         if not dot or payload is None or mac is None or not hmac.compare_digest(mac, self._mac(payload)):
             return None
         account, _, address = payload.decode("utf-8", "replace").partition(":")
-        if not account.isdigit() or recipients.address_problem(address):
+        if not account.isdigit() or addresses.problem(address):
             return None
         return Recipient(account_id=int(account), address=address)
 

@@ -23,6 +23,7 @@ def _domain(row: Row[Any]) -> identities.SendingDomain:
         dkim_selector=row.dkim_selector,
         dkim_public_value=row.dkim_public_value,
         created_at=row.created_at,
+        created_by=row.created_by,
     )
 
 
@@ -35,6 +36,7 @@ def _sender(row: Row[Any]) -> identities.SenderAddress:
         display_name=row.display_name,
         has_smtp_password=row.sealed_smtp_password is not None,
         created_at=row.created_at,
+        created_by=row.created_by,
     )
 
 
@@ -44,12 +46,20 @@ class SqlDomains:
         self._now = now
 
     async def create(
-        self, *, account_id: int, domain: str, verified: bool, dkim_public_value: str, sealed_dkim_key: str
+        self,
+        *,
+        account_id: int,
+        created_by: int,
+        domain: str,
+        verified: bool,
+        dkim_public_value: str,
+        sealed_dkim_key: str,
     ) -> identities.SendingDomain:
         statement = (
             insert(tables.sending_domains)
             .values(
                 account_id=account_id,
+                created_by=created_by,
                 domain=domain,
                 verified=verified,
                 dkim_selector=identities.DKIM_SELECTOR,
@@ -100,12 +110,13 @@ class SqlSenders:
         self._now = now
 
     async def create(
-        self, *, account_id: int, domain_id: int, address: str, display_name: str
+        self, *, account_id: int, created_by: int, domain_id: int, address: str, display_name: str
     ) -> identities.SenderAddress:
         statement = (
             insert(tables.sender_addresses)
             .values(
                 account_id=account_id,
+                created_by=created_by,
                 domain_id=domain_id,
                 address=address,
                 display_name=display_name,

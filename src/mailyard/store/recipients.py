@@ -25,6 +25,7 @@ def _list(row: Row[Any]) -> recipients.RecipientList:
         total_count=row.total_count,
         valid_count=row.valid_count,
         created_at=row.created_at,
+        created_by=row.created_by,
     )
 
 
@@ -45,11 +46,14 @@ class SqlRecipientLists:
         self._connection = connection
         self._now = now
 
-    async def create(self, *, account_id: int, name: str, description: str) -> recipients.RecipientList:
+    async def create(
+        self, *, account_id: int, created_by: int, name: str, description: str
+    ) -> recipients.RecipientList:
         statement = (
             insert(tables.recipient_lists)
             .values(
                 account_id=account_id,
+                created_by=created_by,
                 name=name,
                 description=description,
                 total_count=0,

@@ -66,6 +66,12 @@ def _created() -> Column[Any]:
     return Column("created_at", UtcDateTime(), nullable=False)
 
 
+def _created_by() -> Column[Any]:
+    """The user who made a shared resource; only they (or an admin) change it. Empty for older rows.
+    No foreign key: users are never deleted, and SQLite adds one only by copying the table (migration 0008)."""
+    return Column("created_by", Id, nullable=True)
+
+
 accounts = Table(
     "accounts",
     metadata,
@@ -109,6 +115,7 @@ sending_domains = Table(
     Column("dkim_public_value", Text, nullable=False),
     Column("sealed_dkim_key", Text, nullable=False),
     _created(),
+    _created_by(),
     UniqueConstraint("account_id", "domain", name="uq_sending_domains_account_domain"),
 )
 
@@ -122,6 +129,7 @@ sender_addresses = Table(
     Column("display_name", String(200), nullable=False, default=""),
     Column("sealed_smtp_password", Text, nullable=True),
     _created(),
+    _created_by(),
     UniqueConstraint("account_id", "address", name="uq_sender_addresses_account_address"),
 )
 
@@ -136,6 +144,7 @@ templates = Table(
     Column("html", Text, nullable=True),
     Column("review_status", Integer, nullable=False),
     _created(),
+    _created_by(),
     Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_templates_account_id_id", "account_id", "id"),
 )
@@ -150,6 +159,7 @@ recipient_lists = Table(
     Column("total_count", Integer, nullable=False, default=0),
     Column("valid_count", Integer, nullable=False, default=0),
     _created(),
+    _created_by(),
     Index("ix_recipient_lists_account_id_id", "account_id", "id"),
 )
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -231,6 +231,19 @@ class SqlTasks:
         statement = select(task.c.id).where(task.c.template_id == template_id).limit(1)
         return (await self._connection.execute(statement)).first() is not None
 
+    async def still_sending_from(self, account_id: int, fragment: str) -> builtins.list[tuple[int, str]]:
+        task = tables.tasks
+        statement = (
+            select(task.c.id, task.c.from_address)
+            .where(
+                task.c.account_id == account_id,
+                task.c.state.not_in([state.value for state in model.FINAL_STATES]),
+                func.lower(task.c.from_address).contains(fragment.lower(), autoescape=True),
+            )
+            .order_by(task.c.id)
+        )
+        return [(row.id, row.from_address) for row in await self._connection.execute(statement)]
+
     async def due(self, now: datetime, limit: int) -> builtins.list[model.Task]:
         task = tables.tasks
         statement = (
@@ -238,7 +251,6 @@ class SqlTasks:
             .where(
                 task.c.next_fire_at <= now,
                 task.c.paused.is_(False),
-                task.c.terminated.is_(False),
                 task.c.state.not_in((model.TaskState.ERROR.value, model.TaskState.CANCELLED.value)),
             )
             .order_by(task.c.next_fire_at)

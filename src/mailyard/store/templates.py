@@ -25,6 +25,7 @@ def _template(row: Row[Any]) -> templates.Template:
         review_status=templates.ReviewStatus(row.review_status),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        created_by=row.created_by,
     )
 
 
@@ -37,6 +38,7 @@ class SqlTemplates:
         self,
         *,
         account_id: int,
+        created_by: int,
         name: str,
         subject: str | None,
         text: str | None,
@@ -47,6 +49,7 @@ class SqlTemplates:
             insert(tables.templates)
             .values(
                 account_id=account_id,
+                created_by=created_by,
                 name=name,
                 subject=subject,
                 text=text,
@@ -92,6 +95,19 @@ class SqlTemplates:
                 review_status=int(review_status),
                 updated_at=self._now,
             )
+            .returning(*table.c)
+        )
+        row = (await self._connection.execute(statement)).first()
+        return None if row is None else _template(row)
+
+    async def set_review_status(
+        self, account_id: int, template_id: int, review_status: templates.ReviewStatus
+    ) -> templates.Template | None:
+        table = tables.templates
+        statement = (
+            update(table)
+            .where(table.c.account_id == account_id, table.c.id == template_id)
+            .values(review_status=int(review_status), updated_at=self._now)
             .returning(*table.c)
         )
         row = (await self._connection.execute(statement)).first()

@@ -215,6 +215,16 @@ def test_every_task_type_through_the_sdk(outboxed: LiveService, list_id: int) ->
     assert email.message_from_bytes(raw["alan@example.org"])["Subject"] == "Hello Alan"
 
 
+def test_terminated_cycle_runs_once_then_is_done(outboxed: LiveService, list_id: int) -> None:
+    """TermCycle 1 on creation: the cycle is not repeated; the one run happens and the task shows 10."""
+    cycle = request(models.CycleEmailParam, BeginTime=local_time(timedelta(0)), IntervalTime=1, TermCycle=1)
+    task_id = batch(outboxed, "admin", list_id, 3, CycleParam=cycle, Subject="Last issue")
+    done = wait_until_done(outboxed, task_id)
+    assert (done.TaskType, done.CycleParam.TermCycle, done.RequestCount, done.SendCount) == (3, 1, 2, 2)
+    assert set(tasks_by_id(outboxed, Status=DONE, TaskType=3)) >= {task_id}
+    assert outboxed.call("admin", "GET", f"/tasks/{task_id}/runs")["total"] == 1
+
+
 def quick_bi(service: LiveService, user: str) -> QuickBiClient:
     secret_id, secret_key = service.keys[user]
     config = open_api_models.Config(

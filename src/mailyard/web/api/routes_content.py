@@ -55,6 +55,22 @@ async def update_template(
     return mapping.template_out(template)
 
 
+@router.post("/templates/{template_id}/approve", tags=["templates"])
+async def approve_template(
+    template_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep
+) -> schemas.TemplateOut:
+    """Admins only: the template may be sent (with MAILYARD_TEMPLATE_REVIEW=on)."""
+    return mapping.template_out(await services.templates.approve(principal, template_id))
+
+
+@router.post("/templates/{template_id}/reject", tags=["templates"])
+async def reject_template(
+    template_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep
+) -> schemas.TemplateOut:
+    """Admins only: nothing sends the template until it is changed and approved."""
+    return mapping.template_out(await services.templates.reject(principal, template_id))
+
+
 @router.delete("/templates/{template_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["templates"])
 async def delete_template(template_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep) -> None:
     await services.templates.delete(principal, template_id)

@@ -44,6 +44,10 @@ ERRORS_BY_CODE: dict[ErrorCode, tuple[str, str | None]] = {
     E.SENDER_NOT_FOUND: ("InvalidParameterValue.NoSuchSender", "You have no such sender address."),
     E.SENDER_INVALID: ("FailedOperation.IncorrectSender", "The sender format is incorrect."),
     E.TOO_MANY_SENDERS: ("OperationDenied.ExceedSenderLimit", "The maximum number of sender addresses is reached."),
+    E.DOMAIN_FORBIDDEN: ("UnauthorizedOperation", OWN_MESSAGE),
+    E.SENDER_FORBIDDEN: ("UnauthorizedOperation", OWN_MESSAGE),
+    E.DOMAIN_IN_USE: ("OperationDenied.NotAllowDelete", OWN_MESSAGE),  # names the tasks
+    E.SENDER_IN_USE: ("ResourceInUse", OWN_MESSAGE),
     # templates and template data
     E.TEMPLATE_NOT_FOUND: ("InvalidParameterValue.TemplateNotExist", "The template does not exist."),
     E.TEMPLATE_NOT_APPROVED: (
@@ -51,11 +55,13 @@ ERRORS_BY_CODE: dict[ErrorCode, tuple[str, str | None]] = {
         "The template does not exist or has not been approved.",
     ),
     E.TEMPLATE_IN_USE: ("ResourceInUse", "The template is used by a send task."),
+    E.TEMPLATE_FORBIDDEN: ("UnauthorizedOperation", OWN_MESSAGE),
     E.TEMPLATE_DATA_INVALID: ("FailedOperation.WrongContentJson", OWN_MESSAGE),
     # recipient lists
     E.LIST_NOT_FOUND: ("OperationDenied.ReceiverNotExist", "The recipient list does not exist."),
     E.LIST_NAME_TAKEN: ("InvalidParameterValue.RepeatReceiverName", "A recipient list with this name exists."),
     E.LIST_IN_USE: ("ResourceInUse", "The recipient list is used by a send task."),
+    E.LIST_FORBIDDEN: ("UnauthorizedOperation", OWN_MESSAGE),
     E.LIST_EMPTY: ("OperationDenied.ReceiverStatusError", "The recipient list is empty or not uploaded."),
     E.RECIPIENTS_MISSING: ("MissingParameter.EmailsNecessary", "Recipient addresses are required."),
     E.RECIPIENT_VARIABLES_INVALID: ("InvalidParameterValue.TemplateDataError", OWN_MESSAGE),
