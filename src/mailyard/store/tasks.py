@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -91,6 +91,12 @@ def scope_condition(scope: TaskScope) -> ColumnElement[bool]:
         return in_account
     granted = select(grants.c.task_id).where(grants.c.user_id == scope.member_id)
     return in_account & or_(task.c.owner_id == scope.member_id, task.c.id.in_(granted))
+
+
+def sent_from_domain(domain: str) -> ColumnElement[bool]:
+    """Tasks whose From address (bare or with a display name) is on `domain` (lower case)."""
+    sender: ColumnElement[str] = func.lower(tables.tasks.c.from_address)
+    return sender.endswith(f"@{domain}", autoescape=True) | sender.endswith(f"@{domain}>", autoescape=True)
 
 
 class SqlTasks:
