@@ -155,6 +155,7 @@ def mailyard(database_url: str | None, relays: str | None, extra: dict[str, str]
         "MAILYARD_DATA_DIR": str(data_dir),
         "MAILYARD_IDENTITY_VERIFICATION": "trust",
         "MAILYARD_HOST": "127.0.0.1",
+        "MAILYARD_INBOUND_SMTP": "off",  # the benchmarks measure sending; a fixed port would collide
         **({"MAILYARD_DATABASE_URL": database_url} if database_url else {}),
         **({"MAILYARD_RELAYS": relays} if relays else {}),
         **extra,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from mailyard.domain.accounts import Principal
 from mailyard.domain.recipients import ListLimits
 from mailyard.domain.retries import RetryPolicy
+from mailyard.domain.return_path import ReturnPathSettings
 from mailyard.mail.composer import MimeComposer
 from mailyard.mail.dkim import RsaDkimKeyMaker
 from mailyard.mail.dns_records import DnsTxtResolver
@@ -22,14 +24,19 @@ from mailyard.mail.relay_mailer import RelayMailer
 from mailyard.mail.relay_pool import RelayPool
 from mailyard.mail.relays import parse_relays
 from mailyard.ports.clock import Clock
+from mailyard.ports.events import EventSink
 from mailyard.ports.identities import DkimKeyMaker, DnsResolver
 from mailyard.ports.mailer import Mailer, MessageComposer
 from mailyard.ports.secrets import SecretCipher, TokenSigner
 from mailyard.services.access import AccessService
+from mailyard.services.bounces import DEFAULT_SOFT_BOUNCE_LIMIT, BounceService
 from mailyard.services.container import Services
+from mailyard.services.engagement import EngagementService
+from mailyard.services.events import EventRecorder
 from mailyard.services.identities import IdentityService
 from mailyard.services.outbox import OutboxService
 from mailyard.services.recipients import RecipientService
+from mailyard.services.return_path import ReturnPaths
 from mailyard.services.scheduling import SchedulingService
 from mailyard.services.sending import DEFAULT_LEASE, SendingService
 from mailyard.services.single_sends import SingleSendService
@@ -39,6 +46,7 @@ from mailyard.services.tasks import TaskService
 from mailyard.services.templates import TemplateService
 from mailyard.services.unsubscribe import UnsubscribeLinks, UnsubscribeService
 from mailyard.settings import Settings
+from mailyard.smtpd.inbound.listener import InboundListener, ListenerOptions
 from mailyard.store import engine as engines
 from mailyard.store import migrate
 from mailyard.store.outbox import OutboxMailer
@@ -90,6 +98,7 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
     chosen_clock = clock or SystemClock()
     store = SqlStore(engine, chosen_clock, await open_read_pool(engine))
     master_key = load_master_key(settings.master_key, settings.data_dir)
+    public_url = settings.public_url or _local_url(settings.host, settings.port)
     services = build_services(
         store=store,
         clock=chosen_clock,
@@ -103,12 +112,18 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         lease_for=timedelta(seconds=settings.lease_seconds),
         retry_policy=RetryPolicy(max_age=timedelta(hours=settings.retry_max_age_hours)),
         signer=HmacSigner(master_key, purpose="mailyard unsubscribe links"),
-        public_url=settings.public_url or _local_url(settings.host, settings.port),
+        public_url=public_url,
         list_limits=ListLimits(
             cloud_per_upload=settings.tencent_upload_max_recipients,
             cloud_per_list=settings.tencent_list_max_recipients,
             per_list=settings.list_max_recipients,
         ),
+        return_path_signer=HmacSigner(master_key, purpose="mailyard return path"),
+        return_path=ReturnPathSettings(
+            label=settings.return_path_label,
+            inbound_host=settings.inbound_hostname or urlsplit(public_url).hostname or settings.host,
+        ),
+        soft_bounce_limit=settings.soft_bounce_limit,
     )
     return Runtime(settings=settings, engine=engine, store=store, services=services)
 
@@ -129,15 +144,31 @@ def build_services(
     lease_for: timedelta = DEFAULT_LEASE,
     retry_policy: RetryPolicy | None = None,
     list_limits: ListLimits | None = None,
+    event_sinks: Sequence[EventSink] = (),
+    return_path_signer: TokenSigner | None = None,
+    return_path: ReturnPathSettings | None = None,
+    soft_bounce_limit: int = DEFAULT_SOFT_BOUNCE_LIMIT,
 ) -> Services:
-    """Every service over one store; each takes only the ports it uses."""
+    """Every service over one store; each takes only the ports it uses. Event sources record through one
+    EventRecorder, whose sinks (webhooks) are given here."""
     links = UnsubscribeLinks(signer, public_url)
+    recorder = EventRecorder(event_sinks)
+    task_service = TaskService(store, clock)
+    return_path = return_path or ReturnPathSettings()
+    return_paths = ReturnPaths(return_path_signer, return_path) if return_path_signer else None
+    bounces = (
+        BounceService(store, clock, return_paths, recorder, soft_bounce_limit=soft_bounce_limit)
+        if return_paths
+        else None
+    )
     return Services(
         access=AccessService(store, cipher),
         templates=TemplateService(store, review_required=template_review),
         recipients=RecipientService(store, list_limits),
-        identities=IdentityService(store, cipher=cipher, dkim_keys=dkim_keys, dns=dns, trust_domains=trust_domains),
-        tasks=TaskService(store, clock),
+        identities=IdentityService(
+            store, cipher=cipher, dkim_keys=dkim_keys, dns=dns, trust_domains=trust_domains, return_path=return_path
+        ),
+        tasks=task_service,
         scheduling=SchedulingService(store, clock),
         sending=SendingService(
             store,
@@ -148,12 +179,18 @@ def build_services(
             lease_for=lease_for,
             unsubscribe_links=links,
             cipher=cipher,
+            event_recorder=recorder,
+            return_paths=return_paths,
         ),
         outbox=OutboxService(store),
         suppressions=SuppressionService(store),
-        unsubscribe=UnsubscribeService(store, links),
+        unsubscribe=UnsubscribeService(store, links, recorder, clock),
         single_sends=SingleSendService(store, clock),
         statistics=StatisticsService(store),
+        engagement=EngagementService(store, task_service),
+        event_recorder=recorder,
+        return_paths=return_paths,
+        bounces=bounces,
         clock=clock,
     )
 
@@ -225,3 +262,18 @@ async def run_worker(runtime: Runtime, stop: asyncio.Event) -> None:
     The caller owns signals: see mailyard.worker.signals.stop_on_signals.
     """
     await create_worker(runtime).run(stop)
+
+
+def create_inbound_listener(runtime: Runtime, address: tuple[str, int]) -> InboundListener:
+    """The inbound SMTP listener for bounces and complaints, on `address` (not started)."""
+    settings, bounces = runtime.settings, runtime.services.bounces
+    assert bounces is not None  # open_runtime always gives the services return paths
+    options = ListenerOptions(
+        host=address[0],
+        port=address[1],
+        hostname=settings.inbound_hostname or "localhost",
+        max_message_bytes=settings.inbound_max_message_bytes,
+        max_connections=settings.inbound_max_connections,
+        timeout_seconds=settings.inbound_timeout_seconds,
+    )
+    return InboundListener(bounces, options)

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_INBOUND_SMTP = "127.0.0.1:2525"
+
 
 class Settings(BaseSettings):
     """Every knob of a Mailyard process; read once at the edge and passed down as plain values."""
@@ -46,6 +48,29 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(default=1024 * 1024 * 1024, ge=1)
     tencent_list_max_recipients: int = Field(default=50_000, ge=1)
     tencent_upload_max_recipients: int = Field(default=20_000, ge=1)
+
+    # Hearing back: each copy's return path (VERP) and the inbound SMTP listener for bounces and complaints
+    return_path_label: str = Field(default="bounce", pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+    inbound_smtp: str | None = None  #: HOST:PORT of the inbound listener, or "off"; unset: DEFAULT_INBOUND_SMTP
+    inbound_hostname: str | None = None  #: the listener's public host name (MX target); default: the public URL's
+    inbound_max_message_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    inbound_max_connections: int = Field(default=100, ge=1)
+    inbound_timeout_seconds: float = Field(default=60.0, gt=0.0)
+    soft_bounce_limit: int = Field(default=3, ge=1, le=100)  #: soft bounces in a row that suppress an address
+
+    @property
+    def inbound_address(self) -> tuple[str, int, bool] | None:
+        """(host, port, set explicitly) of the inbound listener, or None when it is off.
+
+        Raises ValueError for a value that is not HOST:PORT ("[::1]:2525" for IPv6)."""
+        text = (self.inbound_smtp or DEFAULT_INBOUND_SMTP).strip()
+        if text.lower() == "off":
+            return None
+        host, colon, port = text.rpartition(":")
+        host = host.strip("[]")
+        if not colon or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"MAILYARD_INBOUND_SMTP must be HOST:PORT or off, not {text!r}")
+        return host, int(port), self.inbound_smtp is not None
 
     @property
     def resolved_database_url(self) -> str:

@@ -78,6 +78,7 @@ def start_service(data_dir: Path, extra_env: dict[str, str] | None = None, *args
         {
             "MAILYARD_DATA_DIR": str(data_dir),
             "MAILYARD_IDENTITY_VERIFICATION": "trust",
+            "MAILYARD_INBOUND_SMTP": "off",  # tests that want the listener give it a free port
             "NO_PROXY": f"127.0.0.1:{port},127.0.0.1",
         }
     )

@@ -34,6 +34,7 @@ class RelayHandler:
 
     rcpt_replies: dict[str, list[str]] = field(default_factory=dict)
     received: list[tuple[str, bytes]] = field(default_factory=list)
+    envelope_senders: dict[str, str] = field(default_factory=dict)  #: recipient → MAIL FROM of its last copy
     gate: threading.Event | None = None  #: when set up, DATA waits for it
     arrived: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -54,6 +55,7 @@ class RelayHandler:
             await asyncio.get_running_loop().run_in_executor(None, self.gate.wait, 10)
         with self.changed:
             self.received.extend((rcpt, envelope.content) for rcpt in envelope.rcpt_tos)
+            self.envelope_senders.update((rcpt, envelope.mail_from) for rcpt in envelope.rcpt_tos)
             self.changed.notify_all()
         return "250 2.0.0 OK"
 
@@ -147,7 +149,14 @@ async def make_worker(runtime: bootstrap.Runtime) -> Any:
         name: str = "worker-1",
     ) -> Worker:
         mailer = RelayMailer(RelayPool([config] if isinstance(config, RelayConfig) else config))
-        sending = SendingService(runtime.store, runtime.services.clock, mailer, MimeComposer())
+        sending = SendingService(
+            runtime.store,
+            runtime.services.clock,
+            mailer,
+            MimeComposer(),
+            event_recorder=runtime.services.event_recorder,
+            return_paths=runtime.services.return_paths,
+        )
         services.append(sending)
         options = WorkerOptions(concurrency=concurrency, batch_size=batch_size, poll_seconds=0.05)
         return Worker(sending, runtime.services.scheduling, options, name=name)

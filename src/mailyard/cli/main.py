@@ -13,6 +13,7 @@ from mailyard.cli import (
     context,
     db,
     domains,
+    inbound,
     keys,
     lists,
     outbox,
@@ -44,6 +45,7 @@ app.command("stats")(stats.stats)
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
 app.command("relays")(relays.relays)
+app.command("inbound")(inbound.inbound)
 
 
 def _print_version(value: bool) -> None:

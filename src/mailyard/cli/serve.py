@@ -11,7 +11,7 @@ import typer
 import uvicorn
 
 from mailyard import bootstrap
-from mailyard.cli import context
+from mailyard.cli import context, inbound
 from mailyard.domain.accounts import IssuedKey
 from mailyard.worker.signals import stop_on_signals
 
@@ -27,22 +27,27 @@ def serve(
         bool, typer.Option("--api-only", help="Serve HTTP only; leave sending to `mailyard worker` processes.")
     ] = False,
 ) -> None:
-    """Serve the native API and both cloud APIs on one port, and send mail in the same process."""
+    """Serve the native API and both cloud APIs on one port, send mail, and take bounces and complaints over
+    SMTP (MAILYARD_INBOUND_SMTP), all in one process."""
     settings = context.settings()
     chosen_host, chosen_port = host or settings.host, port or settings.port
     _configure_logging()
 
     async def work() -> None:
         runtime = await bootstrap.open_runtime(settings)
+        listener = None
         try:
             issued = await runtime.services.access.first_start_key(account_name=FIRST_ACCOUNT, nickname=FIRST_USER)
             if issued is not None:
                 _announce_first_key(issued, f"http://{chosen_host}:{chosen_port}")
+            listener = await inbound.start_beside_serve(runtime)
             app = bootstrap.create_web_app(runtime, with_worker=not api_only)
             config = uvicorn.Config(app, host=chosen_host, port=chosen_port, log_level="info")
             _spare_the_start_up_from_the_collector()
             await uvicorn.Server(config).serve()
         finally:
+            if listener is not None:
+                await listener.close()
             await runtime.close()
 
     context.run(work)

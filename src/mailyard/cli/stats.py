@@ -17,6 +17,9 @@ COLUMNS: list[output.Column] = [
     ("Delivered", field("delivered")),
     ("Bounced", field("bounced")),
     ("Unsubscribed", field("unsubscribed")),
+    ("Opened", field("opened")),
+    ("Clicked", field("clicked")),
+    ("Complaints", field("complained")),
 ]
 
 

@@ -35,9 +35,10 @@ class SendingDomain:
     dkim_public_value: str  #: the TXT value `v=DKIM1; k=rsa; p=...`
     created_at: datetime
     created_by: int | None = None  #: the user who made it; it and admins may change it (None: admins only)
+    return_path_records: tuple[DnsRecord, ...] = ()  #: MX and SPF of its return-path domain, when it has one
 
     def dns_records(self) -> list[DnsRecord]:
-        """SPF, DKIM and DMARC records that make the domain a good sender."""
+        """SPF, DKIM and DMARC records that make the domain a good sender, and its return path's."""
         return [
             DnsRecord(type="TXT", name=self.domain, expected_value="v=spf1 a mx ~all", verified=self.verified),
             DnsRecord(
@@ -52,6 +53,7 @@ class SendingDomain:
                 expected_value="v=DMARC1; p=none",
                 verified=self.verified,
             ),
+            *self.return_path_records,
         ]
 
 

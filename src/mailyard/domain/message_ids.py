@@ -35,3 +35,16 @@ def message_id(*, run_key: str | None, run_id: int, delivery_id: int, from_addre
     if run_key is None:
         return f"{run_id}.{delivery_id}@{domain}"
     return f"{run_id}.{delivery_id}.{run_key}@{domain}"
+
+
+def parse(value: str) -> tuple[int, int, str | None, str] | None:
+    """(run id, delivery id, run key, domain) of a Message-ID made by `message_id`, brackets allowed; None when
+    it is not shaped like one. A complaint names its copy this way, so the key is what makes it unguessable."""
+    local, at, domain = value.strip().strip("<>").rpartition("@")
+    parts = local.split(".")
+    if not at or not domain or len(parts) not in (2, 3):
+        return None
+    run, delivery = parts[0], parts[1]
+    if not all(part.isascii() and part.isdigit() and len(part) <= 19 for part in (run, delivery)):
+        return None
+    return int(run), int(delivery), parts[2] if len(parts) == 3 else None, domain.lower()

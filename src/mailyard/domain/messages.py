@@ -100,6 +100,8 @@ class EmailStatus:
     task_suspended: bool  #: the daily quota held the message back
     requested_at: datetime
     updated_at: datetime
+    delivery_id: int = 0
+    event_types: frozenset[str] = frozenset()  #: the events the copy has had (domain/events.py EventType values)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,14 +116,20 @@ class StatusQuery:
 
 @dataclass(frozen=True, kw_only=True)
 class Volume:
-    """Ledger counts of one local day (or of a whole range when ``day`` is its first day)."""
+    """Counts of one local day (or of a whole range when ``day`` is its first day).
+
+    ``requested`` and ``accepted`` count ledger rows by the day their run was requested; the others count
+    events by the day they happened (see the README's statistics section)."""
 
     day: date
     requested: int = 0
     accepted: int = 0  #: not skipped: queued, sending, sent or failed
-    delivered: int = 0
-    bounced: int = 0
-    unsubscribed: int = 0  #: skipped because the recipient had unsubscribed
+    delivered: int = 0  #: `delivered` events: a relay accepted the copy
+    bounced: int = 0  #: hard bounces: refused for good, at once or by a later delivery status notification
+    unsubscribed: int = 0  #: `unsubscribe` events: a recipient followed the link
+    opened: int = 0  #: copies opened (each counted once)
+    clicked: int = 0  #: copies with a link clicked (each counted once)
+    complained: int = 0  #: spam complaints
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -48,6 +48,15 @@ class FinishedRun:
     manual: bool
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordedBatch:
+    """What recording a batch of outcomes did: the results written (deliveries still leased by the worker)
+    and the runs that became final."""
+
+    written: list[DeliveryResult]
+    finished: list[FinishedRun]
+
+
 def result_of(
     delivery: ClaimedDelivery, outcome: DeliveryOutcome, policy: RetryPolicy, now: datetime
 ) -> DeliveryResult:

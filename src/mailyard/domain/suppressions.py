@@ -10,7 +10,8 @@ from mailyard.domain.schedules import zone
 
 
 class SuppressionReason(enum.StrEnum):
-    HARD_BOUNCE = "hard_bounce"
+    HARD_BOUNCE = "hard_bounce"  #: a permanent bounce, or a run of soft ones
+    COMPLAINT = "complaint"  #: the recipient reported a message as spam
     UNSUBSCRIBE = "unsubscribe"
     CUSTOM = "custom"  #: the account's own blacklist, optionally with an expiry
 
@@ -23,6 +24,7 @@ class Suppression:
     reason: SuppressionReason
     expires_at: datetime | None
     created_at: datetime
+    description: str | None = None  #: why: the bounce diagnostic, or that it was a complaint
 
     def active_at(self, moment: datetime) -> bool:
         """Whether the suppression still stops sending at `moment` (an expiry is the first moment it does not)."""

@@ -1,4 +1,4 @@
-"""DNS TXT look-ups for domain verification (dnspython)."""
+"""DNS TXT and MX look-ups for domain verification (dnspython)."""
 
 from __future__ import annotations
 
@@ -18,3 +18,10 @@ class DnsTxtResolver:
         except (dns.exception.DNSException, OSError):
             return []
         return [b"".join(record.strings).decode(errors="replace") for record in answer]
+
+    async def mx_hosts(self, name: str) -> list[str]:
+        try:
+            answer = await dns.asyncresolver.resolve(name, "MX", lifetime=LOOKUP_TIMEOUT_SECONDS)
+        except (dns.exception.DNSException, OSError):
+            return []
+        return [record.exchange.to_text(omit_final_dot=True).lower() for record in answer]

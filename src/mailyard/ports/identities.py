@@ -19,6 +19,10 @@ class DnsResolver(Protocol):
         """The TXT values published at a name; empty when there are none or the lookup fails."""
         ...
 
+    async def mx_hosts(self, name: str) -> list[str]:
+        """The mail exchanger host names of a name (lower case, no final dot); empty when none or on failure."""
+        ...
+
 
 class Domains(Protocol):
     async def create(

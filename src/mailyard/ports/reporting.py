@@ -8,6 +8,7 @@ from typing import Protocol
 from mailyard.domain import messages, paging
 from mailyard.domain.outbox import OutboxMessage
 from mailyard.domain.visibility import TaskScope
+from mailyard.ports.events import EventRepositories
 
 
 class Ledger(Protocol):
@@ -22,6 +23,10 @@ class Ledger(Protocol):
 class ReportingRepositories(Protocol):
     @property
     def reporting(self) -> Ledger: ...
+
+
+class StatisticsRepositories(ReportingRepositories, EventRepositories, Protocol):
+    """Statistics add the event counters (what happened to the copies) to the ledger's requests."""
 
 
 class Outbox(Protocol):

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from mailyard.domain import messages, paging, quotas, runs, sending
 from mailyard.ports.access import QuotaRelease
+from mailyard.ports.events import EventRecordingRepositories
 from mailyard.ports.identities import SenderLookup
 from mailyard.ports.scheduling import ActiveRuns, TaskProgress
 from mailyard.ports.suppressions import SuppressionAdder
@@ -37,11 +38,9 @@ class DeliveryQueue(Protocol):
         """Put leased deliveries back in the queue untouched, e.g. when a worker stops."""
         ...
 
-    async def record(
-        self, *, owner: str, results: Sequence[sending.DeliveryResult]
-    ) -> builtins.list[sending.FinishedRun]:
+    async def record(self, *, owner: str, results: Sequence[sending.DeliveryResult]) -> sending.RecordedBatch:
         """Write outcomes of deliveries still leased by `owner`, with task and run counters; the runs that
-        have nothing left to send are closed and returned."""
+        have nothing left to send are closed. Returns the results written and the runs closed."""
         ...
 
 
@@ -109,7 +108,9 @@ class DkimKeyRepositories(Protocol):
     def domains(self) -> DkimKeys: ...
 
 
-class SendingRepositories(ClaimRepositories, LinkRepositories, DkimKeyRepositories, Protocol):
+class SendingRepositories(
+    ClaimRepositories, LinkRepositories, DkimKeyRepositories, EventRecordingRepositories, Protocol
+):
     @property
     def tasks(self) -> TaskProgress: ...
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from mailyard.domain import messages, runs, tasks
+from mailyard.ports.events import EventRepositories
 from mailyard.ports.identities import SenderLookup
 from mailyard.ports.reporting import ReportingRepositories
 from mailyard.ports.templates import TemplateLookup
@@ -19,7 +20,7 @@ class SingleSends(Protocol):
         ...
 
 
-class SingleSendRepositories(ReportingRepositories, Protocol):
+class SingleSendRepositories(ReportingRepositories, EventRepositories, Protocol):
     """Sending one, and reading the statuses of its recipients."""
 
     @property

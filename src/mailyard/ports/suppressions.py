@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
@@ -17,16 +18,25 @@ class SuppressionAdder(Protocol):
         address: str,
         reason: suppressions.SuppressionReason,
         expires_at: datetime | None,
-    ) -> suppressions.Suppression: ...
+        description: str | None = None,
+    ) -> suppressions.Suppression:
+        """Insert, or refresh the expiry (and description, when given) of the entry for the address and reason."""
+        ...
 
 
-class Suppressions(SuppressionAdder, Protocol):
+class SuppressionFinder(Protocol):
+    async def find(
+        self, account_id: int, address: str, reason: suppressions.SuppressionReason
+    ) -> suppressions.Suppression | None: ...
+
+
+class Suppressions(SuppressionAdder, SuppressionFinder, Protocol):
     async def list(
         self,
         account_id: int,
         window: paging.Window,
         *,
-        reason: suppressions.SuppressionReason | None,
+        reason: suppressions.SuppressionReason | Collection[suppressions.SuppressionReason] | None,
         address_contains: str | None = None,
         created_from: datetime | None = None,
         created_until: datetime | None = None,
@@ -36,14 +46,14 @@ class Suppressions(SuppressionAdder, Protocol):
         ...
 
     async def get(self, account_id: int, suppression_id: int) -> suppressions.Suppression | None: ...
-    async def find(
-        self, account_id: int, address: str, reason: suppressions.SuppressionReason
-    ) -> suppressions.Suppression | None: ...
     async def update(
         self, account_id: int, suppression_id: int, *, address: str, expires_at: datetime | None
     ) -> bool: ...
     async def remove(
-        self, account_id: int, addresses: builtins.list[str], reason: suppressions.SuppressionReason
+        self,
+        account_id: int,
+        addresses: builtins.list[str],
+        reason: suppressions.SuppressionReason | Collection[suppressions.SuppressionReason],
     ) -> int: ...
 
 

@@ -6,8 +6,9 @@ from typing import Protocol
 
 from mailyard.domain import paging, unsubscribe
 from mailyard.ports.access import AccountLookup
+from mailyard.ports.events import Events
 from mailyard.ports.identities import SenderLookup
-from mailyard.ports.suppressions import SuppressionAdder
+from mailyard.ports.suppressions import SuppressionAdder, SuppressionFinder
 
 
 class UnsubscribeConfigLookup(Protocol):
@@ -30,6 +31,9 @@ class LinkRepositories(Protocol):
     def unsubscribe_configs(self) -> UnsubscribeConfigLookup: ...
 
 
+class UnsubscribeSuppressions(SuppressionAdder, SuppressionFinder, Protocol): ...
+
+
 class UnsubscribeRepositories(Protocol):
     @property
     def unsubscribe_configs(self) -> UnsubscribeConfigs: ...
@@ -38,4 +42,6 @@ class UnsubscribeRepositories(Protocol):
     @property
     def senders(self) -> SenderLookup: ...
     @property
-    def suppressions(self) -> SuppressionAdder: ...
+    def suppressions(self) -> UnsubscribeSuppressions: ...
+    @property
+    def events(self) -> Events: ...

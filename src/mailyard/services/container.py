@@ -6,9 +6,13 @@ from dataclasses import dataclass
 
 from mailyard.ports.clock import Clock
 from mailyard.services.access import AccessService
+from mailyard.services.bounces import BounceService
+from mailyard.services.engagement import EngagementService
+from mailyard.services.events import EventRecorder
 from mailyard.services.identities import IdentityService
 from mailyard.services.outbox import OutboxService
 from mailyard.services.recipients import RecipientService
+from mailyard.services.return_path import ReturnPaths
 from mailyard.services.scheduling import SchedulingService
 from mailyard.services.sending import SendingService
 from mailyard.services.single_sends import SingleSendService
@@ -33,4 +37,8 @@ class Services:
     unsubscribe: UnsubscribeService
     single_sends: SingleSendService
     statistics: StatisticsService
+    engagement: EngagementService
+    event_recorder: EventRecorder
+    return_paths: ReturnPaths | None  #: None when copies go out without VERP (no signer given)
+    bounces: BounceService | None  #: what the inbound listener hands returned mail to; needs return paths
     clock: Clock

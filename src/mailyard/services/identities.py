@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from mailyard.domain import accounts, addresses, identities, tasks, visibility
+from mailyard.domain.return_path import ReturnPathSettings
 from mailyard.errors import Conflict, ErrorCode, InvalidInput, LimitExceeded, NotFound
 from mailyard.ports.identities import DkimKeyMaker, DnsResolver, IdentityRepositories
 from mailyard.ports.secrets import SecretCipher
@@ -21,8 +24,10 @@ class IdentityService:
         dkim_keys: DkimKeyMaker,
         dns: DnsResolver,
         trust_domains: bool,
+        return_path: ReturnPathSettings | None = None,
     ) -> None:
         self._store = store
+        self._return_path = return_path or ReturnPathSettings()
         self._cipher = cipher
         self._dkim_keys = dkim_keys
         self._dns = dns
@@ -35,7 +40,7 @@ class IdentityService:
         async with self._store.transaction() as repositories:
             if await repositories.domains.get(principal.account_id, name):
                 raise Conflict(f"domain {name} exists already", code=ErrorCode.DOMAIN_EXISTS)
-            return await repositories.domains.create(
+            created = await repositories.domains.create(
                 account_id=principal.account_id,
                 created_by=principal.user_id,
                 domain=name,
@@ -43,17 +48,23 @@ class IdentityService:
                 dkim_public_value=public_value,
                 sealed_dkim_key=self._cipher.encrypt(private_pem),
             )
+        return self._with_return_path(created)
 
     async def get_domain(self, principal: accounts.Principal, domain: str) -> identities.SendingDomain:
         async with self._store.transaction() as repositories:
             found = await repositories.domains.get(principal.account_id, identities.normalize_domain(domain))
         if found is None:
             raise NotFound(f"domain {domain} not found", code=ErrorCode.DOMAIN_NOT_FOUND)
-        return found
+        return self._with_return_path(found)
 
     async def list_domains(self, principal: accounts.Principal) -> list[identities.SendingDomain]:
         async with self._store.transaction() as repositories:
-            return await repositories.domains.list(principal.account_id)
+            found = await repositories.domains.list(principal.account_id)
+        return [self._with_return_path(domain) for domain in found]
+
+    def _with_return_path(self, domain: identities.SendingDomain) -> identities.SendingDomain:
+        records = self._return_path.records(domain.domain, verified=domain.verified)
+        return replace(domain, return_path_records=tuple(records))
 
     async def verify_domain(
         self, principal: accounts.Principal, domain: str
@@ -68,6 +79,10 @@ class IdentityService:
         return refreshed, checked if not self._trust_domains else refreshed.dns_records()
 
     async def _check_record(self, record: identities.DnsRecord) -> identities.DnsRecord:
+        if record.type == "MX":
+            hosts = await self._dns.mx_hosts(record.name)
+            found = record.expected_value.lower().rstrip(".") in hosts
+            return replace(record, current_value=" ".join(hosts), verified=found)
         values = await self._dns.txt_records(record.name)
         expected = record.expected_value.replace(" ", "")
         matching = next((value for value in values if value.replace(" ", "") == expected), None)

@@ -13,10 +13,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from mailyard.domain import addresses, message_ids, paging, rendering, runs, sending, suppressions, tasks, templates
+from mailyard.domain import (
+    addresses,
+    events,
+    message_ids,
+    paging,
+    rendering,
+    runs,
+    sending,
+    suppressions,
+    tasks,
+    templates,
+)
 from mailyard.domain.letters import Letter, MessageDraft
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.domain.retries import RetryPolicy
+from mailyard.domain.return_path import AddressTemplate, template_for
 from mailyard.domain.runs import DeliveryState
 from mailyard.errors import Conflict
 from mailyard.ports.clock import Clock
@@ -25,9 +37,11 @@ from mailyard.ports.secrets import SecretCipher
 from mailyard.ports.sending import SendingRepositories
 from mailyard.ports.store import Store
 from mailyard.services.dkim_keys import dkim_key_for
+from mailyard.services.events import EventRecorder
 from mailyard.services.firing import settled_state
 from mailyard.services.quotas import claim_within_quotas
 from mailyard.services.relay_quotas import RelayAllowances, RelayUsage
+from mailyard.services.return_path import ReturnPaths
 from mailyard.services.unsubscribe import UnsubscribeLinks
 
 # Compiled messages of this many runs stay cached; a worker rarely serves more runs at once.
@@ -45,6 +59,7 @@ class _RunMessage:
     variables: Mapping[str, object]
     problem: str | None = None
     unsubscribe: bool = False  #: copies carry a List-Unsubscribe link with the recipient's token
+    return_path: AddressTemplate | None = None  #: each copy's envelope sender is made from this
 
 
 class SendingService:
@@ -59,6 +74,8 @@ class SendingService:
         lease_for: timedelta = DEFAULT_LEASE,
         unsubscribe_links: UnsubscribeLinks | None = None,
         cipher: SecretCipher | None = None,
+        event_recorder: EventRecorder | None = None,
+        return_paths: ReturnPaths | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -68,6 +85,8 @@ class SendingService:
         self.lease_for = lease_for
         self._messages: OrderedDict[int, _RunMessage] = OrderedDict()
         self._links = unsubscribe_links
+        self._events = event_recorder or EventRecorder()
+        self._return_paths = return_paths  # without it copies go out with the sender as envelope sender
         self._cipher = cipher  # opens the DKIM keys of sending domains; without it nothing is signed
         self._relays = RelayAllowances(store, clock, mailer.relay_quotas)
         self._gate = self._relays if self._relays.limited else None
@@ -129,11 +148,14 @@ class SendingService:
             )
         except ValueError as error:  # this recipient's values cannot make a valid message
             return DeliveryOutcome(OutcomeKind.FAILED, 0, f"message: {error}")
+        envelope_from = run_message.envelope_from
+        if run_message.return_path and self._return_paths:
+            envelope_from = self._return_paths.address(run_message.return_path, delivery.id)
         letter = Letter(
             delivery_id=delivery.id,
             task_id=delivery.task_id,
             account_id=delivery.account_id,
-            envelope_from=run_message.envelope_from,
+            envelope_from=envelope_from,
             recipient=recipient,
             message_id=delivery.message_id,
             data=data,
@@ -156,8 +178,12 @@ class SendingService:
             if outcome.kind is OutcomeKind.TASK_ERROR
         }
         async with self._store.transaction() as repositories:
-            finished = await repositories.queue.record(owner=owner, results=results)
-            await _suppress_hard_bounces(repositories, results)
+            batch = await repositories.queue.record(owner=owner, results=results)
+            finished = batch.finished
+            outcomes = {delivery.id: outcome for delivery, outcome in attempts}
+            happened = (events.of_sending(result, outcomes[result.delivery.id], now) for result in batch.written)
+            await self._events.record(repositories, [event for event in happened if event is not None])
+            await _suppress_hard_bounces(repositories, batch.written)
             for task_id, (account_id, message) in sorted(errors.items()):
                 await _stop_with_error(repositories, account_id, task_id, message)
             for run in finished:
@@ -225,7 +251,10 @@ class SendingService:
             message = self._composer.compile(draft)
         except ValueError as error:
             return _RunMessage(None, envelope_from, {}, problem=f"cannot build the message: {error}")
-        return _RunMessage(message, envelope_from, task.variables, unsubscribe=link is not None)
+        return_path = template_for(envelope_from, self._return_paths.settings) if self._return_paths else None
+        return _RunMessage(
+            message, envelope_from, task.variables, unsubscribe=link is not None, return_path=return_path
+        )
 
 
 async def _single_send_draft(
@@ -250,6 +279,7 @@ async def _suppress_hard_bounces(repositories: SendingRepositories, results: Seq
                 address=result.delivery.address,
                 reason=suppressions.SuppressionReason.HARD_BOUNCE,
                 expires_at=None,
+                description=result.reason,
             )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email.utils
 import mimetypes
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from mailyard.domain import (
@@ -103,7 +103,12 @@ class SingleSendService:
         )
         async with self._store.transaction() as repositories:
             found = await repositories.reporting.statuses(visibility.TaskScope.of(principal), query, window)
-        return [status for status in found if not message_id or status.message_id == message_id.strip()]
+            happened = await repositories.events.types_of([status.delivery_id for status in found])
+        return [
+            replace(status, event_types=frozenset(happened.get(status.delivery_id, ())))
+            for status in found
+            if not message_id or status.message_id == message_id.strip()
+        ]
 
 
 def _checked(request: SendRequest) -> messages.SingleSend:

@@ -1,16 +1,18 @@
-"""Sending statistics from the ledger (GetStatisticsReport) and abuse reports (GetAbuseReport)."""
+"""Sending statistics (GetStatisticsReport): requests from the ledger, what happened from the daily event
+counters; and abuse reports (GetAbuseReport)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from mailyard.domain import accounts, messages, schedules, visibility
+from mailyard.domain import accounts, events, messages, paging, schedules, visibility
 from mailyard.errors import ErrorCode, InvalidInput
-from mailyard.ports.reporting import ReportingRepositories
+from mailyard.ports.reporting import StatisticsRepositories
 from mailyard.ports.store import Store
 
 MAX_REPORT_DAYS = 366
+_ADDED_UP = ("requested", "accepted", "delivered", "bounced", "unsubscribed", "opened", "clicked", "complained")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,7 +22,7 @@ class Report:
 
 
 class StatisticsService:
-    def __init__(self, store: Store[ReportingRepositories]) -> None:
+    def __init__(self, store: Store[StatisticsRepositories]) -> None:
         self._store = store
 
     async def report(
@@ -44,25 +46,63 @@ class StatisticsService:
             sender_domain=_domain(sender_domain),
             recipient_domain=_domain(recipient_domain),
         )
+        scope = visibility.TaskScope.of(principal)
         async with self._store.transaction() as repositories:
-            daily = await repositories.reporting.volumes(visibility.TaskScope.of(principal), query)
+            ledger = {volume.day: volume for volume in await repositories.reporting.volumes(scope, query)}
+            counted = await repositories.events.daily(
+                scope,
+                first_day,
+                last_day,
+                sender_domain=query.sender_domain,
+                recipient_domain=query.recipient_domain,
+            )
+        daily = [_volume(day, ledger.get(day), counted.get(day, {})) for day in sorted(ledger.keys() | counted.keys())]
         overall = messages.Volume(day=first_day)
         for volume in daily:
-            overall = replace(
-                overall,
-                requested=overall.requested + volume.requested,
-                accepted=overall.accepted + volume.accepted,
-                delivered=overall.delivered + volume.delivered,
-                bounced=overall.bounced + volume.bounced,
-                unsubscribed=overall.unsubscribed + volume.unsubscribed,
-            )
+            overall = replace(overall, **{name: getattr(overall, name) + getattr(volume, name) for name in _ADDED_UP})
         return Report(daily=daily, overall=overall)
 
-    async def abuse_reports(self, principal: accounts.Principal, first_day: date, last_day: date) -> list[object]:
-        """Spam complaints: Mailyard relays mail but receives no feedback loops, so there are none to report."""
+    async def abuse_reports(
+        self,
+        principal: accounts.Principal,
+        first_day: date,
+        last_day: date,
+        window: paging.Window,
+        *,
+        from_domain: str | None = None,
+        from_address: str | None = None,
+        recipient_domain: str | None = None,
+        recipient: str | None = None,
+        template_id: int | None = None,
+    ) -> paging.Page[events.Complaint]:
+        """Spam complaints (from feedback-loop reports) recorded between two local days, oldest first."""
         _check_range(first_day, last_day)
-        schedules.zone(principal.time_zone)
-        return []
+        query = events.ComplaintQuery(
+            start=schedules.start_of_day(first_day, principal.time_zone),
+            end=schedules.start_of_day(last_day + timedelta(days=1), principal.time_zone),
+            from_domain=_domain(from_domain),
+            from_address=(from_address or "").strip().lower() or None,
+            recipient_domain=_domain(recipient_domain),
+            recipient=(recipient or "").strip().lower() or None,
+            template_id=template_id,
+        )
+        async with self._store.transaction() as repositories:
+            return await repositories.events.complaints(visibility.TaskScope.of(principal), query, window)
+
+
+def _volume(day: date, ledger: messages.Volume | None, counts: dict[events.Counter, int]) -> messages.Volume:
+    """A day's ledger counts (requests) with its event counters (what happened to the copies)."""
+    return messages.Volume(
+        day=day,
+        requested=ledger.requested if ledger else 0,
+        accepted=ledger.accepted if ledger else 0,
+        delivered=counts.get(events.Counter.DELIVERED, 0),
+        bounced=counts.get(events.Counter.HARD_BOUNCE, 0),
+        unsubscribed=counts.get(events.Counter.UNSUBSCRIBE, 0),
+        opened=counts.get(events.Counter.UNIQUE_OPEN, 0),
+        clicked=counts.get(events.Counter.UNIQUE_CLICK, 0),
+        complained=counts.get(events.Counter.SPAMREPORT, 0),
+    )
 
 
 def _check_range(first_day: date, last_day: date) -> None:

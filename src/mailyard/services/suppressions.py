@@ -19,6 +19,8 @@ from mailyard.ports.suppressions import SuppressionRepositories
 MAX_PER_REQUEST = recipients.MAX_PER_UPLOAD
 
 HARD_BOUNCE = SuppressionReason.HARD_BOUNCE
+#: What ListBlackEmailAddress lists and DeleteBlackList removes: what the recipients' side said.
+BLACKLISTED = (SuppressionReason.HARD_BOUNCE, SuppressionReason.COMPLAINT)
 CUSTOM = SuppressionReason.CUSTOM
 
 
@@ -35,7 +37,8 @@ class SuppressionService:
         last_day: date,
         address_contains: str | None = None,
     ) -> paging.Page[Suppression]:
-        """Addresses blacklisted after a hard bounce between two days (both included), newest first."""
+        """Addresses blacklisted after a hard bounce or a complaint between two days (both included), newest
+        first."""
         check_day(first_day, "start_date")
         check_day(last_day, "end_date")
         if first_day > last_day:
@@ -47,7 +50,7 @@ class SuppressionService:
             return await repositories.suppressions.list(
                 principal.account_id,
                 window,
-                reason=HARD_BOUNCE,
+                reason=BLACKLISTED,
                 address_contains=_cleaned(address_contains),
                 created_from=start_of_day(first_day, zone),
                 created_until=start_of_day(last_day + timedelta(days=1), zone),
@@ -55,7 +58,7 @@ class SuppressionService:
 
     async def remove_hard_bounces(self, principal: accounts.Principal, addresses: list[str]) -> int:
         """Let addresses receive mail again; the number that were blacklisted."""
-        return await self._remove(principal, addresses, HARD_BOUNCE)
+        return await self._remove(principal, addresses, BLACKLISTED)
 
     async def add_custom(
         self, principal: accounts.Principal, addresses: list[str], *, expires_on: date | None = None
@@ -132,7 +135,12 @@ class SuppressionService:
         """Take addresses off the custom blacklist; the number that were on it."""
         return await self._remove(principal, addresses, CUSTOM)
 
-    async def _remove(self, principal: accounts.Principal, addresses: list[str], reason: SuppressionReason) -> int:
+    async def _remove(
+        self,
+        principal: accounts.Principal,
+        addresses: list[str],
+        reason: SuppressionReason | tuple[SuppressionReason, ...],
+    ) -> int:
         cleaned = list(dict.fromkeys(address.strip().lower() for address in _required(addresses)))
         if len(cleaned) > MAX_PER_REQUEST:
             raise LimitExceeded(f"at most {MAX_PER_REQUEST} addresses per request", code=ErrorCode.TOO_MANY_ADDRESSES)

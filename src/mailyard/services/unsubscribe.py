@@ -12,19 +12,22 @@ import binascii
 import hmac
 from dataclasses import dataclass
 
-from mailyard.domain import accounts, addresses, paging, tasks
+from mailyard.domain import accounts, addresses, events, paging, tasks
 from mailyard.domain.suppressions import SuppressionReason
 from mailyard.domain.unsubscribe import UnsubscribeConfig, check_language, task_asks_for_link
 from mailyard.errors import Conflict, ErrorCode, NotFound
+from mailyard.ports.clock import Clock
 from mailyard.ports.secrets import TokenSigner
 from mailyard.ports.store import Store
 from mailyard.ports.unsubscribe import LinkRepositories, UnsubscribeRepositories
+from mailyard.services.events import EventRecorder
 
 #: The per-recipient variable holding the token; the List-Unsubscribe URL template refers to it.
 TOKEN_VARIABLE = "mailyard.unsubscribe_token"
 LINK_PATH = "/unsubscribe/"
 _MAC_BYTES = 16
 _CONTEXT = b"mailyard unsubscribe v1\x00"
+_UNSUBSCRIBED = SuppressionReason.UNSUBSCRIBE
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,9 +80,13 @@ class UnsubscribeLinks:
 
 
 class UnsubscribeService:
-    def __init__(self, store: Store[UnsubscribeRepositories], links: UnsubscribeLinks) -> None:
+    def __init__(
+        self, store: Store[UnsubscribeRepositories], links: UnsubscribeLinks, recorder: EventRecorder, clock: Clock
+    ) -> None:
         self._store = store
         self.links = links
+        self._recorder = recorder
+        self._clock = clock
 
     async def create_config(
         self, principal: accounts.Principal, *, address: str, language: str, enabled: bool
@@ -143,11 +150,15 @@ class UnsubscribeService:
         return found
 
     async def unsubscribe(self, token: str) -> Recipient:
-        """Follow a link: the address receives no more mail from the account. Following it again is harmless."""
+        """Follow a link: the address receives no more mail from the account. Following it again is harmless.
+
+        The first time, an `unsubscribe` event is recorded on the latest copy delivered to the address."""
         recipient = self.recipient_of(token)
         async with self._store.transaction() as repositories:
             if await repositories.accounts.get(recipient.account_id) is None:
                 raise NotFound("this unsubscribe link is not valid", code=ErrorCode.UNSUBSCRIBE_LINK_INVALID)
+            if await repositories.suppressions.find(recipient.account_id, recipient.address, _UNSUBSCRIBED) is None:
+                await self._record_event(repositories, recipient)
             await repositories.suppressions.add(
                 account_id=recipient.account_id,
                 address=recipient.address,
@@ -155,6 +166,16 @@ class UnsubscribeService:
                 expires_at=None,
             )
         return recipient
+
+    async def _record_event(self, repositories: UnsubscribeRepositories, recipient: Recipient) -> None:
+        latest = await repositories.events.latest_of_address(
+            recipient.account_id, recipient.address, (events.EventType.DELIVERED,), 1
+        )
+        if latest:
+            event = events.NewEvent(
+                type=events.EventType.UNSUBSCRIBE, delivery=latest[0].delivery, occurred_at=self._clock.now()
+            )
+            await self._recorder.record(repositories, [event])
 
 
 async def _sender(repositories: UnsubscribeRepositories, principal: accounts.Principal, address: str) -> str:

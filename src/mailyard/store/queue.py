@@ -171,15 +171,13 @@ class SqlDeliveryQueue:
         )
         return (await self._connection.execute(statement)).rowcount
 
-    async def record(
-        self, *, owner: str, results: Sequence[sending.DeliveryResult]
-    ) -> builtins.list[sending.FinishedRun]:
+    async def record(self, *, owner: str, results: Sequence[sending.DeliveryResult]) -> sending.RecordedBatch:
         kept = await self._write_outcomes(owner, results)
         if not kept:
-            return []
+            return sending.RecordedBatch(written=[], finished=[])
         await self._count_tasks(kept)
         run_ids = await self._count_runs(kept)
-        return await self._finish_runs(run_ids)
+        return sending.RecordedBatch(written=kept, finished=await self._finish_runs(run_ids))
 
     async def _write_outcomes(
         self, owner: str, results: Sequence[sending.DeliveryResult]

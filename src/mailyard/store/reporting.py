@@ -14,7 +14,7 @@ from mailyard.domain import messages, paging, runs, tasks
 from mailyard.domain.suppressions import SuppressionReason
 from mailyard.domain.visibility import TaskScope
 from mailyard.store import tables
-from mailyard.store.tasks import scope_condition
+from mailyard.store.tasks import scope_condition, sent_from_domain
 
 _SKIPPED = runs.DeliveryState.SKIPPED.value
 _UNSUBSCRIBED = f"suppressed: {SuppressionReason.UNSUBSCRIBE.value}"
@@ -61,11 +61,7 @@ class SqlReporting:
             .where(scope_condition(scope), run.c.created_at >= query.start, run.c.created_at < query.end)
         )
         if query.sender_domain is not None:
-            sender = func.lower(task.c.from_address)
-            rows = rows.where(
-                sender.endswith(f"@{query.sender_domain}", autoescape=True)
-                | sender.endswith(f"@{query.sender_domain}>", autoescape=True)
-            )
+            rows = rows.where(sent_from_domain(query.sender_domain))
         if query.recipient_domain is not None:
             rows = rows.where(func.lower(delivery.c.address).endswith(f"@{query.recipient_domain}", autoescape=True))
         ledger = rows.subquery()
@@ -124,6 +120,7 @@ def _status(row: Row[Any]) -> messages.EmailStatus:
         task_suspended=row.task_state == tasks.TaskState.SUSPENDED.value,
         requested_at=row.requested_at,
         updated_at=row.updated_at,
+        delivery_id=row.id,
     )
 
 

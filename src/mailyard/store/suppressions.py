@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +31,16 @@ def _suppression(row: Row[Any]) -> suppressions.Suppression:
         reason=suppressions.SuppressionReason(row.reason),
         expires_at=row.expires_at,
         created_at=row.created_at,
+        description=row.description,
     )
+
+
+def _reasons(
+    reason: suppressions.SuppressionReason | Collection[suppressions.SuppressionReason],
+) -> builtins.list[str]:
+    if isinstance(reason, suppressions.SuppressionReason):
+        return [reason.value]
+    return sorted(item.value for item in reason)
 
 
 class SqlSuppressions:
@@ -45,13 +55,17 @@ class SqlSuppressions:
         address: str,
         reason: suppressions.SuppressionReason,
         expires_at: datetime | None,
+        description: str | None = None,
     ) -> suppressions.Suppression:
-        """Insert, or refresh the expiry of an existing entry for the same address and reason."""
+        """Insert, or refresh the expiry (and description, when given) of the entry for the address and reason."""
         table = tables.suppressions
         match = (table.c.account_id == account_id, table.c.address == address, table.c.reason == reason.value)
         existing = (await self._connection.execute(select(table).where(*match))).first()
         if existing is not None:
-            await self._connection.execute(update(table).where(*match).values(expires_at=expires_at))
+            changes: dict[str, Any] = {"expires_at": expires_at}
+            if description is not None:
+                changes["description"] = description[:2000]
+            await self._connection.execute(update(table).where(*match).values(**changes))
         else:
             await self._connection.execute(
                 table.insert().values(
@@ -59,6 +73,7 @@ class SqlSuppressions:
                     address=address,
                     reason=reason.value,
                     expires_at=expires_at,
+                    description=description[:2000] if description else None,
                     created_at=self._now,
                 )
             )
@@ -69,7 +84,7 @@ class SqlSuppressions:
         account_id: int,
         window: paging.Window,
         *,
-        reason: suppressions.SuppressionReason | None,
+        reason: suppressions.SuppressionReason | Collection[suppressions.SuppressionReason] | None,
         address_contains: str | None = None,
         created_from: datetime | None = None,
         created_until: datetime | None = None,
@@ -78,7 +93,7 @@ class SqlSuppressions:
         table = tables.suppressions
         statement = select(table).where(table.c.account_id == account_id)
         if reason is not None:
-            statement = statement.where(table.c.reason == reason.value)
+            statement = statement.where(table.c.reason.in_(_reasons(reason)))
         if address_contains:
             statement = statement.where(table.c.address.ilike(escape_like(address_contains), escape="\\"))
         if created_from is not None:
@@ -114,10 +129,13 @@ class SqlSuppressions:
         return bool((await self._connection.execute(statement)).rowcount)
 
     async def remove(
-        self, account_id: int, addresses: builtins.list[str], reason: suppressions.SuppressionReason
+        self,
+        account_id: int,
+        addresses: builtins.list[str],
+        reason: suppressions.SuppressionReason | Collection[suppressions.SuppressionReason],
     ) -> int:
         table = tables.suppressions
         statement = delete(table).where(
-            table.c.account_id == account_id, table.c.address.in_(addresses), table.c.reason == reason.value
+            table.c.account_id == account_id, table.c.address.in_(addresses), table.c.reason.in_(_reasons(reason))
         )
         return (await self._connection.execute(statement)).rowcount

@@ -323,6 +323,7 @@ suppressions = Table(
     Column("address", String(320), nullable=False),
     Column("reason", String(16), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=True),
+    Column("description", Text, nullable=True),  # why: the bounce diagnostic, or that it was a complaint
     _created(),
     UniqueConstraint("account_id", "address", "reason", name="uq_suppressions_account_address_reason"),
 )
@@ -375,4 +376,63 @@ relay_days = Table(
     Column("day", Date, nullable=False),
     Column("reserved", Integer, nullable=False),
     PrimaryKeyConstraint("relay", "day", name="pk_relay_days"),
+)
+
+# One row per event of a delivery (domain/events.py). No foreign keys: events outlive nothing they name, and
+# 10^7 rows are written at sending speed.
+events = Table(
+    "events",
+    metadata,
+    _id(),
+    Column("account_id", Id, nullable=False),
+    Column("task_id", Id, nullable=False),
+    Column("delivery_id", Id, nullable=False),
+    Column("address", String(320), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("bounce_type", String(16), nullable=True),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("link", Text, nullable=True),
+    Column("user_agent", String(400), nullable=True),
+    Column("machine", Boolean, nullable=True),
+    Index("ix_events_task_id_id", "task_id", "id"),
+    Index("ix_events_delivery_id_type", "delivery_id", "type"),
+    # An address's latest deliveries and bounces, for runs of soft bounces across tasks.
+    Index("ix_events_account_address_id", "account_id", "address", "id"),
+    # Complaints by time for GetAbuseReport: rare rows, so a partial index costs the other events nothing.
+    Index(
+        "ix_events_complaints",
+        "account_id",
+        "occurred_at",
+        postgresql_where=text("type = 'spamreport'"),
+        sqlite_where=text("type = 'spamreport'"),
+    ),
+)
+
+# Daily counters kept as events are recorded: a report adds up these rows instead of scanning events. The day
+# is the account's local day of the event; the recipient domain serves GetStatisticsReport's filter.
+event_counts = Table(
+    "event_counts",
+    metadata,
+    Column("task_id", Id, primary_key=True, autoincrement=False),
+    Column("day", Date, primary_key=True),
+    Column("recipient_domain", String(253), primary_key=True),
+    Column("counter", String(16), primary_key=True),
+    Column("account_id", Id, nullable=False),
+    Column("event_count", BigInteger, nullable=False),
+    Index("ix_event_counts_account_day", "account_id", "day"),
+)
+
+# Mail the inbound listener received but could not attribute to a delivery of this installation: kept for
+# inspection (never lost), counted by the native API.
+inbound_messages = Table(
+    "inbound_messages",
+    metadata,
+    _id(),
+    Column("mail_from", String(320), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("kind", String(16), nullable=False),  #: bounce, complaint, auto_reply or unknown
+    Column("problem", Text, nullable=False),  #: why it could not be used
+    Column("content", LargeBinary, nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
 )

@@ -93,6 +93,12 @@ def scope_condition(scope: TaskScope) -> ColumnElement[bool]:
     return in_account & or_(task.c.owner_id == scope.member_id, task.c.id.in_(granted))
 
 
+def sent_from_domain(domain: str) -> ColumnElement[bool]:
+    """Tasks whose From address (bare or with a display name) is on `domain` (lower case)."""
+    sender: ColumnElement[str] = func.lower(tables.tasks.c.from_address)
+    return sender.endswith(f"@{domain}", autoescape=True) | sender.endswith(f"@{domain}>", autoescape=True)
+
+
 class SqlTasks:
     def __init__(self, connection: AsyncConnection, now: datetime) -> None:
         self._connection = connection

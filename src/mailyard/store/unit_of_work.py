@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mailyard.ports.clock import Clock
 from mailyard.store.accounts import SqlAccessKeys, SqlAccounts, SqlUsers
+from mailyard.store.events import SqlEvents
 from mailyard.store.identities import SqlDomains, SqlSenders
+from mailyard.store.inbound import SqlInbound
 from mailyard.store.outbox import SqlOutboxMessages
 from mailyard.store.queue import ClaimFloor, SqlDeliveryQueue
 from mailyard.store.quotas import SqlQuotas
@@ -46,6 +48,8 @@ class SqlRepositories:
         self.outbox = SqlOutboxMessages(connection, now)
         self.single_sends = SqlSingleSends(connection, now)
         self.reporting = SqlReporting(connection, now)
+        self.events = SqlEvents(connection, now)
+        self.inbound = SqlInbound(connection, now)
 
 
 class SqlStore:

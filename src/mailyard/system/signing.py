@@ -17,7 +17,7 @@ class HmacSigner:
         self._key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(master_key)
 
     def sign(self, message: bytes) -> bytes:
-        return hmac.new(self._key, message, hashlib.sha256).digest()
+        return hmac.digest(self._key, message, hashlib.sha256)  # the one-shot C path: signed per copy
 
     def __repr__(self) -> str:
         return "HmacSigner(<key hidden>)"

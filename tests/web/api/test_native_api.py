@@ -252,6 +252,8 @@ async def test_domains_and_senders(api, team):
         "mail.example.com",
         "mailyard._domainkey.mail.example.com",
         "_dmarc.mail.example.com",
+        "bounce.mail.example.com",  # the return path's MX
+        "bounce.mail.example.com",  # and its SPF
     ]
     assert domain["dns_records"][1]["expected_value"].startswith("v=DKIM1; k=rsa; p=")
     assert (await api.get("/v1/domains/mail.example.com", auth=auth)).json() == domain

@@ -28,15 +28,22 @@ def test_domain_lifecycle(service: LiveService) -> None:
     client = ses(service, "admin")
     created = client.CreateEmailIdentity(request(models.CreateEmailIdentityRequest, EmailIdentity="Mail.Example.com"))
     assert (created.IdentityType, created.VerifiedForSendingStatus) == ("DOMAIN", True)
-    kinds = {attribute.SendDomain: attribute for attribute in created.Attributes}
-    assert set(kinds) == {"mail.example.com", "mailyard._domainkey.mail.example.com", "_dmarc.mail.example.com"}
-    assert all(attribute.Type == "TXT" and attribute.Status is True for attribute in created.Attributes)
-    assert kinds["mailyard._domainkey.mail.example.com"].ExpectedValue.startswith("v=DKIM1")
+    kinds = {(attribute.Type, attribute.SendDomain): attribute for attribute in created.Attributes}
+    assert {name for _, name in kinds} == {
+        "mail.example.com",
+        "mailyard._domainkey.mail.example.com",
+        "_dmarc.mail.example.com",
+        "bounce.mail.example.com",
+    }
+    assert all(attribute.Status is True for attribute in created.Attributes)
+    assert kinds[("TXT", "bounce.mail.example.com")].ExpectedValue == "v=spf1 include:mail.example.com ~all"
+    assert kinds[("MX", "bounce.mail.example.com")].ExpectedValue == "127.0.0.1"
+    assert kinds[("TXT", "mailyard._domainkey.mail.example.com")].ExpectedValue.startswith("v=DKIM1")
 
     got = ses(service, "alice", "GET").GetEmailIdentity(
         request(models.GetEmailIdentityRequest, EmailIdentity="mail.example.com")
     )
-    assert got.VerifiedForSendingStatus is True and len(got.Attributes) == 3
+    assert got.VerifiedForSendingStatus is True and len(got.Attributes) == 5
     updated = client.UpdateEmailIdentity(request(models.UpdateEmailIdentityRequest, EmailIdentity="mail.example.com"))
     assert updated.VerifiedForSendingStatus is True
 

@@ -22,6 +22,9 @@ class VolumeOut(BaseModel):
     delivered: int
     bounced: int
     unsubscribed: int
+    opened: int
+    clicked: int
+    complained: int
 
 
 class StatisticsOut(BaseModel):
@@ -37,6 +40,9 @@ def _volume_out(volume: Volume) -> VolumeOut:
         delivered=volume.delivered,
         bounced=volume.bounced,
         unsubscribed=volume.unsubscribed,
+        opened=volume.opened,
+        clicked=volume.clicked,
+        complained=volume.complained,
     )
 
 

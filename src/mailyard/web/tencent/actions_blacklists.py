@@ -31,7 +31,7 @@ def _bounce_out(entry: Suppression, time_zone: str) -> dict[str, Any]:
     return {
         "BounceTime": schedules.format_local_time(entry.created_at, time_zone),
         "EmailAddress": entry.address,
-        "IspDesc": "hard bounce",
+        "IspDesc": entry.description or entry.reason.value.replace("_", " "),
     }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from mailyard.domain import messages, paging, runs, suppressions
 from mailyard.domain.accounts import Principal
+from mailyard.domain.events import EventType
 from mailyard.services.container import Services
 from mailyard.services.single_sends import AttachmentUpload, SendRequest
 from mailyard.web.tencent.coercion import as_day
@@ -101,12 +102,11 @@ def _status_out(status: messages.EmailStatus) -> dict[str, Any]:
         "DeliverMessage": deliver_message,
         "RequestTime": int(status.requested_at.timestamp()),
         "DeliverTime": int(status.updated_at.timestamp()) if final else 0,
-        # Mailyard tracks no opens, clicks or complaints.
-        "UserOpened": False,
-        "UserClicked": False,
-        "UserUnsubscribed": False,
-        "UserComplainted": False,
-        "UserComplained": False,
+        "UserOpened": EventType.OPEN in status.event_types,
+        "UserClicked": EventType.CLICK in status.event_types,
+        "UserUnsubscribed": EventType.UNSUBSCRIBE in status.event_types,
+        "UserComplainted": EventType.SPAMREPORT in status.event_types,
+        "UserComplained": EventType.SPAMREPORT in status.event_types,
     }
 
 

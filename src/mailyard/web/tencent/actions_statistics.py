@@ -4,11 +4,12 @@ GetAbuseReport (spec 1.4 "Statistics and reports"). Dates are ``YYYY-MM-DD`` in 
 
 from __future__ import annotations
 
+import email.utils
 import re
 from datetime import date, datetime
 from typing import Any
 
-from mailyard.domain import messages
+from mailyard.domain import events, messages, paging, schedules
 from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
 from mailyard.web.tencent.coercion import INT64_MAX, as_day, as_int64
@@ -17,6 +18,7 @@ from mailyard.web.tencent.fields import Fields, Handler
 
 ABUSE_REPORT_LIMIT = 1000  #: GetAbuseReport's default Limit (spec 1.3 "Paging")
 MAX_DOMAIN = 253
+_ABUSE_FILTERS = ("FromDomain", "FromAddress", "Mta", "ToAddress", "TemplateId")
 _DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})(?: \d{2}:\d{2}:\d{2})?")
 
 
@@ -26,10 +28,33 @@ def _volume_out(volume: messages.Volume) -> dict[str, Any]:
         "RequestCount": volume.requested,
         "AcceptedCount": volume.accepted,
         "DeliveredCount": volume.delivered,
-        "OpenedCount": 0,  # Mailyard does not track opens or clicks
-        "ClickedCount": 0,
+        "OpenedCount": volume.opened,
+        "ClickedCount": volume.clicked,
         "BounceCount": volume.bounced,
         "UnsubscribeCount": volume.unsubscribed,
+    }
+
+
+def _abuse_out(complaint: events.Complaint, time_zone: str) -> dict[str, Any]:
+    """One complaint as Tencent's AbuseReport; times in the account's zone."""
+    sender = email.utils.parseaddr(complaint.from_address)[1] or complaint.from_address
+    recipient = complaint.event.delivery.address
+    complained = schedules.format_local_time(complaint.event.occurred_at, time_zone)
+    delivered = complaint.delivered_at
+    return {
+        "DeliverTime": schedules.format_local_time(delivered, time_zone) if delivered else "",
+        "OriginalMailFrom": sender,
+        "OriginalRcptTo": recipient,
+        "FromDomain": sender.rpartition("@")[2],
+        "ComplainTime": complained,
+        "Mta": recipient.rpartition("@")[2],
+        "SourceIp": "",
+        "InsertTime": complained,
+        "TemplateId": str(complaint.template_id),
+        "BulkId": "",
+        "MessageId": complaint.message_id,
+        "AbuseTime": complained,
+        "Subject": complaint.subject,
     }
 
 
@@ -81,11 +106,26 @@ def actions(services: Services) -> dict[str, Handler]:
         fields = Fields(params)
         first_day = _abuse_day(fields, "StartTime", "InvalidParameter.InvalidStartTimeFormat")
         last_day = _abuse_day(fields, "EndTime", "InvalidParameter.InvalidEndTimeFormat")
-        _optional_int64(params, "Offset")
-        _optional_int64(params, "Limit")
-        for key in ("FromDomain", "FromAddress", "Mta", "ToAddress", "TemplateId"):
-            fields.optional_text(key, max_length=320)
-        reports = await service.abuse_reports(principal, first_day, last_day)
-        return {"Data": reports, "TotalCount": len(reports)}
+        offset = _optional_int64(params, "Offset") or 0
+        limit = _optional_int64(params, "Limit")
+        texts = {key: fields.optional_text(key, max_length=320) for key in _ABUSE_FILTERS}
+        template = (texts["TemplateId"] or "").strip()
+        if template and not template.isdigit():
+            return {"Data": [], "TotalCount": 0}  # no template has such an id
+        window = paging.Window(
+            offset=min(offset, INT64_MAX), limit=min(limit or ABUSE_REPORT_LIMIT, ABUSE_REPORT_LIMIT)
+        )
+        page = await service.abuse_reports(
+            principal,
+            first_day,
+            last_day,
+            window,
+            from_domain=texts["FromDomain"],
+            from_address=texts["FromAddress"],
+            recipient_domain=texts["Mta"],
+            recipient=texts["ToAddress"],
+            template_id=int(template) if template and len(template) <= 18 else None,
+        )
+        return {"Data": [_abuse_out(item, principal.time_zone) for item in page.items], "TotalCount": page.total}
 
     return {"GetStatisticsReport": get_statistics_report, "GetAbuseReport": get_abuse_report}

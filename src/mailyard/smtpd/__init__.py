@@ -1,0 +1,1 @@
+"""Everything served over SMTP, siblings like web/'s: inbound/ (bounces, complaints), submission/."""

@@ -1,0 +1,89 @@
+"""What recipients did: a task's engagement totals, and the events of a task and of one delivery, paged."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel
+
+from mailyard.domain import events
+from mailyard.web.api import schemas
+from mailyard.web.api.auth import CurrentPrincipal, ServicesDep
+from mailyard.web.api.paging import PageWindow
+
+router = APIRouter(tags=["events"])
+PositiveId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+class EngagementOut(BaseModel):
+    """Totals over every run of the task (see the README's "How counts are defined")."""
+
+    delivered: int
+    deferred: int
+    dropped: int
+    hard_bounces: int
+    soft_bounces: int
+    opens: int
+    unique_opens: int
+    clicks: int
+    unique_clicks: int
+    complaints: int
+    unsubscribes: int
+
+
+class EventOut(BaseModel):
+    id: int
+    event: str  #: Tencent's event name
+    delivery_id: int
+    task_id: int
+    email: str
+    occurred_at: datetime
+    reason: str | None
+    bounce_type: str | None
+    link: str | None
+    user_agent: str | None
+    machine: bool | None
+
+
+def _event_out(event: events.Event) -> EventOut:
+    return EventOut(
+        id=event.id,
+        event=event.type.value,
+        delivery_id=event.delivery.delivery_id,
+        task_id=event.delivery.task_id,
+        email=event.delivery.address,
+        occurred_at=event.occurred_at,
+        reason=event.reason,
+        bounce_type=event.bounce_type.value if event.bounce_type else None,
+        link=event.link,
+        user_agent=event.user_agent,
+        machine=event.machine,
+    )
+
+
+@router.get("/tasks/{task_id}/engagement")
+async def task_engagement(task_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep) -> EngagementOut:
+    totals = await services.engagement.totals(principal, task_id)
+    return EngagementOut(**{name: getattr(totals, name) for name in EngagementOut.model_fields})
+
+
+@router.get("/tasks/{task_id}/events")
+async def task_events(
+    task_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep, window: PageWindow
+) -> schemas.PageOut[EventOut]:
+    page = await services.engagement.list_events(principal, task_id, window)
+    return schemas.PageOut(
+        items=[_event_out(item) for item in page.items], total=page.total, offset=window.offset, limit=window.limit
+    )
+
+
+@router.get("/tasks/{task_id}/deliveries/{delivery_id}/events")
+async def delivery_events(
+    task_id: PositiveId, delivery_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep, window: PageWindow
+) -> schemas.PageOut[EventOut]:
+    page = await services.engagement.list_events(principal, task_id, window, delivery_id=delivery_id)
+    return schemas.PageOut(
+        items=[_event_out(item) for item in page.items], total=page.total, offset=window.offset, limit=window.limit
+    )
