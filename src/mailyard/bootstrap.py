@@ -27,7 +27,7 @@ from mailyard.ports.clock import Clock
 from mailyard.ports.events import EventSink
 from mailyard.ports.identities import DkimKeyMaker, DnsResolver
 from mailyard.ports.mailer import Mailer, MessageComposer
-from mailyard.ports.secrets import SecretCipher, TokenSigner
+from mailyard.ports.secrets import PasswordHasher, SecretCipher, TokenSigner
 from mailyard.services.access import AccessService
 from mailyard.services.bounces import DEFAULT_SOFT_BOUNCE_LIMIT, BounceService
 from mailyard.services.container import Services
@@ -41,18 +41,24 @@ from mailyard.services.scheduling import SchedulingService
 from mailyard.services.sending import DEFAULT_LEASE, SendingService
 from mailyard.services.single_sends import SingleSendService
 from mailyard.services.statistics import StatisticsService
+from mailyard.services.submissions import SubmissionLimits, SubmissionService
 from mailyard.services.suppressions import SuppressionService
 from mailyard.services.tasks import TaskService
 from mailyard.services.templates import TemplateService
 from mailyard.services.unsubscribe import UnsubscribeLinks, UnsubscribeService
 from mailyard.settings import Settings
 from mailyard.smtpd.inbound.listener import InboundListener, ListenerOptions
+from mailyard.smtpd.listener import ListenerAddress, ListenerError, start_listener, stop_listener
+from mailyard.smtpd.listener import ListenerOptions as SmtpListenerOptions
+from mailyard.smtpd.submission.door import SubmissionDoor, SubmissionPolicy, parse_networks
 from mailyard.store import engine as engines
 from mailyard.store import migrate
 from mailyard.store.outbox import OutboxMailer
 from mailyard.store.read_pool import open_read_pool
 from mailyard.store.unit_of_work import SqlStore
+from mailyard.system.certificates import TlsIdentity, load_tls_identity
 from mailyard.system.clock import SystemClock
+from mailyard.system.passwords import Argon2PasswordHasher
 from mailyard.system.signing import HmacSigner
 from mailyard.system.vault import FernetCipher, load_master_key
 from mailyard.web.api.auth import current_principal
@@ -93,16 +99,18 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
     """Connect to the database (bringing its schema up to date) and build every service."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = engines.create_engine(settings.resolved_database_url)
+    master_key = load_master_key(settings.master_key, settings.data_dir)
+    cipher, passwords = FernetCipher(master_key), Argon2PasswordHasher()
     if upgrade_schema:
-        await migrate.upgrade(engine)
+        await migrate.upgrade(engine, smtp_password_rehash=rehash_sealed(cipher, passwords))
     chosen_clock = clock or SystemClock()
     store = SqlStore(engine, chosen_clock, await open_read_pool(engine))
-    master_key = load_master_key(settings.master_key, settings.data_dir)
     public_url = settings.public_url or _local_url(settings.host, settings.port)
     services = build_services(
         store=store,
         clock=chosen_clock,
-        cipher=FernetCipher(master_key),
+        cipher=cipher,
+        passwords=passwords,
         dkim_keys=RsaDkimKeyMaker(),
         dns=DnsTxtResolver(),
         trust_domains=settings.identity_verification == "trust",
@@ -124,6 +132,9 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
             inbound_host=settings.inbound_hostname or urlsplit(public_url).hostname or settings.host,
         ),
         soft_bounce_limit=settings.soft_bounce_limit,
+        submission_limits=SubmissionLimits(
+            account_rate=settings.submission_account_rate, recipient_hourly=settings.submission_recipient_hourly
+        ),
     )
     return Runtime(settings=settings, engine=engine, store=store, services=services)
 
@@ -133,6 +144,7 @@ def build_services(
     store: SqlStore,
     clock: Clock,
     cipher: SecretCipher,
+    passwords: PasswordHasher,
     dkim_keys: DkimKeyMaker,
     dns: DnsResolver,
     trust_domains: bool,
@@ -148,6 +160,7 @@ def build_services(
     return_path_signer: TokenSigner | None = None,
     return_path: ReturnPathSettings | None = None,
     soft_bounce_limit: int = DEFAULT_SOFT_BOUNCE_LIMIT,
+    submission_limits: SubmissionLimits | None = None,
 ) -> Services:
     """Every service over one store; each takes only the ports it uses. Event sources record through one
     EventRecorder, whose sinks (webhooks) are given here."""
@@ -166,7 +179,13 @@ def build_services(
         templates=TemplateService(store, review_required=template_review),
         recipients=RecipientService(store, list_limits),
         identities=IdentityService(
-            store, cipher=cipher, dkim_keys=dkim_keys, dns=dns, trust_domains=trust_domains, return_path=return_path
+            store,
+            cipher=cipher,
+            passwords=passwords,
+            dkim_keys=dkim_keys,
+            dns=dns,
+            trust_domains=trust_domains,
+            return_path=return_path,
         ),
         tasks=task_service,
         scheduling=SchedulingService(store, clock),
@@ -191,6 +210,7 @@ def build_services(
         event_recorder=recorder,
         return_paths=return_paths,
         bounces=bounces,
+        submissions=SubmissionService(store, clock, passwords, submission_limits),
         clock=clock,
     )
 
@@ -200,11 +220,26 @@ def _local_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+def rehash_sealed(cipher: SecretCipher, passwords: PasswordHasher) -> Callable[[str], str | None]:
+    """For the migration that stops storing SMTP passwords encrypted: sealed password → hash."""
+
+    def rehash(sealed: str) -> str | None:
+        try:
+            return passwords.hash(cipher.decrypt(sealed))
+        except ValueError:
+            return None
+
+    return rehash
+
+
 async def upgrade_database(settings: Settings) -> None:
     """Bring the schema of the configured database up to date."""
     engine = engines.create_engine(settings.resolved_database_url)
+    master_key = load_master_key(settings.master_key, settings.data_dir)
     try:
-        await migrate.upgrade(engine)
+        await migrate.upgrade(
+            engine, smtp_password_rehash=rehash_sealed(FernetCipher(master_key), Argon2PasswordHasher())
+        )
     finally:
         await engine.dispose()
 
@@ -277,3 +312,66 @@ def create_inbound_listener(runtime: Runtime, address: tuple[str, int]) -> Inbou
         timeout_seconds=settings.inbound_timeout_seconds,
     )
     return InboundListener(bounces, options)
+
+
+@dataclass
+class SmtpListeners:
+    """The SMTP listeners one `mailyard serve` runs, and the TLS identity they present."""
+
+    servers: list[asyncio.Server]
+    tls: TlsIdentity | None
+
+    async def close(self) -> None:
+        for server in self.servers:
+            await stop_listener(server)
+
+
+async def start_submission(runtime: Runtime) -> SmtpListeners:
+    """The submission listeners of MAILYARD_SUBMISSION_SMTP (STARTTLS) and _SMTPS (implicit TLS).
+
+    An address set explicitly that cannot be bound raises ListenerError; the default one is skipped.
+    """
+    settings = runtime.settings
+    explicit = settings.model_fields_set
+    plain = ListenerAddress.parse(
+        settings.submission_smtp, explicit="submission_smtp" in explicit, setting="MAILYARD_SUBMISSION_SMTP"
+    )
+    implicit = ListenerAddress.parse(settings.submission_smtps, explicit=True, setting="MAILYARD_SUBMISSION_SMTPS")
+    if plain is None and implicit is None:
+        return SmtpListeners(servers=[], tls=None)
+    tls = load_tls_identity(settings.submission_tls_certificate, settings.submission_tls_key, settings.data_dir)
+    servers: list[asyncio.Server] = []
+    try:
+        for address, implicit_tls in ((plain, False), (implicit, True)):
+            if address is None:
+                continue
+            door = SubmissionDoor(runtime.services.submissions, _submission_policy(settings, address))
+            options = SmtpListenerOptions(
+                name="submission",
+                tls=tls.context,
+                implicit_tls=implicit_tls,
+                max_message_bytes=settings.submission_max_message_bytes,
+                max_connections=settings.submission_max_connections,
+                timeout_seconds=settings.submission_timeout_seconds,
+            )
+            server = await start_listener(address, door, options)
+            if server is not None:
+                servers.append(server)
+    except BaseException:
+        await SmtpListeners(servers=servers, tls=tls).close()
+        raise
+    return SmtpListeners(servers=servers, tls=tls)
+
+
+def _submission_policy(settings: Settings, address: ListenerAddress) -> SubmissionPolicy:
+    try:
+        networks = parse_networks(settings.submission_trusted)
+    except ValueError as error:
+        raise ListenerError(f"MAILYARD_SUBMISSION_TRUSTED: {error}") from error
+    if networks and not settings.submission_trusted_account:
+        raise ListenerError("MAILYARD_SUBMISSION_TRUSTED needs MAILYARD_SUBMISSION_TRUSTED_ACCOUNT")
+    return SubmissionPolicy(
+        auth_needs_tls=settings.submission_require_tls or not address.loopback,
+        trusted_networks=networks,
+        trusted_account=settings.submission_trusted_account,
+    )

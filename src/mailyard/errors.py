@@ -105,6 +105,12 @@ class ErrorCode(enum.StrEnum):
     DATE_NOT_SUPPORTED = "date_not_supported"
     # the outbox
     OUTBOX_MESSAGE_NOT_FOUND = "outbox_message_not_found"
+    # SMTP submission
+    LOGIN_THROTTLED = "login_throttled"
+    SENDER_NOT_ALLOWED = "sender_not_allowed"
+    MESSAGE_INVALID = "message_invalid"
+    QUOTA_EXHAUSTED = "quota_exhausted"
+    RATE_LIMITED = "rate_limited"
 
 
 class MailyardError(Exception):

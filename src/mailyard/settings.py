@@ -58,6 +58,20 @@ class Settings(BaseSettings):
     inbound_timeout_seconds: float = Field(default=60.0, gt=0.0)
     soft_bounce_limit: int = Field(default=3, ge=1, le=100)  #: soft bounces in a row that suppress an address
 
+    # SMTP submission: applications send over SMTP (AUTH with a sender address and its SMTP password)
+    submission_smtp: str = "127.0.0.1:2587"  #: HOST:PORT with STARTTLS, or off
+    submission_smtps: str = "off"  #: HOST:PORT with implicit TLS (Tencent's port 465), or off
+    submission_tls_certificate: Path | None = None  #: PEM; without it a self-signed one in the data directory
+    submission_tls_key: Path | None = Field(default=None, repr=False)
+    submission_require_tls: bool = False  #: AUTH only after TLS on a loopback listener too
+    submission_trusted: str = ""  #: networks that may submit without AUTH, e.g. 127.0.0.1/32,10.0.0.0/8
+    submission_trusted_account: str | None = None  #: the account trusted networks submit for
+    submission_max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    submission_account_rate: int = Field(default=20, ge=1)  #: submissions a second per account
+    submission_recipient_hourly: int = Field(default=10, ge=1)  #: messages an hour from one sender to one recipient
+    submission_max_connections: int = Field(default=200, ge=1)
+    submission_timeout_seconds: float = Field(default=300.0, gt=0.0)
+
     @property
     def inbound_address(self) -> tuple[str, int, bool] | None:
         """(host, port, set explicitly) of the inbound listener, or None when it is off.

@@ -1,4 +1,5 @@
-"""Secrets at rest: access-key secrets, DKIM private keys and SMTP passwords are stored encrypted only."""
+"""Secrets at rest: access-key secrets and DKIM private keys are stored encrypted only, SMTP passwords as
+argon2 hashes only."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import text
 
 from mailyard import bootstrap
+from mailyard.system.passwords import Argon2PasswordHasher
 from mailyard.system.vault import MASTER_KEY_FILE, FernetCipher, load_master_key
 
 SMTP_PASSWORD = "correct horse battery staple"
@@ -36,8 +38,12 @@ async def sealed_values(runtime) -> dict[str, str]:
         return {
             "access_key": await one("SELECT sealed_secret FROM access_keys ORDER BY id LIMIT 1"),
             "dkim_key": await one("SELECT sealed_dkim_key FROM sending_domains"),
-            "smtp_password": await one("SELECT sealed_smtp_password FROM sender_addresses"),
         }
+
+
+async def smtp_password_hash(runtime) -> str:
+    async with runtime.engine.connect() as connection:
+        return str((await connection.execute(text("SELECT smtp_password_hash FROM sender_addresses"))).scalar_one())
 
 
 def private_fragments(private_pem: str) -> list[bytes]:
@@ -94,7 +100,10 @@ async def test_secrets_decrypt_back_to_what_was_stored(runtime, team, settings):
     assert secret == team.admin.key.secret_key
     assert principal == team.admin.principal
     assert cipher.decrypt(sealed["access_key"]) == team.admin.key.secret_key
-    assert cipher.decrypt(sealed["smtp_password"]) == SMTP_PASSWORD
+    hashed = await smtp_password_hash(runtime)
+    assert hashed.startswith("$argon2id$")
+    assert Argon2PasswordHasher().verify(hashed, SMTP_PASSWORD)
+    assert not Argon2PasswordHasher().verify(hashed, SMTP_PASSWORD + "!")
 
     private_key = serialization.load_pem_private_key(cipher.decrypt(sealed["dkim_key"]).encode(), password=None)
     public_der = private_key.public_key().public_bytes(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mailyard.errors import Conflict, ErrorCode, Forbidden, InvalidInput, MailyardError, NotFound
+from mailyard.smtpd.submission import replies as submission_replies
 from mailyard.web.aliyun import failures as aliyun_failures
 from mailyard.web.api import errors as api_errors
 from mailyard.web.tencent import failures as tencent_failures
@@ -13,6 +14,7 @@ DOOR_TABLES = {
     "tencent": tencent_failures.ERRORS_BY_CODE,
     "aliyun": aliyun_failures.ERRORS_BY_CODE,
     "native api": api_errors.STATUS_BY_CODE,
+    "smtp submission": submission_replies.REPLIES_BY_CODE,
 }
 
 

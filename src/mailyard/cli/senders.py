@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 from urllib.parse import quote
 
@@ -46,3 +47,19 @@ def delete(address: Address, account: AccountOption = None) -> None:
     """Delete a sender address (refused while tasks send as it)."""
     client.request(account, "DELETE", f"/senders/{quote(address, safe='@')}")
     output.done(f"sender {address} deleted")
+
+
+@app.command("smtp-password")
+def smtp_password(
+    address: Address,
+    account: AccountOption = None,
+    stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+) -> None:
+    """Set the password the address signs in to SMTP submission with (asked for, or read with --password-stdin)."""
+    if stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("SMTP password", hide_input=True, confirmation_prompt=True)
+    path = f"/senders/{quote(address, safe='@')}/smtp-password"
+    client.request(account, "PUT", path, json={"password": password})
+    output.done(f"SMTP password of {address} set")

@@ -13,6 +13,7 @@ import uvicorn
 from mailyard import bootstrap
 from mailyard.cli import context, inbound
 from mailyard.domain.accounts import IssuedKey
+from mailyard.smtpd.listener import ListenerError
 from mailyard.worker.signals import stop_on_signals
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -43,14 +44,35 @@ def serve(
             listener = await inbound.start_beside_serve(runtime)
             app = bootstrap.create_web_app(runtime, with_worker=not api_only)
             config = uvicorn.Config(app, host=chosen_host, port=chosen_port, log_level="info")
-            _spare_the_start_up_from_the_collector()
-            await uvicorn.Server(config).serve()
+            listeners = await _start_smtp(runtime)
+            try:
+                _spare_the_start_up_from_the_collector()
+                await uvicorn.Server(config).serve()
+            finally:
+                await listeners.close()
         finally:
             if listener is not None:
                 await listener.close()
             await runtime.close()
 
     context.run(work)
+
+
+async def _start_smtp(runtime: bootstrap.Runtime) -> bootstrap.SmtpListeners:
+    """The SMTP submission listeners; a listener set explicitly that cannot start ends the command."""
+    try:
+        listeners = await bootstrap.start_submission(runtime)
+    except ListenerError as error:
+        context.fail(str(error))
+    if listeners.tls is not None and listeners.servers:
+        made = "generated a self-signed" if listeners.tls.generated else "using the"
+        context.console.print(
+            f"SMTP submission: {made} TLS certificate {listeners.tls.certificate}, "
+            f"SHA-256 fingerprint {listeners.tls.fingerprint}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    return listeners
 
 
 def worker() -> None:

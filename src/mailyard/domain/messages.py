@@ -79,7 +79,7 @@ class SingleSend:
     from_address: str
     reply_to: str | None
     subject: str
-    template_id: int
+    template_id: int | None  #: None when the message was submitted over SMTP with its own content
     variables: dict[str, Any]
     recipients: Recipients
     attachments: tuple[Attachment, ...] = ()

@@ -96,7 +96,7 @@ class Task:
     from_address: str
     reply_to: str | None
     subject: str
-    template_id: int
+    template_id: int | None  #: None for a message submitted over SMTP, which brings its own content
     variables: dict[str, Any]
     recipient_list_id: int | None
     schedule: Schedule

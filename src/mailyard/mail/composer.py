@@ -3,9 +3,10 @@ DKIM-signed per copy when the sending domain has a key."""
 
 from __future__ import annotations
 
-from mailyard.domain.letters import MessageDraft
+from mailyard.domain.letters import DkimKey, MessageDraft
 from mailyard.mail import dkim, mime
 from mailyard.mail.signed import SignedMessage
+from mailyard.mail.submitted import SubmittedMessage
 from mailyard.ports.mailer import ComposedMessage
 
 
@@ -30,8 +31,15 @@ class MimeComposer:
                 ),
             )
         )
-        if draft.dkim is None:
-            return compiled
-        key = draft.dkim
-        signer = dkim.DkimSigner(domain=key.domain, selector=key.selector, private_pem=key.private_pem.encode())
-        return SignedMessage(compiled, signer)
+        return _signed(compiled, draft.dkim)
+
+    def keep(self, content: bytes, dkim: DkimKey | None) -> ComposedMessage:
+        """A message submitted over SMTP, sent as it came (Message-ID and Date added if missing), signed."""
+        return _signed(SubmittedMessage(content), dkim)
+
+
+def _signed(message: mime.CompiledMessage | SubmittedMessage, key: DkimKey | None) -> ComposedMessage:
+    if key is None:
+        return message
+    signer = dkim.DkimSigner(domain=key.domain, selector=key.selector, private_pem=key.private_pem.encode())
+    return SignedMessage(message, signer)

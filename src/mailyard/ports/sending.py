@@ -12,6 +12,7 @@ from mailyard.ports.access import QuotaRelease
 from mailyard.ports.events import EventRecordingRepositories
 from mailyard.ports.identities import SenderLookup
 from mailyard.ports.scheduling import ActiveRuns, TaskProgress
+from mailyard.ports.submissions import SubmittedContentRepositories
 from mailyard.ports.suppressions import SuppressionAdder
 from mailyard.ports.templates import TemplateLookup
 from mailyard.ports.unsubscribe import LinkRepositories
@@ -109,7 +110,12 @@ class DkimKeyRepositories(Protocol):
 
 
 class SendingRepositories(
-    ClaimRepositories, LinkRepositories, DkimKeyRepositories, EventRecordingRepositories, Protocol
+    ClaimRepositories,
+    LinkRepositories,
+    DkimKeyRepositories,
+    EventRecordingRepositories,
+    SubmittedContentRepositories,
+    Protocol,
 ):
     @property
     def tasks(self) -> TaskProgress: ...

@@ -17,6 +17,7 @@ from mailyard.services.scheduling import SchedulingService
 from mailyard.services.sending import SendingService
 from mailyard.services.single_sends import SingleSendService
 from mailyard.services.statistics import StatisticsService
+from mailyard.services.submissions import SubmissionService
 from mailyard.services.suppressions import SuppressionService
 from mailyard.services.tasks import TaskService
 from mailyard.services.templates import TemplateService
@@ -41,4 +42,5 @@ class Services:
     event_recorder: EventRecorder
     return_paths: ReturnPaths | None  #: None when copies go out without VERP (no signer given)
     bounces: BounceService | None  #: what the inbound listener hands returned mail to; needs return paths
+    submissions: SubmissionService
     clock: Clock

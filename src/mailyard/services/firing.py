@@ -46,7 +46,7 @@ def settled_state(task: tasks.Task, kind: runs.RunKind) -> tasks.TaskState:
 
 
 async def _approved_template(repositories: FiringRepositories, task: tasks.Task) -> templates.Template:
-    template = await repositories.templates.get(task.account_id, task.template_id)
-    if template is None:
+    template = await repositories.templates.get(task.account_id, task.template_id) if task.template_id else None
+    if template is None:  # a message submitted over SMTP has none: it never fires again
         raise NotFound(f"template {task.template_id} not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
     return templates.require_approved(template)

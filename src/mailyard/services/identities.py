@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 from mailyard.domain import accounts, addresses, identities, tasks, visibility
 from mailyard.domain.return_path import ReturnPathSettings
 from mailyard.errors import Conflict, ErrorCode, InvalidInput, LimitExceeded, NotFound
 from mailyard.ports.identities import DkimKeyMaker, DnsResolver, IdentityRepositories
-from mailyard.ports.secrets import SecretCipher
+from mailyard.ports.secrets import PasswordHasher, SecretCipher
 from mailyard.ports.store import Store
 
 MAX_SENDER_ADDRESSES = 10
@@ -21,6 +22,7 @@ class IdentityService:
         store: Store[IdentityRepositories],
         *,
         cipher: SecretCipher,
+        passwords: PasswordHasher,
         dkim_keys: DkimKeyMaker,
         dns: DnsResolver,
         trust_domains: bool,
@@ -29,6 +31,7 @@ class IdentityService:
         self._store = store
         self._return_path = return_path or ReturnPathSettings()
         self._cipher = cipher
+        self._passwords = passwords
         self._dkim_keys = dkim_keys
         self._dns = dns
         self._trust_domains = trust_domains
@@ -156,11 +159,11 @@ class IdentityService:
             await repositories.senders.delete(principal.account_id, sender.address)
 
     async def set_smtp_password(self, principal: accounts.Principal, address: str, password: str) -> None:
-        """Store an SMTP password for a sender address, encrypted."""
+        """Store the SMTP password a sender address signs in to SMTP submission with, as a slow salted hash."""
+        hashed = await asyncio.to_thread(self._passwords.hash, password)  # slow on purpose: off the event loop
         async with self._store.transaction() as repositories:
             sender = await _changeable_sender(repositories, principal, address)
-            sealed = self._cipher.encrypt(password)
-            await repositories.senders.set_smtp_password(principal.account_id, sender.address, sealed)
+            await repositories.senders.set_smtp_password(principal.account_id, sender.address, hashed)
 
 
 async def _changeable_sender(

@@ -46,6 +46,8 @@ from mailyard.services.unsubscribe import UnsubscribeLinks
 
 # Compiled messages of this many runs stay cached; a worker rarely serves more runs at once.
 CACHED_RUNS = 256
+# Messages submitted over SMTP are kept whole (up to 4 MB each): their runs are cached within this many bytes.
+CACHED_SUBMITTED_BYTES = 64 * 1024 * 1024
 DEFAULT_LEASE = timedelta(seconds=60)
 _SINGLE_SEND_WINDOW = paging.Window(offset=0, limit=200)  # a single send has at most 90 recipients
 
@@ -60,6 +62,7 @@ class _RunMessage:
     problem: str | None = None
     unsubscribe: bool = False  #: copies carry a List-Unsubscribe link with the recipient's token
     return_path: AddressTemplate | None = None  #: each copy's envelope sender is made from this
+    size: int = 0  #: bytes of a submitted message held by `message`
 
 
 class SendingService:
@@ -92,6 +95,7 @@ class SendingService:
         self._gate = self._relays if self._relays.limited else None
         self._relays_open = False  # the first claim that finds a relay able to send resumes waiting tasks
         self._outstanding = 0  # deliveries claimed and not yet recorded or released
+        self._cached_bytes = 0  # submitted messages held in `_messages`
 
     async def claim(self, owner: str, limit: int) -> list[sending.ClaimedDelivery]:
         """Lease a batch and make sure the message of each of its runs is compiled.
@@ -132,9 +136,10 @@ class SendingService:
     async def attempt(self, delivery: sending.ClaimedDelivery) -> DeliveryOutcome:
         """Render one copy and deliver it; every problem comes back as an outcome, never as an exception."""
         run_message = self._messages.get(delivery.run_id)
-        if run_message is None or run_message.message is None:
-            problem = run_message.problem if run_message else "the run's message was not prepared"
-            return DeliveryOutcome(OutcomeKind.TASK_ERROR, 0, problem or "no message")
+        if run_message is None:  # left the cache meanwhile: back to the queue, the next claim prepares it again
+            return DeliveryOutcome(OutcomeKind.WAIT, 0, "the run's message was not prepared")
+        if run_message.message is None:
+            return DeliveryOutcome(OutcomeKind.TASK_ERROR, 0, run_message.problem or "no message")
         recipient = addresses.for_sending(delivery.address)  # an IDN domain goes out as A-labels
         try:
             values = rendering.merge_variables(run_message.variables, delivery.variables)
@@ -207,9 +212,12 @@ class SendingService:
             return
         async with self._store.transaction() as repositories:
             for run_id, delivery in missing.items():
-                self._messages[run_id] = await self._compile(repositories, delivery)
-        while len(self._messages) > CACHED_RUNS:
-            self._messages.popitem(last=False)
+                compiled = self._messages[run_id] = await self._compile(repositories, delivery)
+                self._cached_bytes += compiled.size
+        while len(self._messages) > CACHED_RUNS or (
+            self._cached_bytes > CACHED_SUBMITTED_BYTES and len(self._messages) > len(missing)
+        ):
+            self._cached_bytes -= self._messages.popitem(last=False)[1].size
 
     def _unprepared(self, run_id: int) -> bool:
         prepared = self._messages.get(run_id)
@@ -220,6 +228,8 @@ class SendingService:
         if task is None:
             return _RunMessage(None, "", {}, problem=f"task {delivery.task_id} is gone")
         display_name, envelope_from = email.utils.parseaddr(task.from_address)
+        if task.template_id is None:
+            return await self._keep_submitted(repositories, task, envelope_from)
         template = await repositories.templates.get(task.account_id, task.template_id)
         if template is None:
             return _RunMessage(None, envelope_from, {}, problem=f"template {task.template_id} is gone")
@@ -255,6 +265,20 @@ class SendingService:
         return _RunMessage(
             message, envelope_from, task.variables, unsubscribe=link is not None, return_path=return_path
         )
+
+    async def _keep_submitted(self, repositories: SendingRepositories, task: tasks.Task, sender: str) -> _RunMessage:
+        """A message submitted over SMTP goes out as it came, signed with the key of its From domain."""
+        submitted = await repositories.submissions.content(task.id)
+        if submitted is None:
+            return _RunMessage(None, sender, {}, problem=f"the message of task {task.id} is gone")
+        envelope_from, content = submitted
+        try:
+            key = await dkim_key_for(repositories, self._cipher, task.account_id, sender)
+            message = self._composer.keep(content, key)
+        except ValueError as error:
+            return _RunMessage(None, envelope_from, {}, problem=f"cannot sign the message: {error}")
+        return_path = template_for(sender, self._return_paths.settings) if self._return_paths else None
+        return _RunMessage(message, envelope_from, {}, return_path=return_path, size=len(content))
 
 
 async def _single_send_draft(

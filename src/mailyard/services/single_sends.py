@@ -65,13 +65,9 @@ class SingleSendService:
         send = _checked(request)
         async with self._store.transaction() as repositories:
             await _check_sender_and_template(repositories, principal.account_id, send)
-            task, _run = await repositories.single_sends.create(
-                account_id=principal.account_id,
-                owner_id=principal.user_id,
-                send=send,
-                name=send.subject[:200],
+            return await store_single(
+                repositories, account_id=principal.account_id, owner_id=principal.user_id, send=send
             )
-        return SentMessage(message_id=messages.message_id_of(task.id, task.created_at), task_id=task.id)
 
     async def statuses(
         self,
@@ -141,6 +137,17 @@ def _checked(request: SendRequest) -> messages.SingleSend:
     )
 
 
+async def store_single(
+    repositories: SingleSendRepositories, *, account_id: int, owner_id: int, send: messages.SingleSend
+) -> SentMessage:
+    """The one way a single send enters the ledger (SendEmail, SMTP submission): a task, its run, one delivery
+    per address with suppressed ones skipped; the worker delivers it like any run."""
+    task, _run = await repositories.single_sends.create(
+        account_id=account_id, owner_id=owner_id, send=send, name=send.subject[:200]
+    )
+    return SentMessage(message_id=messages.message_id_of(task.id, task.created_at), task_id=task.id)
+
+
 async def _check_sender_and_template(
     repositories: SingleSendRepositories, account_id: int, send: messages.SingleSend
 ) -> None:
@@ -151,7 +158,7 @@ async def _check_sender_and_template(
         )
     if await repositories.senders.get(account_id, sender.lower()) is None:
         raise NotFound(f"sender address {sender} not found", code=ErrorCode.SENDER_NOT_FOUND)
-    template = await repositories.templates.get(account_id, send.template_id)
+    template = await repositories.templates.get(account_id, send.template_id) if send.template_id else None
     if template is None:
         raise NotFound(f"template {send.template_id} not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
     templates.require_approved(template)

@@ -34,7 +34,7 @@ def _sender(row: Row[Any]) -> identities.SenderAddress:
         domain_id=row.domain_id,
         address=row.address,
         display_name=row.display_name,
-        has_smtp_password=row.sealed_smtp_password is not None,
+        has_smtp_password=row.smtp_password_hash is not None,
         created_at=row.created_at,
         created_by=row.created_by,
     )
@@ -146,11 +146,11 @@ class SqlSenders:
         statement = delete(senders).where(senders.c.account_id == account_id, senders.c.address == address)
         return (await self._connection.execute(statement)).rowcount > 0
 
-    async def set_smtp_password(self, account_id: int, address: str, sealed_password: str) -> bool:
+    async def set_smtp_password(self, account_id: int, address: str, password_hash: str) -> bool:
         senders = tables.sender_addresses
         statement = (
             update(senders)
             .where(senders.c.account_id == account_id, senders.c.address == address)
-            .values(sealed_smtp_password=sealed_password)
+            .values(smtp_password_hash=password_hash)
         )
         return (await self._connection.execute(statement)).rowcount > 0

@@ -127,7 +127,7 @@ sender_addresses = Table(
     Column("domain_id", Id, ForeignKey("sending_domains.id", ondelete="CASCADE"), nullable=False),
     Column("address", String(254), nullable=False),
     Column("display_name", String(200), nullable=False, default=""),
-    Column("sealed_smtp_password", Text, nullable=True),
+    Column("smtp_password_hash", Text, nullable=True),  # argon2; the address signs in to SMTP submission
     _created(),
     _created_by(),
     UniqueConstraint("account_id", "address", name="uq_sender_addresses_account_address"),
@@ -186,7 +186,8 @@ tasks = Table(
     Column("from_address", String(400), nullable=False),
     Column("reply_to", String(400), nullable=True),
     Column("subject", String(400), nullable=False),
-    Column("template_id", Id, ForeignKey("templates.id", ondelete="RESTRICT"), nullable=False),
+    # Empty for a message submitted over SMTP: it brings its own content (submitted_messages).
+    Column("template_id", Id, ForeignKey("templates.id", ondelete="RESTRICT"), nullable=True),
     Column("variables", Text, nullable=False, default="{}"),
     # Single sends (SendEmail) have no list: their deliveries are written directly.
     Column("recipient_list_id", Id, ForeignKey("recipient_lists.id", ondelete="RESTRICT"), nullable=True),
@@ -337,6 +338,14 @@ task_attachments = Table(
     Column("content_type", String(127), nullable=False),
     Column("content", LargeBinary, nullable=False),
     Index("ix_task_attachments_task_id", "task_id"),
+)
+
+submitted_messages = Table(
+    "submitted_messages",
+    metadata,
+    Column("task_id", Id, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("envelope_from", String(254), nullable=False),  # MAIL FROM as given; empty for a null sender
+    Column("content", LargeBinary, nullable=False),  # the RFC 5322 message as the client sent it
 )
 
 unsubscribe_configs = Table(

@@ -143,7 +143,7 @@ class SqlTasks:
         from_address: str,
         reply_to: str | None,
         subject: str,
-        template_id: int,
+        template_id: int | None,
         variables: Mapping[str, Any],
         recipient_list_id: int | None,
         schedule: model.Schedule,

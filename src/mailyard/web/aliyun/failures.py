@@ -101,6 +101,12 @@ ERRORS_BY_CODE: dict[ErrorCode, tuple[str, str] | None] = {
     E.DATE_NOT_SUPPORTED: INVALID,
     # the outbox
     E.OUTBOX_MESSAGE_NOT_FOUND: INVALID,
+    # SMTP submission (not reachable through this door; kept complete)
+    E.LOGIN_THROTTLED: FORBIDDEN,
+    E.SENDER_NOT_ALLOWED: FORBIDDEN,
+    E.MESSAGE_INVALID: INVALID,
+    E.QUOTA_EXHAUSTED: INVALID,
+    E.RATE_LIMITED: INVALID,
 }
 
 

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 E = ErrorCode
 BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, TOO_LARGE = 400, 401, 403, 404, 409, 413
+TOO_MANY_REQUESTS = 429
 
 # Every core code's HTTP status; the body carries the code itself. A test fails when a code has no row here.
 STATUS_BY_CODE: dict[ErrorCode, int] = {
@@ -102,6 +103,12 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     E.DATE_NOT_SUPPORTED: BAD_REQUEST,
     # the outbox
     E.OUTBOX_MESSAGE_NOT_FOUND: NOT_FOUND,
+    # SMTP submission (not reachable through this door; kept complete)
+    E.LOGIN_THROTTLED: TOO_MANY_REQUESTS,
+    E.SENDER_NOT_ALLOWED: FORBIDDEN,
+    E.MESSAGE_INVALID: BAD_REQUEST,
+    E.QUOTA_EXHAUSTED: CONFLICT,
+    E.RATE_LIMITED: TOO_MANY_REQUESTS,
 }
 
 

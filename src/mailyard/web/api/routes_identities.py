@@ -58,3 +58,11 @@ async def list_senders(principal: CurrentPrincipal, services: ServicesDep) -> li
 @router.delete("/senders/{address}", status_code=status.HTTP_204_NO_CONTENT, tags=["sender addresses"])
 async def delete_sender(address: Address, principal: CurrentPrincipal, services: ServicesDep) -> None:
     await services.identities.delete_sender(principal, address)
+
+
+@router.put("/senders/{address}/smtp-password", status_code=status.HTTP_204_NO_CONTENT, tags=["sender addresses"])
+async def set_smtp_password(
+    address: Address, body: schemas.SmtpPasswordIn, principal: CurrentPrincipal, services: ServicesDep
+) -> None:
+    """Set the password the address signs in to SMTP submission with (`AUTH PLAIN`/`LOGIN`)."""
+    await services.identities.set_smtp_password(principal, address, body.password)

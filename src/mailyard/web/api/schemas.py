@@ -150,6 +150,12 @@ class SenderIn(Strict):
     display_name: Annotated[str, Field(max_length=200)] = ""
 
 
+class SmtpPasswordIn(Strict):
+    """The password a sender address signs in to SMTP submission with (kept only as a hash)."""
+
+    password: Annotated[str, Field(min_length=10, max_length=64)]
+
+
 class SenderOut(BaseModel):
     id: int
     address: str
@@ -202,7 +208,7 @@ class TaskOut(BaseModel):
     from_address: str
     reply_to: str | None
     subject: str
-    template_id: int
+    template_id: int | None  # None only for a message submitted over SMTP, which brings its own content
     variables: dict[str, Any]
     recipient_list_id: int | None  # None only for a single send (SendEmail), which has no list
     schedule: ScheduleOut

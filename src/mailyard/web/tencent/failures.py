@@ -105,6 +105,12 @@ ERRORS_BY_CODE: dict[ErrorCode, tuple[str, str | None]] = {
     E.DATE_NOT_SUPPORTED: ("FailedOperation.NotSupportDate", "Only the last 30 days can be queried."),
     # the outbox
     E.OUTBOX_MESSAGE_NOT_FOUND: ("ResourceNotFound", OWN_MESSAGE),
+    # SMTP submission (not reachable through this door; kept complete)
+    E.LOGIN_THROTTLED: ("RequestLimitExceeded", OWN_MESSAGE),
+    E.SENDER_NOT_ALLOWED: ("UnauthorizedOperation", OWN_MESSAGE),
+    E.MESSAGE_INVALID: ("InvalidParameterValue", OWN_MESSAGE),
+    E.QUOTA_EXHAUSTED: ("LimitExceeded", OWN_MESSAGE),
+    E.RATE_LIMITED: ("RequestLimitExceeded", OWN_MESSAGE),
 }
 
 

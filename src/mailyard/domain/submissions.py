@@ -1,0 +1,142 @@
+"""Messages submitted over SMTP: who may submit, which senders they may use, and the limits they meet.
+
+A submitter is either a sender address that signed in with its SMTP password, or a trusted network
+submitting for a named account. The message must come from the submitter's own address (for a trusted
+network, an address of one of the account's verified domains); its envelope sender may be that address,
+another address of those domains, or empty (a bounce). The message itself is kept as sent.
+"""
+
+from __future__ import annotations
+
+import email.header
+import email.policy
+import email.utils
+from collections import deque
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.errors import HeaderParseError, MessageError
+from email.parser import BytesHeaderParser
+
+from mailyard.domain import messages
+from mailyard.errors import ErrorCode, Forbidden, InvalidInput
+
+MAX_RECIPIENTS = messages.MAX_DESTINATIONS  #: envelope recipients of one submitted message
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024  #: Tencent's limit, images and attachments included
+ACCOUNT_RATE = 20  #: submissions a second per account (Tencent's SMTP limit)
+RECIPIENT_HOURLY = 10  #: messages an hour from one sender to the same recipient (Tencent's SMTP limit)
+_HEADERS = BytesHeaderParser(policy=email.policy.compat32)  # plain strings: much cheaper than the default policy
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmissionLogin:
+    """A sender address that has an SMTP password, as the store keeps it."""
+
+    account_id: int
+    address: str
+    password_hash: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Submitter:
+    """Who is submitting on one SMTP session, and on behalf of which account."""
+
+    account_id: int
+    owner_id: int  #: the user that owns the single sends made (the account's first admin)
+    time_zone: str
+    daily_quota: int | None
+    domains: frozenset[str]  #: the account's verified sending domains
+    address: str | None = None  #: the signed-in sender address; None for a trusted network
+
+    def check_envelope_sender(self, mail_from: str) -> str:
+        """MAIL FROM: the signed-in address, another address of the account's verified domains, or empty."""
+        if not mail_from:
+            return ""
+        cleaned = mail_from.strip().lower()
+        if cleaned == self.address or cleaned.rpartition("@")[2] in self.domains:
+            return cleaned
+        raise Forbidden(
+            f"envelope sender {mail_from[:200]} is not allowed for this login", code=ErrorCode.SENDER_NOT_ALLOWED
+        )
+
+    def check_header_from(self, headers: SubmittedHeaders) -> str:
+        """The message's From: exactly the signed-in address (a trusted network: one of the verified domains)."""
+        found = headers.from_address
+        allowed = found == self.address if self.address else found.rpartition("@")[2] in self.domains
+        if not allowed:
+            wanted = self.address or "an address of the account's verified domains"
+            raise Forbidden(
+                f"header From {found} is not allowed: it must be {wanted}", code=ErrorCode.SENDER_NOT_ALLOWED
+            )
+        return found
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmittedHeaders:
+    """What Mailyard reads of a submitted message: its one From address and its Subject (the task's name)."""
+
+    from_address: str
+    subject: str
+
+
+def read_headers(content: bytes) -> SubmittedHeaders:
+    """The From address (lower-cased) and decoded Subject; refuses a message without exactly one From address."""
+    try:
+        headers = _HEADERS.parsebytes(content, headersonly=True)
+        addresses = email.utils.getaddresses([str(field) for field in headers.get_all("From") or []])
+    except (HeaderParseError, MessageError, IndexError, ValueError, TypeError) as error:
+        raise InvalidInput("the From header cannot be read", field="from", code=ErrorCode.MESSAGE_INVALID) from error
+    found = [address for _name, address in addresses if address]
+    if len(found) != 1 or "@" not in found[0]:
+        raise Forbidden("the message needs exactly one From address", code=ErrorCode.SENDER_NOT_ALLOWED)
+    return SubmittedHeaders(from_address=found[0].strip().lower(), subject=_decoded(headers.get("Subject")))
+
+
+def _decoded(subject: object) -> str:
+    if subject is None:
+        return ""
+    try:
+        text = str(email.header.make_header(email.header.decode_header(str(subject))))
+    except (HeaderParseError, UnicodeError, LookupError, ValueError):
+        text = str(subject)
+    return " ".join(text.split())
+
+
+class SlidingLog:
+    """At most `limit` events per key within `window`: each key keeps the times of its recent events.
+
+    Kept in the process (a restart forgets it, so a lockout never lasts longer than the window).
+    """
+
+    def __init__(self, limit: int, window: timedelta, *, keys: int = 100_000) -> None:
+        self.limit = limit
+        self.window = window
+        self._keys = keys  # above this many keys, the stale ones are swept
+        self._events: dict[Hashable, deque[datetime]] = {}
+
+    def full(self, key: Hashable, now: datetime) -> bool:
+        """True when `key` had `limit` events within the window before `now`."""
+        events = self._events.get(key)
+        if events is None:
+            return False
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        if not events:
+            del self._events[key]
+            return False
+        return len(events) >= self.limit
+
+    def add(self, key: Hashable, now: datetime) -> None:
+        if len(self._events) >= self._keys:
+            self._sweep(now)
+        events = self._events.setdefault(key, deque())
+        events.append(now)
+        while len(events) > self.limit:
+            events.popleft()
+
+    def forget(self, key: Hashable) -> None:
+        self._events.pop(key, None)
+
+    def _sweep(self, now: datetime) -> None:
+        for key in [key for key, events in self._events.items() if not events or events[-1] <= now - self.window]:
+            del self._events[key]
