@@ -217,6 +217,9 @@ def create_web_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
         max_import_bytes=settings.max_import_bytes,
         redis_url=settings.redis_url,
         tencent_rate_limit=settings.tencent_rate_limit,
+        aliyun_rate_limit=settings.aliyun_rate_limit,
+        api_rate_limit=settings.api_rate_limit,
+        client_rate_limit=settings.client_rate_limit,
     )
     return create_app(runtime.services, options, lifespan=_worker_lifespan(runtime) if with_worker else None)
 

@@ -11,11 +11,16 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from mailyard import __version__
+from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
 from mailyard.web.aliyun import front as aliyun_front
 from mailyard.web.api.errors import install_error_handlers
+from mailyard.web.api.gate import ApiGate
 from mailyard.web.api.limits import BodySizeLimit
 from mailyard.web.api.router import create_router
+from mailyard.web.guards.clients import ClientGate
+from mailyard.web.guards.key_cache import CachedSecrets
+from mailyard.web.guards.throttle import ActionThrottle
 from mailyard.web.tencent import front as tencent_front
 from mailyard.web.unsubscribe import routes as unsubscribe_routes
 
@@ -26,6 +31,9 @@ class WebOptions:
     max_import_bytes: int = 1024 * 1024 * 1024  #: a streamed recipient import (spooled to disk)
     redis_url: str | None = None
     tencent_rate_limit: int = 20  #: requests/s per action per account
+    aliyun_rate_limit: int = 20  #: requests/s per action per account
+    api_rate_limit: int = 20  #: requests/s per route per account
+    client_rate_limit: int = 100  #: requests/s per client address, before authentication
 
 
 class FrontDoor(Protocol):
@@ -35,11 +43,41 @@ class FrontDoor(Protocol):
     async def handle(self, request: Request) -> Response: ...
 
 
-def cloud_doors(services: Services, options: WebOptions) -> list[FrontDoor]:
+@dataclass(frozen=True)
+class Guards:
+    """What the doors share before authentication: the key lookups (cached) and the per-client limit."""
+
+    keys: CachedSecrets[Principal]
+    native_keys: CachedSecrets[Principal]  # unknown ids only: a key deleted through /v1 stops at once there
+    clients: ClientGate
+
+    @classmethod
+    def of(cls, services: Services, options: WebOptions) -> Guards:
+        lookup = services.access.lookup_secret
+        return cls(
+            keys=CachedSecrets(lookup),
+            native_keys=CachedSecrets(lookup, keep_found=False),
+            clients=ClientGate(options.client_rate_limit),
+        )
+
+
+def cloud_doors(services: Services, options: WebOptions, guards: Guards) -> list[FrontDoor]:
     """The cloud front doors, in the order they are asked whether a request is theirs."""
     return [
-        aliyun_front.create_door(services, redis_url=options.redis_url),
-        tencent_front.create_door(services, redis_url=options.redis_url, per_second=options.tencent_rate_limit),
+        aliyun_front.create_door(
+            services,
+            redis_url=options.redis_url,
+            per_second=options.aliyun_rate_limit,
+            lookup_secret=guards.keys,
+            client_gate=guards.clients,
+        ),
+        tencent_front.create_door(
+            services,
+            redis_url=options.redis_url,
+            per_second=options.tencent_rate_limit,
+            lookup_secret=guards.keys,
+            client_gate=guards.clients,
+        ),
     ]
 
 
@@ -56,6 +94,7 @@ def create_app(
         description="Native REST API of Mailyard. HTTP Basic auth: SecretId as user, SecretKey as password.",
     )
     app.state.services = services
+    guards = Guards.of(services, options)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=options.max_body_bytes,
@@ -63,15 +102,20 @@ def create_app(
         upload_suffixes=("/recipients.csv",),
         max_upload_bytes=options.max_import_bytes,
     )
+    # Added last, so it runs first: nothing is read before the caller is authenticated.
+    app.add_middleware(ApiGate, lookup=guards.native_keys, client_gate=guards.clients, prefix="/v1")
     install_error_handlers(app)
-    app.include_router(create_router(), prefix="/v1")
+    api_throttle = ActionThrottle(
+        per_second=options.api_rate_limit, redis_url=options.redis_url, key_prefix="mailyard-api"
+    )
+    app.include_router(create_router(api_throttle), prefix="/v1")
     app.include_router(unsubscribe_routes.create_router())
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    chosen_doors = cloud_doors(services, options) if doors is None else doors
+    chosen_doors = cloud_doors(services, options, guards) if doors is None else doors
 
     async def cloud_api(request: Request) -> Response:
         for door in chosen_doors:

@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from mailyard.web.aliyun.door import AliyunFrontDoor
 from mailyard.web.aliyun.errors import AliyunError
-from mailyard.web.aliyun.nonces import NonceGuardUnavailable, RedisNonceGuard
+from mailyard.web.guards.nonces import NonceGuardUnavailable, RedisNonceGuard
 
 pytestmark = pytest.mark.timeout(30)
 CAPTURE_TIME = 1795369749.0  # 2026-11-22T17:49:09Z, when the spec's requests were signed
@@ -198,7 +198,7 @@ async def test_body_over_the_limit_is_refused(door_kit, harness, declared):
 
 async def test_unavailable_nonce_guard_refuses_with_503(captured, door_kit, harness):
     class DownGuard:
-        async def claim(self, nonce: str, *, now: float, ttl: float) -> bool:
+        async def claim(self, key: str, nonce: str, *, now: float, ttl: float) -> bool:
             raise NonceGuardUnavailable("down")
 
     clock, actions, _ = door_kit
@@ -211,7 +211,7 @@ async def test_nonce_ttl_lasts_until_the_request_expires(captured, door_kit, har
     seen: list[float] = []
 
     class RecordingGuard:
-        async def claim(self, nonce: str, *, now: float, ttl: float) -> bool:
+        async def claim(self, key: str, nonce: str, *, now: float, ttl: float) -> bool:
             seen.append(ttl)
             return True
 

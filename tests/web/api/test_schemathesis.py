@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
+from types import SimpleNamespace
 from typing import Any
 
 import anyio
@@ -80,7 +81,8 @@ class PortalApp:
 
 def native_api_schema(app: PortalApp) -> Any:
     """The OpenAPI document of /v1 as the app publishes it (building it needs no database), served by `app`."""
-    document = create_app(None, WebOptions(), doors=()).openapi()  # type: ignore[arg-type]
+    no_services = SimpleNamespace(access=SimpleNamespace(lookup_secret=None))
+    document = create_app(no_services, WebOptions(), doors=()).openapi()  # type: ignore[arg-type]
     loaded = openapi.from_dict(document)
     loaded.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
     loaded.config.phases.update(phases=PHASES)
@@ -119,7 +121,13 @@ async def seed(runtime: bootstrap.Runtime) -> None:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bootstrap.Runtime]:
     """A seeded runtime on SQLite, reachable through `portal_app`."""
-    configured = Settings(data_dir=tmp_path_factory.mktemp("schemathesis"), identity_verification="trust")
+    configured = Settings(
+        data_dir=tmp_path_factory.mktemp("schemathesis"),
+        identity_verification="trust",
+        # Schemathesis fires far faster than any client: the limits have tests of their own.
+        api_rate_limit=1_000_000,
+        client_rate_limit=1_000_000,
+    )
     with start_blocking_portal() as portal:
         runtime = portal.call(bootstrap.open_runtime, configured)
         try:

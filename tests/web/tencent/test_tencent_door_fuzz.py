@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from tencent_captured import tc3_authorization
 from tencent_server import SECRET_ID, SECRET_KEY
 
-from mailyard.web.tencent.throttle import ActionThrottle
+from mailyard.web.guards.throttle import ActionThrottle
 
 pytestmark = pytest.mark.timeout(60)
 

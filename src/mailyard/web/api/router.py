@@ -17,12 +17,14 @@ from mailyard.web.api import (
     routes_tasks,
     routes_unsubscribe,
 )
+from mailyard.web.api.gate import action_throttle
 from mailyard.web.api.limits import refuse_nul_characters
+from mailyard.web.guards.throttle import ActionThrottle
 
 
-def create_router() -> APIRouter:
+def create_router(throttle: ActionThrottle) -> APIRouter:
     """Routes reach the services through `app.state.services`, set by create_app."""
-    router = APIRouter(dependencies=[Depends(refuse_nul_characters)])
+    router = APIRouter(dependencies=[Depends(refuse_nul_characters), Depends(action_throttle(throttle))])
     for module in (
         routes_access,
         routes_account,

@@ -4,8 +4,14 @@ action module's handlers merged into one table over the shared services.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
+from mailyard.web.guards.clients import ClientGate
+from mailyard.web.guards.key_cache import CachedSecrets
+from mailyard.web.guards.nonces import nonce_guard
+from mailyard.web.guards.throttle import DEFAULT_PER_SECOND, ActionThrottle
 from mailyard.web.tencent import (
     actions_blacklists,
     actions_identities,
@@ -19,8 +25,8 @@ from mailyard.web.tencent import (
 from mailyard.web.tencent.door import TencentFrontDoor
 from mailyard.web.tencent.failures import translate_error
 from mailyard.web.tencent.fields import Handler
-from mailyard.web.tencent.secret_cache import CachedSecrets
-from mailyard.web.tencent.throttle import DEFAULT_PER_SECOND, ActionThrottle
+
+NONCE_PREFIX = "mailyard:tencent:nonce:"
 
 ACTION_MODULES = (
     actions_tasks,
@@ -52,12 +58,19 @@ def account_of(principal: Principal) -> str:
 
 
 def create_door(
-    services: Services, *, redis_url: str | None, per_second: int = DEFAULT_PER_SECOND
+    services: Services,
+    *,
+    redis_url: str | None,
+    per_second: int = DEFAULT_PER_SECOND,
+    lookup_secret: Callable[[str], Awaitable[tuple[str, Principal] | None]] | None = None,
+    client_gate: ClientGate | None = None,
 ) -> TencentFrontDoor[Principal]:
     return TencentFrontDoor(
-        lookup_secret=CachedSecrets(services.access.lookup_secret),
+        lookup_secret=lookup_secret or CachedSecrets(services.access.lookup_secret),
         actions=action_table(services),
         throttle=ActionThrottle(per_second=per_second, redis_url=redis_url or None),
         account_of=account_of,
         translate_error=translate_error,
+        nonce_guard=nonce_guard(redis_url, NONCE_PREFIX),
+        client_gate=client_gate,
     )
