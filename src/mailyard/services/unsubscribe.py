@@ -66,7 +66,7 @@ class UnsubscribeLinks:
         if payload is None:
             return None
         account, _, address = payload.decode("utf-8", "replace").partition(":")
-        if not account.isdigit() or addresses.problem(address):
+        if not (account.isascii() and account.isdigit()) or addresses.problem(address):
             return None
         return Recipient(account_id=int(account), address=address)
 

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 from starlette.requests import Request
+from tests.web import fuzzing
 
 from mailyard.web.aliyun.door import AliyunFrontDoor
 from mailyard.web.aliyun.errors import AliyunError
@@ -328,7 +329,9 @@ def fuzz_app(request):
     return app, captured
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzzing.timeout(30, 300)
+@pytest.mark.fuzz
+@settings(max_examples=fuzzing.examples(300), deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(
     query=_QUERY,
     headers=st.lists(st.tuples(st.sampled_from(_HEADER_NAMES), _HEADER_VALUES), max_size=4),
@@ -348,9 +351,10 @@ def test_random_requests_only_get_error_envelopes(fuzz_app, query, headers, auth
         query = raw.query.encode() + b"&" + query if query else raw.query.encode()
     answer = asyncio.run(call_asgi(app, "POST", b"/?" + query, headers, [body]))
     event(f"{answer.status} {answer.body.get('Code')}")
-    assert answer.status != 500  # an InternalError here would be an unhandled case in the door
-    assert 400 <= answer.status <= 599
+    assert answer.status < 500  # an InternalError here would be an unhandled case in the door
+    assert answer.status >= 400
     assert set(answer.body) == ERROR_KEYS
     assert all(isinstance(answer.body[key], str) for key in ERROR_KEYS)
     assert answer.body["Code"] and answer.body["Message"]
     assert answer.headers["content-type"] == "application/json"
+    fuzzing.assert_no_internal_details(json.dumps(answer.body))

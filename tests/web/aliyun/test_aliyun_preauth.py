@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from test_aliyun_door import assert_error, send_raw
+from test_aliyun_door import assert_error, call_asgi, send_raw
 
 from mailyard.web.guards.clients import ClientGate
 from mailyard.web.guards.nonces import MemoryNonceGuard
@@ -65,3 +65,11 @@ async def test_one_client_address_is_limited_before_authentication(harness):
     assert 429 not in statuses
     answer = await send_raw(app, signed(harness, 1))  # even a well-signed request from that address waits
     assert_error(answer, "Throttling.User", 400)
+
+
+async def test_a_content_length_of_other_digits_is_no_server_error(harness):
+    app, _ = door_app(harness)
+    raw = signed(harness, 1)
+    headers = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in raw.headers]
+    answer = await call_asgi(app, raw.method, raw.target.encode(), [*headers, (b"content-length", b"\xb2")], [b""])
+    assert answer.status < 500, answer.body  # latin-1 "²" is a digit to str.isdigit(), not to int()

@@ -143,7 +143,7 @@ class AliyunFrontDoor(Generic[P]):
 
     async def _read_body(self, request: Request) -> bytes:
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self._max_body_bytes:
+        if declared.isascii() and declared.isdigit() and int(declared) > self._max_body_bytes:
             raise self._too_large()
         body = bytearray()
         async for chunk in request.stream():
