@@ -11,7 +11,6 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from mailyard import __version__
-from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
 from mailyard.web.aliyun import front as aliyun_front
 from mailyard.web.api.errors import install_error_handlers
@@ -20,6 +19,7 @@ from mailyard.web.api.limits import BodySizeLimit
 from mailyard.web.api.router import create_router
 from mailyard.web.guards.clients import ClientGate
 from mailyard.web.guards.key_cache import CachedSecrets
+from mailyard.web.guards.shared import SharedGuards
 from mailyard.web.guards.throttle import ActionThrottle
 from mailyard.web.tencent import front as tencent_front
 from mailyard.web.unsubscribe import routes as unsubscribe_routes
@@ -43,42 +43,29 @@ class FrontDoor(Protocol):
     async def handle(self, request: Request) -> Response: ...
 
 
-@dataclass(frozen=True)
-class Guards:
-    """What the doors share before authentication: the key lookups (cached) and the per-client limit."""
-
-    keys: CachedSecrets[Principal]
-    native_keys: CachedSecrets[Principal]  # unknown ids only: a key deleted through /v1 stops at once there
-    clients: ClientGate
-
-    @classmethod
-    def of(cls, services: Services, options: WebOptions) -> Guards:
-        lookup = services.access.lookup_secret
-        return cls(
-            keys=CachedSecrets(lookup),
-            native_keys=CachedSecrets(lookup, keep_found=False),
-            clients=ClientGate(options.client_rate_limit),
-        )
-
-
-def cloud_doors(services: Services, options: WebOptions, guards: Guards) -> list[FrontDoor]:
+def cloud_doors(services: Services, options: WebOptions, guards: SharedGuards) -> list[FrontDoor]:
     """The cloud front doors, in the order they are asked whether a request is theirs."""
     return [
-        aliyun_front.create_door(
-            services,
-            redis_url=options.redis_url,
-            per_second=options.aliyun_rate_limit,
-            lookup_secret=guards.keys,
-            client_gate=guards.clients,
-        ),
-        tencent_front.create_door(
-            services,
-            redis_url=options.redis_url,
-            per_second=options.tencent_rate_limit,
-            lookup_secret=guards.keys,
-            client_gate=guards.clients,
-        ),
+        aliyun_front.create_door(services, guards, per_second=options.aliyun_rate_limit),
+        tencent_front.create_door(services, guards, per_second=options.tencent_rate_limit),
     ]
+
+
+def _mount_native_api(app: FastAPI, services: Services, options: WebOptions, guards: SharedGuards) -> None:
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=options.max_body_bytes,
+        prefix="/v1",
+        upload_suffixes=("/recipients.csv",),
+        max_upload_bytes=options.max_import_bytes,
+    )
+    # /v1 remembers only unknown ids: a key deleted through it must stop working there at once. Added last,
+    # the gate runs first: nothing is read before the caller is authenticated.
+    native_keys = CachedSecrets(services.access.lookup_secret, keep_found=False)
+    app.add_middleware(ApiGate, lookup=native_keys, client_gate=guards.clients, prefix="/v1")
+    install_error_handlers(app)
+    throttle = ActionThrottle(per_second=options.api_rate_limit, redis_url=guards.redis_url, key_prefix="mailyard-api")
+    app.include_router(create_router(throttle), prefix="/v1")
 
 
 def create_app(
@@ -94,21 +81,12 @@ def create_app(
         description="Native REST API of Mailyard. HTTP Basic auth: SecretId as user, SecretKey as password.",
     )
     app.state.services = services
-    guards = Guards.of(services, options)
-    app.add_middleware(
-        BodySizeLimit,
-        max_bytes=options.max_body_bytes,
-        prefix="/v1",
-        upload_suffixes=("/recipients.csv",),
-        max_upload_bytes=options.max_import_bytes,
+    guards = SharedGuards(
+        keys=CachedSecrets(services.access.lookup_secret),
+        clients=ClientGate(options.client_rate_limit),
+        redis_url=options.redis_url or None,
     )
-    # Added last, so it runs first: nothing is read before the caller is authenticated.
-    app.add_middleware(ApiGate, lookup=guards.native_keys, client_gate=guards.clients, prefix="/v1")
-    install_error_handlers(app)
-    api_throttle = ActionThrottle(
-        per_second=options.api_rate_limit, redis_url=options.redis_url, key_prefix="mailyard-api"
-    )
-    app.include_router(create_router(api_throttle), prefix="/v1")
+    _mount_native_api(app, services, options, guards)
     app.include_router(unsubscribe_routes.create_router())
 
     @app.get("/healthz", include_in_schema=False)

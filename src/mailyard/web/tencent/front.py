@@ -4,13 +4,10 @@ action module's handlers merged into one table over the shared services.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
-from mailyard.web.guards.clients import ClientGate
-from mailyard.web.guards.key_cache import CachedSecrets
 from mailyard.web.guards.nonces import nonce_guard
+from mailyard.web.guards.shared import SharedGuards, account_of
 from mailyard.web.guards.throttle import DEFAULT_PER_SECOND, ActionThrottle
 from mailyard.web.tencent import (
     actions_blacklists,
@@ -52,25 +49,15 @@ def action_table(services: Services) -> dict[str, Handler]:
     return table
 
 
-def account_of(principal: Principal) -> str:
-    """The rate limit counts per account, whichever of its users calls."""
-    return str(principal.account_id)
-
-
 def create_door(
-    services: Services,
-    *,
-    redis_url: str | None,
-    per_second: int = DEFAULT_PER_SECOND,
-    lookup_secret: Callable[[str], Awaitable[tuple[str, Principal] | None]] | None = None,
-    client_gate: ClientGate | None = None,
+    services: Services, guards: SharedGuards, *, per_second: int = DEFAULT_PER_SECOND
 ) -> TencentFrontDoor[Principal]:
     return TencentFrontDoor(
-        lookup_secret=lookup_secret or CachedSecrets(services.access.lookup_secret),
+        lookup_secret=guards.keys,
         actions=action_table(services),
-        throttle=ActionThrottle(per_second=per_second, redis_url=redis_url or None),
+        throttle=ActionThrottle(per_second=per_second, redis_url=guards.redis_url),
         account_of=account_of,
         translate_error=translate_error,
-        nonce_guard=nonce_guard(redis_url, NONCE_PREFIX),
-        client_gate=client_gate,
+        nonce_guard=nonce_guard(guards.redis_url, NONCE_PREFIX),
+        client_gate=guards.clients,
     )
