@@ -15,7 +15,7 @@ from mailyard import bootstrap
 from mailyard.domain import accounts, paging, runs
 from mailyard.errors import Conflict, InvalidInput, NotFound
 from mailyard.services.unsubscribe import Recipient, UnsubscribeLinks
-from mailyard.signing import HmacSigner
+from mailyard.system.signing import HmacSigner
 from mailyard.worker.runner import Worker, WorkerOptions
 
 pytestmark = pytest.mark.timeout(60)
