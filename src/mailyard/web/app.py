@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from mailyard import __version__
+from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
 from mailyard.web.aliyun import front as aliyun_front
 from mailyard.web.api.errors import install_error_handlers
@@ -51,7 +52,9 @@ def cloud_doors(services: Services, options: WebOptions, guards: SharedGuards) -
     ]
 
 
-def _mount_native_api(app: FastAPI, services: Services, options: WebOptions, guards: SharedGuards) -> None:
+def _mount_native_api(
+    app: FastAPI, services: Services, options: WebOptions, guards: SharedGuards, operator: Principal | None
+) -> None:
     app.add_middleware(
         BodySizeLimit,
         max_bytes=options.max_body_bytes,
@@ -62,10 +65,10 @@ def _mount_native_api(app: FastAPI, services: Services, options: WebOptions, gua
     # /v1 remembers only unknown ids: a key deleted through it must stop working there at once. Added last,
     # the gate runs first: nothing is read before the caller is authenticated.
     native_keys = CachedSecrets(services.access.lookup_secret, keep_found=False)
-    app.add_middleware(ApiGate, lookup=native_keys, client_gate=guards.clients, prefix="/v1")
+    app.add_middleware(ApiGate, lookup=native_keys, client_gate=guards.clients, prefix="/v1", operator=operator)
     install_error_handlers(app)
     throttle = ActionThrottle(per_second=options.api_rate_limit, redis_url=guards.redis_url, key_prefix="mailyard-api")
-    app.include_router(create_router(throttle), prefix="/v1")
+    app.include_router(create_router(None if operator else throttle), prefix="/v1")
 
 
 def create_app(
@@ -73,7 +76,10 @@ def create_app(
     options: WebOptions,
     doors: Sequence[FrontDoor] | None = None,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    operator: Principal | None = None,
 ) -> FastAPI:
+    """The app of one process. With ``operator``, /v1 acts as that principal for every request, without a key or
+    a rate limit: the local operator's API (the CLI beside the database), never served on a socket."""
     app = FastAPI(
         lifespan=lifespan,
         title="Mailyard",
@@ -86,7 +92,7 @@ def create_app(
         clients=ClientGate(options.client_rate_limit),
         redis_url=options.redis_url or None,
     )
-    _mount_native_api(app, services, options, guards)
+    _mount_native_api(app, services, options, guards, operator)
     app.include_router(unsubscribe_routes.create_router())
 
     @app.get("/healthz", include_in_schema=False)

@@ -129,3 +129,12 @@ def _task(content: Any) -> dict[str, Any]:
         "recipient_list_id": content.list_id,
         "schedule": {"type": "scheduled", "begin_at": "2099-01-01T09:00:00+00:00"},
     }
+
+
+async def test_the_local_operator_needs_no_key_and_meets_no_limit(runtime, team):
+    app = create_app(runtime.services, WebOptions(api_rate_limit=1, client_rate_limit=1), operator=team.admin.principal)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mailyard.test") as client:
+        for _ in range(5):
+            response = await client.get("/v1/me")
+            assert response.status_code == 200, response.text
+            assert response.json()["nickname"] == team.admin.principal.nickname
