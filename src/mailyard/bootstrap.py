@@ -55,6 +55,7 @@ from mailyard.store.unit_of_work import SqlStore
 from mailyard.system.clock import SystemClock
 from mailyard.system.signing import HmacSigner
 from mailyard.system.vault import FernetCipher, load_master_key
+from mailyard.web.access_log import redact_access_log
 from mailyard.web.app import WebOptions, create_app
 from mailyard.worker.runner import Worker, WorkerOptions
 
@@ -210,6 +211,7 @@ async def upgrade_database(settings: Settings) -> None:
 
 def create_web_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
     """The ASGI app serving every front door of one process; optionally sending mail in the same process."""
+    redact_access_log()  # uvicorn's configuring its loggers later keeps the filter
     lifespan = _worker_lifespan(runtime) if with_worker else None
     return create_app(runtime.services, _web_options(runtime.settings), lifespan=lifespan)
 

@@ -13,7 +13,6 @@ import uvicorn
 from mailyard import bootstrap
 from mailyard.cli import context, inbound
 from mailyard.domain.accounts import IssuedKey
-from mailyard.web.access_log import redact_access_log
 from mailyard.worker.signals import stop_on_signals
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -44,7 +43,6 @@ def serve(
             listener = await inbound.start_beside_serve(runtime)
             app = bootstrap.create_web_app(runtime, with_worker=not api_only)
             config = uvicorn.Config(app, host=chosen_host, port=chosen_port, log_level="info")
-            redact_access_log()  # after uvicorn.Config, which configures the loggers
             _spare_the_start_up_from_the_collector()
             await uvicorn.Server(config).serve()
         finally:
