@@ -227,7 +227,14 @@ def empty_database_url(database_kind: str, request: pytest.FixtureRequest, tmp_p
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, identity_verification="trust")
+    # Tests fire requests faster than any client; the rate limits have tests of their own.
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        identity_verification="trust",
+        api_rate_limit=1_000_000,
+        client_rate_limit=1_000_000,
+    )
 
 
 @pytest.fixture

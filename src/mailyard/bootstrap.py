@@ -61,7 +61,7 @@ from mailyard.system.clock import SystemClock
 from mailyard.system.passwords import Argon2PasswordHasher
 from mailyard.system.signing import HmacSigner
 from mailyard.system.vault import FernetCipher, load_master_key
-from mailyard.web.api.auth import current_principal
+from mailyard.web.access_log import redact_access_log
 from mailyard.web.app import WebOptions, create_app
 from mailyard.worker.runner import Worker, WorkerOptions
 
@@ -246,22 +246,27 @@ async def upgrade_database(settings: Settings) -> None:
 
 def create_web_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
     """The ASGI app serving every front door of one process; optionally sending mail in the same process."""
-    settings = runtime.settings
-    options = WebOptions(
+    redact_access_log()  # uvicorn's configuring its loggers later keeps the filter
+    lifespan = _worker_lifespan(runtime) if with_worker else None
+    return create_app(runtime.services, _web_options(runtime.settings), lifespan=lifespan)
+
+
+def _web_options(settings: Settings) -> WebOptions:
+    return WebOptions(
         max_body_bytes=settings.max_body_bytes,
         max_import_bytes=settings.max_import_bytes,
         redis_url=settings.redis_url,
         tencent_rate_limit=settings.tencent_rate_limit,
+        aliyun_rate_limit=settings.aliyun_rate_limit,
+        api_rate_limit=settings.api_rate_limit,
+        client_rate_limit=settings.client_rate_limit,
     )
-    return create_app(runtime.services, options, lifespan=_worker_lifespan(runtime) if with_worker else None)
 
 
 def create_operator_api(runtime: Runtime, principal: Principal) -> FastAPI:
     """The native API of this process for a local operator (the CLI beside the database): every request acts
     as `principal`, without a key. Never served on a socket."""
-    app = create_web_app(runtime)
-    app.dependency_overrides[current_principal] = lambda: principal
-    return app
+    return create_app(runtime.services, _web_options(runtime.settings), operator=principal)
 
 
 def _worker_lifespan(runtime: Runtime) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:

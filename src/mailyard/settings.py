@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 8 * 1024 * 1024
     #: Tencent front door: requests per second per action per account (the real service's default is 20)
     tencent_rate_limit: int = Field(default=20, ge=1)
+    # Door guards: rate limits of the Alibaba door and /v1 (per action per account), and per client address
+    aliyun_rate_limit: int = Field(default=20, ge=1)
+    api_rate_limit: int = Field(default=20, ge=1)
+    client_rate_limit: int = Field(default=100, ge=1)
     worker_concurrency: int = Field(default=32, ge=1, le=1024)
     worker_batch_size: int = Field(default=128, ge=1, le=10_000)
     lease_seconds: float = Field(default=60.0, ge=1.0)

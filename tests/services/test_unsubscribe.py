@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import re
@@ -13,6 +14,8 @@ import pytest
 from mailyard import bootstrap
 from mailyard.domain import accounts, paging, runs
 from mailyard.errors import Conflict, InvalidInput, NotFound
+from mailyard.services.unsubscribe import Recipient, UnsubscribeLinks
+from mailyard.system.signing import HmacSigner
 from mailyard.worker.runner import Worker, WorkerOptions
 
 pytestmark = pytest.mark.timeout(60)
@@ -120,11 +123,45 @@ async def test_forged_and_damaged_links_are_refused(
     links = runtime.services.unsubscribe.links
     token = links.token(team.account_id, "ann@example.org")
     assert links.read(token) is not None
-    payload, _, mac = token.partition(".")
-    forged = links.token(team.account_id + 1, "ann@example.org").partition(".")[0] + "." + mac
-    for bad in (forged, payload, payload + ".", token[:-2], "", "a.b.c", "%00"):
-        assert links.read(bad) is None
+    sealed = _decoded(token)
+    flipped = [
+        _encoded(sealed[:index] + bytes([sealed[index] ^ 1]) + sealed[index + 1 :]) for index in range(len(sealed))
+    ]
+    forged = flipped[-1]
+    for bad in (*flipped, token[:-2], token + "A", "", "a.b.c", "%00", token[:20], token + "." + token):
+        assert links.read(bad) is None, bad
     for method in ("GET", "POST"):
         response = await api.request(method, f"/unsubscribe/{forged}")
         assert response.status_code == 404 and "not valid" in response.text
     assert (await runtime.services.suppressions.list_custom(team.admin.principal, ALL)).total == 0
+
+
+async def test_links_name_nobody_to_whoever_reads_them(runtime: bootstrap.Runtime, team: Any) -> None:
+    links = runtime.services.unsubscribe.links
+    token = links.token(team.account_id, "Ann.Example@example.org")
+    assert "." not in token
+    sealed = _decoded(token)
+    for revealing in (b"ann.example", b"example.org", f"{team.account_id}:".encode()):
+        assert revealing not in sealed.lower()
+    assert len(sealed) % 16 == 0  # the exact length of the address does not show either
+    assert links.token(team.account_id, "ann.example@EXAMPLE.org") == token  # one link per recipient
+    assert links.read(token) == Recipient(account_id=team.account_id, address="ann.example@example.org")
+    assert links.token(team.account_id + 1, "ann.example@example.org") != token
+
+
+def test_links_sent_before_sealing_keep_working() -> None:
+    signer = HmacSigner(b"k" * 32, purpose="mailyard unsubscribe links")
+    links = UnsubscribeLinks(signer, "https://mail.example.com")
+    payload = b"7:ann@example.org"  # the earlier form: base64(account:address).base64(mac)
+    mac = signer.sign(b"mailyard unsubscribe v1\x00" + payload)[:16]
+    legacy = f"{_encoded(payload)}.{_encoded(mac)}"
+    assert links.read(legacy) == Recipient(account_id=7, address="ann@example.org")
+    assert links.read(f"{_encoded(b'8:ann@example.org')}.{_encoded(mac)}") is None
+
+
+def _encoded(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _decoded(token: str) -> bytes:
+    return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))

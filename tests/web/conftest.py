@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,3 +125,22 @@ def api_only_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveS
     service = start_service(tmp_path_factory.mktemp("serve"), None, "--api-only")
     yield service
     stop_service(service)
+
+
+REDIS_URL = os.environ.get("MAILYARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """The test Redis; tests skip with a reason when none is reachable."""
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        await client.ping()
+    except (RedisError, OSError):
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    finally:
+        await client.aclose()
+    yield REDIS_URL

@@ -104,7 +104,7 @@ def _spare_the_start_up_from_the_collector() -> None:
 
 
 def _configure_logging() -> None:
-    """Engine and front-door logs on stderr; uvicorn keeps its own access log format."""
+    """Engine and front-door logs on stderr; uvicorn keeps its own access log format, with secrets redacted."""
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
 
 

@@ -1,8 +1,14 @@
 """Unsubscribe: per-sender-address configurations, the signed links messages carry, and following a link.
 
-A link's token names (account, recipient address) and carries a MAC from the `TokenSigner` port, so
-nobody can unsubscribe an address without a message sent to it. Following the link adds an `unsubscribe`
-suppression, which later runs honour when they expand their recipient list.
+A link's token names (account, recipient address), sealed so that it reads as noise: nobody can unsubscribe
+an address without a message sent to it, and nobody who sees the link (a proxy log, a forwarded message) learns
+the address or the account from it. Following the link adds an `unsubscribe` suppression, which later runs
+honour when they expand their recipient list.
+
+Sealing is deterministic authenticated encryption built on the `TokenSigner` PRF (the SIV construction): the
+tag is a MAC of the padded payload, and the payload is XORed with a keystream the signer derives from the tag.
+Links from before sealing (``base64(account:address).base64(mac)``, told apart by their dot) keep working: they
+sit in mail already delivered, and RFC 8058 one-click must not break.
 """
 
 from __future__ import annotations
@@ -26,7 +32,10 @@ from mailyard.services.events import EventRecorder
 TOKEN_VARIABLE = "mailyard.unsubscribe_token"
 LINK_PATH = "/unsubscribe/"
 _MAC_BYTES = 16
-_CONTEXT = b"mailyard unsubscribe v1\x00"
+_CONTEXT = b"mailyard unsubscribe v1\x00"  # links before sealing: read, never written
+_TAG_CONTEXT = b"mailyard unsubscribe v2 tag\x00"
+_STREAM_CONTEXT = b"mailyard unsubscribe v2 stream\x00"
+_PADDING = 16  # payloads are padded with NULs (no address holds one) to hide their exact length
 _UNSUBSCRIBED = SuppressionReason.UNSUBSCRIBE
 
 
@@ -47,18 +56,43 @@ class UnsubscribeLinks:
 
     def token(self, account_id: int, address: str) -> str:
         payload = f"{account_id}:{address.lower()}".encode()
-        return f"{_encode(payload)}.{_encode(self._mac(payload))}"
+        padded = payload + b"\x00" * (-len(payload) % _PADDING)
+        tag = self._signer.sign(_TAG_CONTEXT + padded)[:_MAC_BYTES]
+        return _encode(tag + _xor(padded, self._keystream(tag, len(padded))))
 
     def read(self, token: str) -> Recipient | None:
-        """The recipient a token names, or None when it is malformed or its MAC does not match."""
-        encoded_payload, dot, encoded_mac = token.partition(".")
-        payload, mac = _decode(encoded_payload), _decode(encoded_mac)
-        if not dot or payload is None or mac is None or not hmac.compare_digest(mac, self._mac(payload)):
+        """The recipient a token names, or None when it is malformed or does not authenticate."""
+        payload = self._read_legacy(token) if "." in token else self._unseal(token)
+        if payload is None:
             return None
         account, _, address = payload.decode("utf-8", "replace").partition(":")
-        if not account.isdigit() or addresses.problem(address):
+        if not (account.isascii() and account.isdigit()) or addresses.problem(address):
             return None
         return Recipient(account_id=int(account), address=address)
+
+    def _unseal(self, token: str) -> bytes | None:
+        sealed = _decode(token)
+        if sealed is None or len(sealed) <= _MAC_BYTES:
+            return None
+        tag, ciphertext = sealed[:_MAC_BYTES], sealed[_MAC_BYTES:]
+        padded = _xor(ciphertext, self._keystream(tag, len(ciphertext)))
+        if not hmac.compare_digest(tag, self._signer.sign(_TAG_CONTEXT + padded)[:_MAC_BYTES]):
+            return None
+        return padded.rstrip(b"\x00")
+
+    def _keystream(self, tag: bytes, length: int) -> bytes:
+        stream = bytearray()
+        while len(stream) < length:
+            counter = (len(stream) // _MAC_BYTES).to_bytes(4, "big")
+            stream += self._signer.sign(_STREAM_CONTEXT + tag + counter)[:_MAC_BYTES]
+        return bytes(stream[:length])
+
+    def _read_legacy(self, token: str) -> bytes | None:
+        encoded_payload, _, encoded_mac = token.partition(".")
+        payload, mac = _decode(encoded_payload), _decode(encoded_mac)
+        if payload is None or mac is None or not hmac.compare_digest(mac, self._mac(payload)):
+            return None
+        return payload
 
     def url(self, account_id: int, address: str) -> str:
         return f"{self._base}{LINK_PATH}{self.token(account_id, address)}"
@@ -187,6 +221,10 @@ async def _sender(repositories: UnsubscribeRepositories, principal: accounts.Pri
 
 def _no_config(address: str) -> NotFound:
     return NotFound(f"{address} has no unsubscribe configuration", code=ErrorCode.UNSUBSCRIBE_CONFIG_NOT_FOUND)
+
+
+def _xor(data: bytes, stream: bytes) -> bytes:
+    return bytes(left ^ right for left, right in zip(data, stream, strict=True))
 
 
 def _encode(raw: bytes) -> str:

@@ -11,11 +11,17 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from mailyard import __version__
+from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
 from mailyard.web.aliyun import front as aliyun_front
 from mailyard.web.api.errors import install_error_handlers
+from mailyard.web.api.gate import ApiGate
 from mailyard.web.api.limits import BodySizeLimit
 from mailyard.web.api.router import create_router
+from mailyard.web.guards.clients import ClientGate
+from mailyard.web.guards.key_cache import CachedSecrets
+from mailyard.web.guards.shared import SharedGuards
+from mailyard.web.guards.throttle import ActionThrottle
 from mailyard.web.tencent import front as tencent_front
 from mailyard.web.unsubscribe import routes as unsubscribe_routes
 
@@ -26,6 +32,9 @@ class WebOptions:
     max_import_bytes: int = 1024 * 1024 * 1024  #: a streamed recipient import (spooled to disk)
     redis_url: str | None = None
     tencent_rate_limit: int = 20  #: requests/s per action per account
+    aliyun_rate_limit: int = 20  #: requests/s per action per account
+    api_rate_limit: int = 20  #: requests/s per route per account
+    client_rate_limit: int = 100  #: requests/s per client address, before authentication
 
 
 class FrontDoor(Protocol):
@@ -35,27 +44,17 @@ class FrontDoor(Protocol):
     async def handle(self, request: Request) -> Response: ...
 
 
-def cloud_doors(services: Services, options: WebOptions) -> list[FrontDoor]:
+def cloud_doors(services: Services, options: WebOptions, guards: SharedGuards) -> list[FrontDoor]:
     """The cloud front doors, in the order they are asked whether a request is theirs."""
     return [
-        aliyun_front.create_door(services, redis_url=options.redis_url),
-        tencent_front.create_door(services, redis_url=options.redis_url, per_second=options.tencent_rate_limit),
+        aliyun_front.create_door(services, guards, per_second=options.aliyun_rate_limit),
+        tencent_front.create_door(services, guards, per_second=options.tencent_rate_limit),
     ]
 
 
-def create_app(
-    services: Services,
-    options: WebOptions,
-    doors: Sequence[FrontDoor] | None = None,
-    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
-) -> FastAPI:
-    app = FastAPI(
-        lifespan=lifespan,
-        title="Mailyard",
-        version=__version__,
-        description="Native REST API of Mailyard. HTTP Basic auth: SecretId as user, SecretKey as password.",
-    )
-    app.state.services = services
+def _mount_native_api(
+    app: FastAPI, services: Services, options: WebOptions, guards: SharedGuards, operator: Principal | None
+) -> None:
     app.add_middleware(
         BodySizeLimit,
         max_bytes=options.max_body_bytes,
@@ -63,15 +62,44 @@ def create_app(
         upload_suffixes=("/recipients.csv",),
         max_upload_bytes=options.max_import_bytes,
     )
+    # /v1 remembers only unknown ids: a key deleted through it must stop working there at once. Added last,
+    # the gate runs first: nothing is read before the caller is authenticated.
+    native_keys = CachedSecrets(services.access.lookup_secret, keep_found=False)
+    app.add_middleware(ApiGate, lookup=native_keys, client_gate=guards.clients, prefix="/v1", operator=operator)
     install_error_handlers(app)
-    app.include_router(create_router(), prefix="/v1")
+    throttle = ActionThrottle(per_second=options.api_rate_limit, redis_url=guards.redis_url, key_prefix="mailyard-api")
+    app.include_router(create_router(None if operator else throttle), prefix="/v1")
+
+
+def create_app(
+    services: Services,
+    options: WebOptions,
+    doors: Sequence[FrontDoor] | None = None,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    operator: Principal | None = None,
+) -> FastAPI:
+    """The app of one process. With ``operator``, /v1 acts as that principal for every request, without a key or
+    a rate limit: the local operator's API (the CLI beside the database), never served on a socket."""
+    app = FastAPI(
+        lifespan=lifespan,
+        title="Mailyard",
+        version=__version__,
+        description="Native REST API of Mailyard. HTTP Basic auth: SecretId as user, SecretKey as password.",
+    )
+    app.state.services = services
+    guards = SharedGuards(
+        keys=CachedSecrets(services.access.lookup_secret),
+        clients=ClientGate(options.client_rate_limit),
+        redis_url=options.redis_url or None,
+    )
+    _mount_native_api(app, services, options, guards, operator)
     app.include_router(unsubscribe_routes.create_router())
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    chosen_doors = cloud_doors(services, options) if doors is None else doors
+    chosen_doors = cloud_doors(services, options, guards) if doors is None else doors
 
     async def cloud_api(request: Request) -> Response:
         for door in chosen_doors:

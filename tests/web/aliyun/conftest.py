@@ -4,11 +4,10 @@ an independent signer (the SDK's own signing functions), a tiny app around the d
 from __future__ import annotations
 
 import hashlib
-import os
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
@@ -25,9 +24,9 @@ from starlette.routing import Route
 
 from mailyard.web.aliyun.door import AliyunFrontDoor
 from mailyard.web.aliyun.errors import AliyunError
-from mailyard.web.aliyun.nonces import MemoryNonceGuard, NonceGuard
 from mailyard.web.aliyun.signature import parse_timestamp
 from mailyard.web.aliyun.wire import WireRequest
+from mailyard.web.guards.nonces import MemoryNonceGuard, NonceGuard
 
 # Fake credentials invented for the capture (spec Part 3).
 ACCESS_KEY_ID = "LTAI5tFAKEaccessKeyId01"
@@ -292,7 +291,7 @@ def make_door(
     return AliyunFrontDoor(
         lookup_secret=lookup_secret,
         actions=actions,
-        nonce_guard=nonce_guard or MemoryNonceGuard(),
+        nonce_guard=MemoryNonceGuard() if nonce_guard is None else nonce_guard,
         clock=clock,
         **options,
     )
@@ -338,27 +337,6 @@ def serving(app: Starlette) -> Iterator[int]:
         server.should_exit = True
         thread.join(10)
         sock.close()
-
-
-# ---- Redis ----
-
-REDIS_URL = os.environ.get("MAILYARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture
-async def redis_url() -> AsyncIterator[str]:
-    """The test Redis; tests skip with a reason when none is reachable."""
-    from redis.asyncio import Redis
-    from redis.exceptions import RedisError
-
-    client = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        await client.ping()
-    except (RedisError, OSError):
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    finally:
-        await client.aclose()
-    yield REDIS_URL
 
 
 # ---- fixtures handing the above to the tests (conftest modules are not imported by tests) ----

@@ -19,10 +19,10 @@ from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.ses.v20201002 import ses_client
 
+from mailyard.web.guards.throttle import ActionThrottle
 from mailyard.web.tencent.coercion import as_uint64
 from mailyard.web.tencent.door import TencentFrontDoor
 from mailyard.web.tencent.errors import TencentError
-from mailyard.web.tencent.throttle import ActionThrottle
 
 SECRET_ID = "AKIDfakeSecretId0123456789EXAMPLE"
 SECRET_KEY = "fakeSecretKeyABCDEFGHIJKLMN0123456"

@@ -32,16 +32,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tencent_captured import tc3_authorization
 from tencentcloud.ses.v20201002 import models
+from tests.web import fuzzing
 
 from mailyard import bootstrap
 from mailyard.domain import accounts
 from mailyard.settings import Settings
 from mailyard.web.tencent import front
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [fuzzing.timeout(120, 150), pytest.mark.fuzz]
 
 FUZZ = settings(
-    max_examples=150,
+    max_examples=fuzzing.examples(150),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -132,7 +133,8 @@ SCALARS = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(2**70), max_value=2**70),
-    st.sampled_from([0, 1, 2, 3, 5, 6, 7, 10, 100, 101, 2**63, 2**64 - 1, 2**64, -1]),
+    st.sampled_from([0, 1, 2, 3, 5, 6, 7, 10, 100, 101, 2**63 - 1, 2**63, 2**64 - 1, 2**64, -1, -(2**63) - 1]),
+    st.sampled_from(fuzzing.EDGE_NUMBERS),
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=24),
     st.sampled_from(
@@ -276,6 +278,7 @@ def assert_no_crash(response: httpx.Response, action: str, params: object) -> di
         code = body["Error"]["Code"]
         assert isinstance(code, str) and code and isinstance(body["Error"]["Message"], str)
         assert code not in ("InternalError", "AuthFailure.SignatureFailure", "InvalidAction"), (action, params, body)
+        fuzzing.assert_no_internal_details(response.text)
     return body
 
 
@@ -315,6 +318,7 @@ QUICK_BI_FIELDS = {
 }
 QUICK_BI_VALUES = st.one_of(
     st.sampled_from(["1", "0", "-1", "10", "1000", "true", "false", "admin", "", "99999999999999999999999"]),
+    st.sampled_from(fuzzing.EDGE_NUMBERS),
     st.integers(min_value=-(2**65), max_value=2**65).map(str),
     st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=16),
 )
@@ -344,7 +348,7 @@ def quick_bi_request(service: Service, action: str, params: dict[str, str]) -> h
     return httpx.Request("POST", target, headers=headers | {"authorization": authorization})
 
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=fuzzing.examples(60))
 @given(data=st.data(), action=st.sampled_from(sorted(QUICK_BI_FIELDS)))
 def test_quick_bi_actions_never_answer_a_server_error(
     service: Service, http: httpx.Client, data: st.DataObject, action: str
@@ -353,7 +357,60 @@ def test_quick_bi_actions_never_answer_a_server_error(
     params = data.draw(st.fixed_dictionaries({}, optional=optional))
     response = http.send(quick_bi_request(service, action, params))
     assert response.status_code < 500, (action, params, response.text)
+    fuzzing.assert_no_internal_details(response.text)
     body = response.json()
     assert "RequestId" in body, body
     if response.status_code >= 400:
         assert body.get("Code") not in (None, "InternalError", "SignatureDoesNotMatch"), (action, params, body)
+
+
+# ---- anything at all, on the port every door shares: never a 5xx, never an internal detail -----------------
+
+ANY_HEADER = st.sampled_from(
+    [
+        *("x-tc-action", "x-tc-version", "x-tc-timestamp", "x-tc-region", "authorization", "content-type"),
+        *("x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"),
+    ]
+)
+ANY_VALUE = st.sampled_from(
+    [
+        *("ListSendTasks", "GetMailTaskList", "2020-10-02", "2022-01-01", "application/json", "text/csv", ""),
+        *("application/x-www-form-urlencoded", "TC3-HMAC-SHA256 Credential=a/b/c/d", "ACS3-HMAC-SHA256 x"),
+        "Basic " + base64.b64encode(b"AKIDnobody:secret").decode(),
+    ]
+) | st.sampled_from(fuzzing.EDGE_NUMBERS).map(str.strip).filter(str.isascii)
+ANY_QUERY = st.lists(
+    st.tuples(
+        st.sampled_from(["Action", "AccessKeyId", "Signature", "SecretId", "Nonce", "Timestamp", "MailId", "TaskId"])
+        | st.text(max_size=6),
+        st.sampled_from(fuzzing.EDGE_NUMBERS) | st.text(max_size=12),
+    ),
+    max_size=6,
+).map(urlencode)
+
+
+@FUZZ
+@given(
+    method=st.sampled_from(["GET", "POST"]),
+    path=st.sampled_from(["/", "/v1/me", "/v1/tasks/1/cancel", "/unsubscribe/x", "/unsubscribe/" + "A" * 64]),
+    headers=st.dictionaries(ANY_HEADER, ANY_VALUE, max_size=6),
+    query=ANY_QUERY,
+    body=st.binary(max_size=256) | st.sampled_from([b"{}", b'{"Limit": 18446744073709551616}', b"MailId=1"]),
+)
+def test_anything_on_the_shared_port_never_gets_a_server_error(
+    http: httpx.Client, method: str, path: str, headers: dict[str, str], query: str, body: bytes
+) -> None:
+    response = http.request(method, path + (f"?{query}" if query else ""), headers=headers, content=body)
+    assert response.status_code < 500, response.text
+    fuzzing.assert_no_internal_details(response.text)
+    if path == "/" and "Response" in response.text:
+        assert response.json()["Response"].get("Error", {}).get("Code") != "InternalError", response.text
+
+
+@pytest.mark.parametrize("mail_id", fuzzing.EDGE_NUMBERS)
+@pytest.mark.parametrize("action", ["GetMailTaskStatus", "ManualRunMailTask"])
+def test_quick_bi_ids_at_the_edges_are_answered_as_not_found(
+    service: Service, http: httpx.Client, action: str, mail_id: str
+) -> None:
+    response = http.send(quick_bi_request(service, action, {"MailId": mail_id, "TaskId": mail_id}))
+    assert response.status_code < 500, (mail_id, response.text)  # "²" passed str.isdigit() and broke int()

@@ -15,13 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tencent_captured import tc3_authorization
 from tencent_server import SECRET_ID, SECRET_KEY
+from tests.web import fuzzing
 
-from mailyard.web.tencent.throttle import ActionThrottle
+from mailyard.web.guards.throttle import ActionThrottle
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [fuzzing.timeout(60, 100), pytest.mark.fuzz]
 
 FUZZ_SETTINGS = settings(
-    max_examples=100,
+    max_examples=fuzzing.examples(100),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -62,6 +63,7 @@ def door_http(start_door: Callable[..., int]) -> Iterator[httpx.Client]:
 def assert_envelope(response: httpx.Response, *, error: bool) -> dict[str, Any]:
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
+    fuzzing.assert_no_internal_details(response.text)
     document = response.json()
     assert list(document) == ["Response"]
     body: dict[str, Any] = document["Response"]
@@ -71,6 +73,7 @@ def assert_envelope(response: httpx.Response, *, error: bool) -> dict[str, Any]:
         assert set(body["Error"]) == {"Code", "Message"}
         assert isinstance(body["Error"]["Code"], str) and body["Error"]["Code"]
         assert isinstance(body["Error"]["Message"], str)
+        assert body["Error"]["Code"] != "InternalError", body  # a case the door does not handle
     return body
 
 
@@ -117,3 +120,43 @@ def test_validly_signed_random_bodies_get_a_well_formed_envelope(
     if "Error" in envelope:
         # The signature is right, so only the parameters can be wrong.
         assert envelope["Error"]["Code"] == "InvalidParameter", envelope
+
+
+# Legacy v1 credentials and TC3 headers with values at and past every edge the door parses.
+EDGE_NUMBERS = st.sampled_from(fuzzing.EDGE_NUMBERS)
+NOW = int(time.time())
+CREDENTIAL_FIELDS = st.fixed_dictionaries(
+    {},
+    optional={
+        "Action": st.sampled_from(["ListSendTasks", "Refuse", "Explode", "", "listsendtasks"]),
+        "Version": st.sampled_from(["2020-10-02", "", "2017-03-12"]),
+        "SecretId": st.sampled_from([SECRET_ID, "", "AKIDnobody", "a" * 200, "\x00"]),
+        "Signature": st.sampled_from(["", "=", "a" * 28, "%%%"]) | PRINTABLE,
+        "Timestamp": EDGE_NUMBERS
+        | st.integers(min_value=int(time.time()) - 400, max_value=int(time.time()) + 400).map(str),
+        "Nonce": EDGE_NUMBERS,
+        "SignatureMethod": st.sampled_from(["HmacSHA1", "HmacSHA256", "HmacMD5", ""]),
+        "Token": st.sampled_from(["", "token"]),
+        "Offset": EDGE_NUMBERS,
+        "Limit": EDGE_NUMBERS,
+    },
+)
+
+
+@FUZZ_SETTINGS
+@given(
+    fields=CREDENTIAL_FIELDS,
+    method=st.sampled_from(["GET", "POST"]),
+    tc3=st.fixed_dictionaries({}, optional={"X-TC-Timestamp": EDGE_NUMBERS, "X-TC-Action": st.just("ListSendTasks")}),
+)
+def test_credentials_at_the_edges_get_an_error_envelope(
+    door_http: httpx.Client, fields: dict[str, str], method: str, tc3: dict[str, str]
+) -> None:
+    encoded = urlencode(fields)
+    headers = {key.encode(): value.strip().encode() for key, value in tc3.items()}  # UTF-8, as a client may send
+    headers[b"content-type"] = b"application/x-www-form-urlencoded"
+    if method == "GET":
+        response = door_http.get("/?" + encoded, headers=headers)
+    else:
+        response = door_http.post("/", content=encoded.encode(), headers=headers)
+    assert_envelope(response, error=True)

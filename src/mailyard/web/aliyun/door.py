@@ -1,8 +1,9 @@
 """The Alibaba Cloud Quick BI RPC front door (`2022-01-01`), generic over its actions.
 
 `AliyunFrontDoor.handle` turns one HTTP request into one action call and its answer into the Alibaba envelope.
-The checks run in a fixed order so that nothing is revealed before the caller is authenticated: parse →
-version → credential → secret lookup → time window and signature → nonce → action → handler.
+The checks run in a fixed order so that nothing is revealed before the caller is authenticated: client limit →
+parse → version → credential → secret lookup → time window and signature → nonce → action → rate limit →
+handler.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import Any, Generic, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mailyard.web.aliyun import preauth
 from mailyard.web.aliyun.envelope import error_response, new_request_id, success_response
-from mailyard.web.aliyun.errors import AliyunError, internal_error, service_unavailable
-from mailyard.web.aliyun.nonces import NonceGuard, NonceGuardUnavailable
+from mailyard.web.aliyun.errors import AliyunError, internal_error
 from mailyard.web.aliyun.parameters import read_call
 from mailyard.web.aliyun.signature import (
     TIME_WINDOW_SECONDS,
@@ -26,6 +27,8 @@ from mailyard.web.aliyun.signature import (
     verify,
 )
 from mailyard.web.aliyun.wire import WireRequest
+from mailyard.web.guards.clients import ClientGate
+from mailyard.web.guards.nonces import NonceGuard
 
 API_VERSION = "2022-01-01"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -44,7 +47,8 @@ class AliyunFrontDoor(Generic[P]):
     `actions` maps action names to handlers; a handler gets the principal and the params and returns the
     envelope's `Result`, or raises `AliyunError`. `clock` returns unix seconds. `translate_error(exc)` may
     map other exceptions (core errors) to an `AliyunError`; the rest become `InternalError` with the traceback
-    logged, never sent.
+    logged, never sent. `throttle` counts requests per action per account (`account_of(principal)`);
+    `client_gate` per client address before authentication.
     """
 
     def __init__(
@@ -57,6 +61,9 @@ class AliyunFrontDoor(Generic[P]):
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         time_window: float = TIME_WINDOW_SECONDS,
         translate_error: Callable[[Exception], AliyunError | None] | None = None,
+        throttle: preauth.Throttle | None = None,
+        account_of: Callable[[P], str] = str,
+        client_gate: ClientGate | None = None,
     ) -> None:
         self._lookup_secret = lookup_secret
         self._actions = actions
@@ -65,6 +72,9 @@ class AliyunFrontDoor(Generic[P]):
         self._max_body_bytes = max_body_bytes
         self._time_window = time_window
         self._translate_error = translate_error
+        self._throttle = throttle
+        self._account_of = account_of
+        self._client_gate = client_gate
 
     @staticmethod
     def claims(request: Request) -> bool:
@@ -99,6 +109,7 @@ class AliyunFrontDoor(Generic[P]):
             return None
 
     async def _serve(self, request: Request) -> Any:
+        await preauth.admit_client(self._client_gate, request.scope)
         # The raw scope, not request.url: that decodes the query as strict UTF-8 and raises on odd bytes.
         wire = WireRequest.decode(
             request.method,
@@ -113,12 +124,13 @@ class AliyunFrontDoor(Generic[P]):
         credential = read_credential(wire)
         now = self._clock()
         principal = await self._authenticate(credential, now)
-        await self._claim_nonce(credential, now)
+        await preauth.claim_nonce(self._nonce_guard, credential, now, self._time_window)
         handler = self._actions.get(call.action)
         if handler is None:
             raise AliyunError(
                 "InvalidAction.NotFound", "Specified api is not found, please check your url and method.", 404
             )
+        await preauth.check_rate(self._throttle, self._account_of(principal), call.action)
         return await handler(principal, call.params)
 
     async def _authenticate(self, credential: Credential, now: float) -> P:
@@ -129,21 +141,9 @@ class AliyunFrontDoor(Generic[P]):
         verify(credential, secret, now, self._time_window)
         return principal
 
-    async def _claim_nonce(self, credential: Credential, now: float) -> None:
-        # Scoped per access key, and only for verified requests, so nobody can burn another caller's nonce.
-        # Kept until the request's own timestamp leaves the window; from then on the time check refuses it.
-        ttl = credential.timestamp + self._time_window - now + 1
-        try:
-            fresh = await self._nonce_guard.claim(f"{credential.access_key_id}/{credential.nonce}", now=now, ttl=ttl)
-        except NonceGuardUnavailable:
-            logger.exception("nonce guard unavailable")
-            raise service_unavailable() from None
-        if not fresh:
-            raise SignatureError("SignatureNonceUsed", "Specified signature nonce was used already.")
-
     async def _read_body(self, request: Request) -> bytes:
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self._max_body_bytes:
+        if declared.isascii() and declared.isdigit() and int(declared) > self._max_body_bytes:
             raise self._too_large()
         body = bytearray()
         async for chunk in request.stream():

@@ -4,34 +4,29 @@ from __future__ import annotations
 
 import time
 
-import redis.asyncio
-
 from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
 from mailyard.web.aliyun.door import AliyunFrontDoor
 from mailyard.web.aliyun.failures import translate_error
 from mailyard.web.aliyun.mail_tasks import MailTaskActions
-from mailyard.web.aliyun.nonces import MemoryNonceGuard, NonceGuard, RedisNonceGuard
+from mailyard.web.guards.nonces import nonce_guard
+from mailyard.web.guards.shared import SharedGuards, account_of
+from mailyard.web.guards.throttle import DEFAULT_PER_SECOND, ActionThrottle
 
-REDIS_TIMEOUT_SECONDS = 1.0
-
-
-def nonce_guard(redis_url: str | None) -> NonceGuard:
-    """Across processes with Redis; in memory for the single embedded process."""
-    if not redis_url:
-        return MemoryNonceGuard()
-    # Short timeouts, no retries: a Redis outage must fail fast (503), not hang the request.
-    client = redis.asyncio.from_url(
-        redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, retry=None
-    )
-    return RedisNonceGuard(client)
+NONCE_PREFIX = "mailyard:aliyun:nonce:"
+THROTTLE_PREFIX = "mailyard-aliyun"
 
 
-def create_door(services: Services, *, redis_url: str | None) -> AliyunFrontDoor[Principal]:
+def create_door(
+    services: Services, guards: SharedGuards, *, per_second: int = DEFAULT_PER_SECOND
+) -> AliyunFrontDoor[Principal]:
     return AliyunFrontDoor(
-        lookup_secret=services.access.lookup_secret,
+        lookup_secret=guards.keys,
         actions=MailTaskActions(services).table(),
-        nonce_guard=nonce_guard(redis_url),
+        nonce_guard=nonce_guard(guards.redis_url, NONCE_PREFIX),
         clock=time.time,
         translate_error=translate_error,
+        throttle=ActionThrottle(per_second=per_second, redis_url=guards.redis_url, key_prefix=THROTTLE_PREFIX),
+        account_of=account_of,
+        client_gate=guards.clients,
     )

@@ -20,7 +20,8 @@ def _mail_id(params: dict[str, Any]) -> int:
     value = (text_param(params, "MailId") or "").strip()
     if not value:
         raise AliyunError("MailId.Is.Null", "The Mail Id Is Null.")
-    if not value.isdigit() or len(value) > 18:
+    # ASCII digits only: str.isdigit() also takes "²" or "٣", which int() then refuses.
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise AliyunError("Mail.Not.Found", "The Subscription Task Does Not Exist.")
     return int(value)
 

@@ -119,10 +119,8 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, d
 async def _mailyard_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, errors.MailyardError)
     field = getattr(error, "field", None)
-    headers = {"WWW-Authenticate": 'Basic realm="mailyard"'} if isinstance(error, errors.AuthenticationFailed) else None
-    return JSONResponse(
-        error_body(error.code, error.message, field), status_code=STATUS_BY_CODE[error.code], headers=headers
-    )
+    # No WWW-Authenticate on a 401: a browser would prompt, keep the key and send it cross-site.
+    return JSONResponse(error_body(error.code, error.message, field), status_code=STATUS_BY_CODE[error.code])
 
 
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
@@ -135,7 +133,13 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
 
 async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
-    codes = {401: "authentication_failed", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+    codes = {
+        401: "authentication_failed",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "body_too_large",
+        429: "rate_limited",
+    }
     code = codes.get(error.status_code, "http_error")
     return JSONResponse(
         error_body(code, str(error.detail)),

@@ -17,12 +17,16 @@ from mailyard.web.api import (
     routes_tasks,
     routes_unsubscribe,
 )
+from mailyard.web.api.gate import action_throttle
 from mailyard.web.api.limits import refuse_nul_characters
+from mailyard.web.guards.throttle import ActionThrottle
 
 
-def create_router() -> APIRouter:
-    """Routes reach the services through `app.state.services`, set by create_app."""
-    router = APIRouter(dependencies=[Depends(refuse_nul_characters)])
+def create_router(throttle: ActionThrottle | None) -> APIRouter:
+    """Routes reach the services through `app.state.services`, set by create_app; `throttle` limits each route per
+    account (None: no limit, for the local operator)."""
+    guards = [Depends(refuse_nul_characters)] + ([Depends(action_throttle(throttle))] if throttle else [])
+    router = APIRouter(dependencies=guards)
     for module in (
         routes_access,
         routes_account,

@@ -1,7 +1,8 @@
 """The Tencent Cloud API 3.0 front door (service ``ses``, version ``2020-10-02``), generic over actions.
 
-One ``handle`` call runs, in order: method and size limits → parameters → version → credential →
-secret lookup → signature → action → region → rate limit → the action handler. Every outcome,
+One ``handle`` call runs, in order: client limit → method and size limits → credential → secret lookup →
+signature → v1 nonce → parameters → version → action → region → rate limit → the action handler
+(spec 1.7.2: authentication first, so an unauthenticated caller never has a body decoded). Every outcome,
 including a failure inside a handler, is an HTTP 200 envelope (spec 1.7.5).
 """
 
@@ -15,6 +16,9 @@ from typing import Any, Generic, Protocol, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mailyard.web.guards.clients import ClientGate
+from mailyard.web.guards.nonces import MemoryNonceGuard, NonceGuard
+from mailyard.web.tencent import preauth
 from mailyard.web.tencent.envelope import error_response, new_request_id, success_response
 from mailyard.web.tencent.errors import TencentError
 from mailyard.web.tencent.parameters import ActionCall, parse_call
@@ -45,6 +49,7 @@ class TencentFrontDoor(Generic[PrincipalT]):
     - ``translate_error(exc)`` may map other exceptions to a ``TencentError``; the rest become
       ``InternalError`` with the traceback logged, never sent.
     - ``regions``: accepted ``X-TC-Region`` values; ``None`` accepts any (a missing one is fine).
+    - ``nonce_guard`` remembers legacy v1 nonces; ``client_gate`` limits requests per client address.
     """
 
     def __init__(
@@ -58,6 +63,8 @@ class TencentFrontDoor(Generic[PrincipalT]):
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         regions: Collection[str] | None = None,
         translate_error: Callable[[Exception], TencentError | None] | None = None,
+        nonce_guard: NonceGuard | None = None,
+        client_gate: ClientGate | None = None,
     ) -> None:
         self._lookup_secret = lookup_secret
         self._actions = dict(actions)
@@ -67,6 +74,8 @@ class TencentFrontDoor(Generic[PrincipalT]):
         self._max_body_bytes = max_body_bytes
         self._regions = frozenset(regions) if regions is not None else None
         self._translate_error = translate_error
+        self._replays = preauth.V1Replays(MemoryNonceGuard() if nonce_guard is None else nonce_guard)
+        self._client_gate = client_gate
 
     @staticmethod
     def claims(request: Request) -> bool:
@@ -102,11 +111,13 @@ class TencentFrontDoor(Generic[PrincipalT]):
     async def _dispatch(self, request: Request) -> Mapping[str, Any]:
         if request.method not in ("GET", "POST"):
             raise TencentError("UnsupportedProtocol", "Only GET and POST requests are supported.")
+        await preauth.admit_client(self._client_gate, request.scope)
         wire = await read_wire_request(request, self._max_body_bytes)
+        preauth.check_sizes(wire)
+        principal = await self._authenticate(wire)
         call = parse_call(wire)
         if call.version != API_VERSION:
             raise TencentError("NoSuchVersion", f"The API version must be {API_VERSION}.")
-        principal = await self._authenticate(wire)
         handler = self._actions.get(call.action)
         if handler is None:
             raise TencentError("InvalidAction", f"The action {_shown(call.action)} does not exist.")
@@ -121,7 +132,9 @@ class TencentFrontDoor(Generic[PrincipalT]):
         if found is None:
             raise SignatureError("AuthFailure.SecretIdNotFound", "The SecretId does not exist or is disabled.")
         secret_key, principal = found
-        verify(wire, credential, secret_key, now=self._clock())
+        now = self._clock()
+        verify(wire, credential, secret_key, now=now)
+        await self._replays.claim(credential, now)
         return principal
 
     def _translated(self, error: Exception) -> TencentError | None:

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
+from mailyard.web.guards.nonces import nonce_guard
+from mailyard.web.guards.shared import SharedGuards, account_of
+from mailyard.web.guards.throttle import DEFAULT_PER_SECOND, ActionThrottle
 from mailyard.web.tencent import (
     actions_blacklists,
     actions_identities,
@@ -19,8 +22,8 @@ from mailyard.web.tencent import (
 from mailyard.web.tencent.door import TencentFrontDoor
 from mailyard.web.tencent.failures import translate_error
 from mailyard.web.tencent.fields import Handler
-from mailyard.web.tencent.secret_cache import CachedSecrets
-from mailyard.web.tencent.throttle import DEFAULT_PER_SECOND, ActionThrottle
+
+NONCE_PREFIX = "mailyard:tencent:nonce:"
 
 ACTION_MODULES = (
     actions_tasks,
@@ -46,18 +49,15 @@ def action_table(services: Services) -> dict[str, Handler]:
     return table
 
 
-def account_of(principal: Principal) -> str:
-    """The rate limit counts per account, whichever of its users calls."""
-    return str(principal.account_id)
-
-
 def create_door(
-    services: Services, *, redis_url: str | None, per_second: int = DEFAULT_PER_SECOND
+    services: Services, guards: SharedGuards, *, per_second: int = DEFAULT_PER_SECOND
 ) -> TencentFrontDoor[Principal]:
     return TencentFrontDoor(
-        lookup_secret=CachedSecrets(services.access.lookup_secret),
+        lookup_secret=guards.keys,
         actions=action_table(services),
-        throttle=ActionThrottle(per_second=per_second, redis_url=redis_url or None),
+        throttle=ActionThrottle(per_second=per_second, redis_url=guards.redis_url),
         account_of=account_of,
         translate_error=translate_error,
+        nonce_guard=nonce_guard(guards.redis_url, NONCE_PREFIX),
+        client_gate=guards.clients,
     )

@@ -23,7 +23,7 @@ MAX_CLOCK_SKEW_SECONDS = 300
 
 _V1_DIGESTS = {"HmacSHA1": "sha1", "HmacSHA256": "sha256"}
 _V1_REQUIRED = ("SecretId", "Signature", "Timestamp", "Nonce", "SignatureMethod")
-_V1_FIELDS = (*_V1_REQUIRED, "Token")
+_V1_FIELDS = frozenset({*_V1_REQUIRED, "Token"})
 # Printable ASCII without separators that would break "Credential=<id>/<date>/..." (1.7.2).
 _SECRET_ID = re.compile(r"[\x21-\x7e]{1,128}")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
@@ -217,11 +217,10 @@ def _sha256_hex(data: bytes) -> str:
 
 def _parse_v1(wire: WireRequest) -> RequestCredential:
     fields: dict[str, str] = {}
-    for key, value in wire.form_pairs():
-        if key in _V1_FIELDS:
-            if key in fields:
-                raise _invalid(f"The parameter {key} appears more than once.")
-            fields[key] = value
+    for key, value in wire.picked_pairs(_V1_FIELDS):
+        if key in fields:
+            raise _invalid(f"The parameter {key} appears more than once.")
+        fields[key] = value
     missing = [key for key in _V1_REQUIRED if not fields.get(key)]
     if missing:
         raise _invalid(f"The request has no Authorization header and lacks {', '.join(missing)}.")

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from mailyard.web.tencent.throttle import ActionThrottle
+from mailyard.web.guards.throttle import ActionThrottle
 
 pytestmark = pytest.mark.timeout(20)
 

@@ -1,7 +1,9 @@
-"""Per-account, per-action rate limit: 20 requests/s by default (spec 1.1, "Documented default rate
-limit"), answered as ``RequestLimitExceeded``, which the SDK's opt-in retryer retries (1.7.6).
+"""Per-account, per-action rate limit, the same on every door: 20 requests/s by default (Tencent spec 1.1,
+"Documented default rate limit"). Each door answers it in its own protocol: Tencent ``RequestLimitExceeded``
+(which the SDK's opt-in retryer retries, 1.7.6), Alibaba ``Throttling.User``, the native API 429.
 
-Counts live in process memory, or in Redis when several API processes must share them.
+Counts live in process memory, or in Redis when several API processes must share them; each door counts
+under its own key prefix.
 """
 
 from __future__ import annotations
