@@ -27,7 +27,7 @@ from mailyard.ports.clock import Clock
 from mailyard.ports.events import EventSink
 from mailyard.ports.identities import DkimKeyMaker, DnsResolver
 from mailyard.ports.mailer import Mailer, MessageComposer
-from mailyard.ports.secrets import SecretCipher, TokenSigner
+from mailyard.ports.secrets import PasswordHasher, SecretCipher, TokenSigner
 from mailyard.services.access import AccessService
 from mailyard.services.bounces import DEFAULT_SOFT_BOUNCE_LIMIT, BounceService
 from mailyard.services.container import Services
@@ -40,6 +40,7 @@ from mailyard.services.return_path import ReturnPaths
 from mailyard.services.scheduling import SchedulingService
 from mailyard.services.sending import DEFAULT_LEASE, SendingService
 from mailyard.services.single_sends import SingleSendService
+from mailyard.services.sign_in import SignInService
 from mailyard.services.statistics import StatisticsService
 from mailyard.services.suppressions import SuppressionService
 from mailyard.services.tasks import TaskService
@@ -53,6 +54,7 @@ from mailyard.store.outbox import OutboxMailer
 from mailyard.store.read_pool import open_read_pool
 from mailyard.store.unit_of_work import SqlStore
 from mailyard.system.clock import SystemClock
+from mailyard.system.passwords import Argon2PasswordHasher
 from mailyard.system.signing import HmacSigner
 from mailyard.system.vault import FernetCipher, load_master_key
 from mailyard.web.api.auth import current_principal
@@ -124,6 +126,8 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
             inbound_host=settings.inbound_hostname or urlsplit(public_url).hostname or settings.host,
         ),
         soft_bounce_limit=settings.soft_bounce_limit,
+        password_hasher=Argon2PasswordHasher(),
+        session_lifetime=timedelta(hours=settings.dashboard_session_hours),
     )
     return Runtime(settings=settings, engine=engine, store=store, services=services)
 
@@ -148,6 +152,8 @@ def build_services(
     return_path_signer: TokenSigner | None = None,
     return_path: ReturnPathSettings | None = None,
     soft_bounce_limit: int = DEFAULT_SOFT_BOUNCE_LIMIT,
+    password_hasher: PasswordHasher,
+    session_lifetime: timedelta = timedelta(hours=12),
 ) -> Services:
     """Every service over one store; each takes only the ports it uses. Event sources record through one
     EventRecorder, whose sinks (webhooks) are given here."""
@@ -191,6 +197,7 @@ def build_services(
         event_recorder=recorder,
         return_paths=return_paths,
         bounces=bounces,
+        sign_in=SignInService(store, clock, password_hasher, session_lifetime=session_lifetime),
         clock=clock,
     )
 
@@ -217,6 +224,8 @@ def create_web_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
         max_import_bytes=settings.max_import_bytes,
         redis_url=settings.redis_url,
         tencent_rate_limit=settings.tencent_rate_limit,
+        secure_cookies=(settings.public_url or "").startswith("https://"),
+        session_seconds=int(settings.dashboard_session_hours * 3600),
     )
     return create_app(runtime.services, options, lifespan=_worker_lifespan(runtime) if with_worker else None)
 

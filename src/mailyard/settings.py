@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     inbound_timeout_seconds: float = Field(default=60.0, gt=0.0)
     soft_bounce_limit: int = Field(default=3, ge=1, le=100)  #: soft bounces in a row that suppress an address
 
+    # --- the dashboard: how long a browser stays signed in
+    dashboard_session_hours: float = Field(default=12.0, gt=0.0, le=24.0 * 90)
+
     @property
     def inbound_address(self) -> tuple[str, int, bool] | None:
         """(host, port, set explicitly) of the inbound listener, or None when it is off.

@@ -16,6 +16,7 @@ from mailyard.services.return_path import ReturnPaths
 from mailyard.services.scheduling import SchedulingService
 from mailyard.services.sending import SendingService
 from mailyard.services.single_sends import SingleSendService
+from mailyard.services.sign_in import SignInService
 from mailyard.services.statistics import StatisticsService
 from mailyard.services.suppressions import SuppressionService
 from mailyard.services.tasks import TaskService
@@ -41,4 +42,5 @@ class Services:
     event_recorder: EventRecorder
     return_paths: ReturnPaths | None  #: None when copies go out without VERP (no signer given)
     bounces: BounceService | None  #: what the inbound listener hands returned mail to; needs return paths
+    sign_in: SignInService
     clock: Clock

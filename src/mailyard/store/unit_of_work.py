@@ -21,6 +21,7 @@ from mailyard.store.recipients import SqlRecipientLists
 from mailyard.store.reporting import SqlReporting
 from mailyard.store.runs import SqlRuns
 from mailyard.store.single_sends import SqlSingleSends
+from mailyard.store.sign_in import SqlSignIn
 from mailyard.store.suppressions import SqlSuppressions
 from mailyard.store.task_reads import SqlTaskListing
 from mailyard.store.tasks import SqlTasks
@@ -50,6 +51,7 @@ class SqlRepositories:
         self.reporting = SqlReporting(connection, now)
         self.events = SqlEvents(connection, now)
         self.inbound = SqlInbound(connection, now)
+        self.sign_in = SqlSignIn(connection, now)
 
 
 class SqlStore:
