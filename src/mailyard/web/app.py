@@ -16,6 +16,9 @@ from mailyard.web.aliyun import front as aliyun_front
 from mailyard.web.api.errors import install_error_handlers
 from mailyard.web.api.limits import BodySizeLimit
 from mailyard.web.api.router import create_router
+from mailyard.web.dashboard import front as dashboard_front
+from mailyard.web.dashboard.pages import Pages
+from mailyard.web.dashboard.sessions import CookieOptions
 from mailyard.web.tencent import front as tencent_front
 from mailyard.web.unsubscribe import routes as unsubscribe_routes
 
@@ -26,6 +29,8 @@ class WebOptions:
     max_import_bytes: int = 1024 * 1024 * 1024  #: a streamed recipient import (spooled to disk)
     redis_url: str | None = None
     tencent_rate_limit: int = 20  #: requests/s per action per account
+    secure_cookies: bool = False  #: the dashboard is reached over HTTPS (MAILYARD_PUBLIC_URL says so)
+    session_seconds: int = 12 * 3600  #: how long a dashboard session lasts
 
 
 class FrontDoor(Protocol):
@@ -66,6 +71,8 @@ def create_app(
     install_error_handlers(app)
     app.include_router(create_router(), prefix="/v1")
     app.include_router(unsubscribe_routes.create_router())
+    cookies = CookieOptions(secure=options.secure_cookies, max_age_seconds=options.session_seconds)
+    app.include_router(dashboard_front.create_router(Pages(), cookies))
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:
@@ -77,6 +84,8 @@ def create_app(
         for door in chosen_doors:
             if door.claims(request):
                 return await door.handle(request)
+        if dashboard_front.wants_page(request):
+            return dashboard_front.home()
         return JSONResponse(
             {
                 "error": {
