@@ -47,6 +47,15 @@ REVIEW_STATES = {
     templates.ReviewStatus.REJECTED: translatable("Rejected"),
 }
 
+# The headers a message page shows first, by the names a mail client gives them.
+HEADER_NAMES = {
+    "From": translatable("From"),
+    "To": translatable("To"),
+    "Cc": translatable("Cc"),
+    "Reply-To": translatable("Reply-To"),
+    "Date": translatable("Date"),
+}
+
 
 def task_status(task: tasks.Task) -> tuple[str, str]:
     """The status a person sees: a colour name and a msgid (paused wins over the state while it lasts)."""

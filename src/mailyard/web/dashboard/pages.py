@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from mailyard.domain import schedules
 from mailyard.domain.sign_in import SignedIn
 from mailyard.web.dashboard import languages
+from mailyard.web.dashboard.labels import translatable
 
 # Pages load nothing but their own origin's script and style; nothing embeds them elsewhere.
 PAGE_POLICY = (
@@ -36,14 +37,14 @@ class MenuItem:
 
 
 MENU = (
-    MenuItem("/tasks", "Tasks"),
-    MenuItem("/templates", "Templates"),
-    MenuItem("/lists", "Recipient lists"),
-    MenuItem("/outbox", "Outbox"),
-    MenuItem("/statistics", "Statistics"),
-    MenuItem("/suppressions", "Suppressions"),
-    MenuItem("/domains", "Domains"),
-    MenuItem("/admin", "Administration", admin_only=True),
+    MenuItem("/tasks", translatable("Tasks")),
+    MenuItem("/templates", translatable("Templates")),
+    MenuItem("/lists", translatable("Recipient lists")),
+    MenuItem("/outbox", translatable("Outbox")),
+    MenuItem("/statistics", translatable("Statistics")),
+    MenuItem("/suppressions", translatable("Suppressions")),
+    MenuItem("/domains", translatable("Domains")),
+    MenuItem("/admin", translatable("Administration"), admin_only=True),
 )
 
 

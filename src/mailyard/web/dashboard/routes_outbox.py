@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from mailyard.domain import paging
-from mailyard.web.dashboard import message_view
+from mailyard.web.dashboard import labels, message_view
 from mailyard.web.dashboard.pages import Pages
 from mailyard.web.dashboard.sessions import CookieOptions, SignedInDep, services_of
 
@@ -37,7 +37,7 @@ def add_routes(router: APIRouter, pages: Pages, _cookies: CookieOptions) -> None
     async def message_page(request: Request, session: SignedInDep, message_id: MessageId) -> Response:
         found = await services_of(request).outbox.get(session.principal, message_id)
         view = message_view.read_message(found.content or b"")
-        context = {"message": found, "view": view}
+        context = {"message": found, "view": view, "labels": labels}
         return pages.render(request, "message.html", context, signed_in=session)
 
     @router.get("/outbox/{message_id}/html")
