@@ -106,6 +106,12 @@ class ErrorCode(enum.StrEnum):
     DATE_NOT_SUPPORTED = "date_not_supported"
     # the outbox
     OUTBOX_MESSAGE_NOT_FOUND = "outbox_message_not_found"
+    # dashboard sign-in and sessions
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_IN_THROTTLED = "sign_in_throttled"
+    SESSION_ENDED = "session_ended"
+    PASSWORD_INVALID = "password_invalid"
+    CROSS_SITE_REQUEST = "cross_site_request"
 
 
 class MailyardError(Exception):
@@ -156,7 +162,7 @@ class LimitExceeded(MailyardError):
 class SignInThrottled(LimitExceeded):
     """Too many failed sign-ins for a user or a client address; attempts are refused for a while."""
 
-    code = "sign_in_throttled"
+    default_code = ErrorCode.SIGN_IN_THROTTLED
 
     def __init__(self, message: str, *, retry_after_seconds: int) -> None:
         super().__init__(message)

@@ -7,12 +7,14 @@ import pytest
 from mailyard.errors import Conflict, ErrorCode, Forbidden, InvalidInput, MailyardError, NotFound
 from mailyard.web.aliyun import failures as aliyun_failures
 from mailyard.web.api import errors as api_errors
+from mailyard.web.dashboard import failures as dashboard_failures
 from mailyard.web.tencent import failures as tencent_failures
 
 DOOR_TABLES = {
     "tencent": tencent_failures.ERRORS_BY_CODE,
     "aliyun": aliyun_failures.ERRORS_BY_CODE,
     "native api": api_errors.STATUS_BY_CODE,
+    "dashboard": dashboard_failures.STATUS_BY_CODE,
 }
 
 

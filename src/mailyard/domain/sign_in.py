@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mailyard.domain.accounts import Principal
-from mailyard.errors import InvalidInput
+from mailyard.errors import ErrorCode, InvalidInput
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
@@ -51,6 +51,6 @@ def check_password(password: str) -> str:
         raise InvalidInput(
             f"a password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
             field="password",
-            code="password_invalid",
+            code=ErrorCode.PASSWORD_INVALID,
         )
     return password

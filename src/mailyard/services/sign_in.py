@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from mailyard.domain import accounts, sign_in
 from mailyard.domain.sign_in import SignedIn
-from mailyard.errors import AuthenticationFailed, Forbidden, NotFound, SignInThrottled
+from mailyard.errors import AuthenticationFailed, ErrorCode, Forbidden, NotFound, SignInThrottled
 from mailyard.ports.clock import Clock
 from mailyard.ports.secrets import PasswordHasher
 from mailyard.ports.sign_in import SignInRepositories
@@ -59,14 +59,14 @@ class SignInService:
         if not await self._verify(stored, password) or user is None or stored is None:
             async with self._store.transaction() as repositories:
                 await repositories.sign_in.record_failure([address] if subject is None else [address, subject])
-            raise AuthenticationFailed(WRONG_CREDENTIALS, code="sign_in_failed")
+            raise AuthenticationFailed(WRONG_CREDENTIALS, code=ErrorCode.SIGN_IN_FAILED)
         return await self._open_session(user, stored, password)
 
     async def session(self, token: str) -> SignedIn:
         async with self._store.transaction() as repositories:
             found = await repositories.sign_in.find_session(token_hash(token))
         if found is None:
-            raise AuthenticationFailed("not signed in, or the session has ended", code="session_ended")
+            raise AuthenticationFailed("not signed in, or the session has ended", code=ErrorCode.SESSION_ENDED)
         return found
 
     async def sign_out(self, token: str) -> None:
@@ -74,14 +74,14 @@ class SignInService:
             await repositories.sign_in.delete_session(token_hash(token))
 
     async def reset_password(self, principal: accounts.Principal, user_id: int, password: str) -> None:
-        """An admin sets the password of a user of its account."""
-        if not principal.is_admin:
-            raise Forbidden("only an admin may reset passwords", code="admin_required")
+        """Set a user's password (an admin: any user of its account; anyone else: its own); its sessions end."""
+        if not principal.is_admin and user_id != principal.user_id:
+            raise Forbidden("only an admin may set another user's password", code=ErrorCode.ADMIN_REQUIRED)
         sign_in.check_password(password)
         async with self._store.transaction() as repositories:
             user = await repositories.users.get(principal.account_id, user_id)
         if user is None:
-            raise NotFound(f"user {user_id} not found", code="user_not_found")
+            raise NotFound(f"user {user_id} not found", code=ErrorCode.USER_NOT_FOUND)
         await self._store_password(user, password)
 
     async def initial_password(self, *, account_name: str, nickname: str) -> str | None:

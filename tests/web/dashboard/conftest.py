@@ -86,6 +86,14 @@ class Dashboard:
         return {"template_id": template["id"], "list_id": target["id"], "sender": "hello@news.example.com"}
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: while Playwright's sync API holds the browser open it keeps its event loop marked
+    as running, and the async tests of the rest of the suite could not start their own."""
+    in_browser = [item for item in items if "new_page" in getattr(item, "fixturenames", ())]
+    chosen = set(in_browser)
+    items[:] = [item for item in items if item not in chosen] + in_browser
+
+
 @pytest.fixture(scope="session")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     service = start_service(tmp_path_factory.mktemp("dashboard"), {"MAILYARD_POLL_SECONDS": "0.05"})

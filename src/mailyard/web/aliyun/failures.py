@@ -101,6 +101,12 @@ ERRORS_BY_CODE: dict[ErrorCode, tuple[str, str] | None] = {
     E.DATE_NOT_SUPPORTED: INVALID,
     # the outbox
     E.OUTBOX_MESSAGE_NOT_FOUND: INVALID,
+    # dashboard sign-in and sessions (never raised behind this door)
+    E.SIGN_IN_FAILED: FORBIDDEN,
+    E.SIGN_IN_THROTTLED: FORBIDDEN,
+    E.SESSION_ENDED: FORBIDDEN,
+    E.PASSWORD_INVALID: INVALID,
+    E.CROSS_SITE_REQUEST: FORBIDDEN,
 }
 
 

@@ -102,6 +102,12 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     E.DATE_NOT_SUPPORTED: BAD_REQUEST,
     # the outbox
     E.OUTBOX_MESSAGE_NOT_FOUND: NOT_FOUND,
+    # dashboard sign-in and sessions (never raised behind this door)
+    E.SIGN_IN_FAILED: UNAUTHORIZED,
+    E.SIGN_IN_THROTTLED: TOO_LARGE,
+    E.SESSION_ENDED: UNAUTHORIZED,
+    E.PASSWORD_INVALID: BAD_REQUEST,
+    E.CROSS_SITE_REQUEST: FORBIDDEN,
 }
 
 

@@ -22,21 +22,13 @@ from mailyard.web.dashboard import (
     routes_sign_in,
     routes_tasks,
 )
+from mailyard.web.dashboard.failures import STATUS_BY_CODE
 from mailyard.web.dashboard.pages import SECURITY_HEADERS, Pages
 from mailyard.web.dashboard.sessions import CookieOptions, SignInRequired
 
 log = logging.getLogger(__name__)
 ASSETS = ("dashboard.css", "dashboard.js")
 ASSET_TYPES = {"css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8"}
-STATUS_BY_ERROR: tuple[tuple[type[errors.MailyardError], int], ...] = (
-    (errors.SignInThrottled, 429),
-    (errors.InvalidInput, 400),
-    (errors.AuthenticationFailed, 401),
-    (errors.Forbidden, 403),
-    (errors.NotFound, 404),
-    (errors.Conflict, 409),
-    (errors.LimitExceeded, 413),
-)
 
 
 def wants_page(request: Request) -> bool:
@@ -81,7 +73,7 @@ def _route_class(pages: Pages) -> type[APIRoute]:
                     return _error_response(pages, request, invalid)
                 except Exception:
                     log.exception("dashboard request failed")
-                    failure = errors.MailyardError("something went wrong on our side", code="internal_error")
+                    failure = errors.MailyardError("something went wrong on our side")
                     return _error_response(pages, request, failure, status=500)
 
             return handle
@@ -95,9 +87,7 @@ def _error_response(
     if isinstance(error, SignInRequired) and not _wants_json(request):
         target = request.url.path if request.method == "GET" else "/tasks"
         return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
-    code = status or next((found for kind, found in STATUS_BY_ERROR if isinstance(error, kind)), 400)
-    if error.code == "task_forbidden":
-        code = 404  # a member learns nothing of tasks it may not see
+    code = status or STATUS_BY_CODE.get(error.code, 400)
     headers = dict(SECURITY_HEADERS)
     if isinstance(error, errors.SignInThrottled):
         headers["Retry-After"] = str(error.retry_after_seconds)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Path, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from mailyard.domain import paging, recipient_csv, recipients
-from mailyard.errors import InvalidInput, LimitExceeded
+from mailyard.errors import ErrorCode, InvalidInput, LimitExceeded
 from mailyard.services.recipients import RecipientFilter
 from mailyard.web.dashboard.pages import Pages
 from mailyard.web.dashboard.sessions import ChangeDep, CookieOptions, SignedInDep, services_of
@@ -50,7 +50,7 @@ def add_routes(router: APIRouter, pages: Pages, _cookies: CookieOptions) -> None
     async def upload(request: Request, session: ChangeDep, list_id: ListId, file: UploadFile) -> Response:
         content = await file.read(MAX_UPLOAD_BYTES + 1)
         if len(content) > MAX_UPLOAD_BYTES:
-            raise LimitExceeded("the file is larger than 16 MB", code="upload_too_large")
+            raise LimitExceeded("the file is larger than 16 MB", code=ErrorCode.UPLOAD_TOO_LARGE)
         rows = list(recipient_csv.read_numbered_recipients_csv(_decoded(content)))
         summary = await services_of(request).recipients.add_recipients(
             session.principal, list_id, [(address, variables) for _line, address, variables in rows]

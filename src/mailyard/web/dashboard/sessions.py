@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from mailyard.domain.sign_in import SignedIn
-from mailyard.errors import AuthenticationFailed, Forbidden
+from mailyard.errors import AuthenticationFailed, ErrorCode, Forbidden
 from mailyard.services.container import Services
 
 SESSION_COOKIE = "mailyard_session"
@@ -20,7 +20,7 @@ CSRF_HEADER = "x-csrf-token"
 class SignInRequired(AuthenticationFailed):
     """No live session: pages send the browser to the sign-in page."""
 
-    code = "sign_in_required"
+    default_code = ErrorCode.SESSION_ENDED
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,7 +56,10 @@ async def checked_change(request: Request, session: Annotated[SignedIn, Depends(
         value = (await request.form()).get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     if not sent or not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
-        raise Forbidden("this form has expired or did not come from this dashboard; reload the page", code="csrf")
+        raise Forbidden(
+            "this form has expired or did not come from this dashboard; reload the page",
+            code=ErrorCode.CROSS_SITE_REQUEST,
+        )
     return session
 
 
@@ -64,9 +67,9 @@ def check_origin(request: Request) -> None:
     """Refuse requests that a browser says came from another site."""
     origin = request.headers.get("origin")
     if origin is not None and origin != own_origin(request):
-        raise Forbidden("the request came from another site", code="csrf")
+        raise Forbidden("the request came from another site", code=ErrorCode.CROSS_SITE_REQUEST)
     if request.headers.get("sec-fetch-site") == "cross-site":
-        raise Forbidden("the request came from another site", code="csrf")
+        raise Forbidden("the request came from another site", code=ErrorCode.CROSS_SITE_REQUEST)
 
 
 def own_origin(request: Request) -> str:

@@ -105,6 +105,12 @@ ERRORS_BY_CODE: dict[ErrorCode, tuple[str, str | None]] = {
     E.DATE_NOT_SUPPORTED: ("FailedOperation.NotSupportDate", "Only the last 30 days can be queried."),
     # the outbox
     E.OUTBOX_MESSAGE_NOT_FOUND: ("ResourceNotFound", OWN_MESSAGE),
+    # dashboard sign-in and sessions (never raised behind this door)
+    E.SIGN_IN_FAILED: ("AuthFailure", OWN_MESSAGE),
+    E.SIGN_IN_THROTTLED: ("RequestLimitExceeded", OWN_MESSAGE),
+    E.SESSION_ENDED: ("AuthFailure", OWN_MESSAGE),
+    E.PASSWORD_INVALID: ("InvalidParameterValue", OWN_MESSAGE),
+    E.CROSS_SITE_REQUEST: ("UnauthorizedOperation", OWN_MESSAGE),
 }
 
 
