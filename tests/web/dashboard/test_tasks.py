@@ -148,7 +148,8 @@ def test_pages_fit_a_phone_without_sideways_scrolling(new_page: NewPage, dashboa
     task = _task(dashboard, "alice", "phone readers")
     page = new_page(width=390, height=844)
     sign_in(page, "alice")
-    for path in ("/tasks", f"/tasks/{task['id']}", "/tasks/new", "/lists", "/templates", "/outbox"):
+    pages = ("/tasks", f"/tasks/{task['id']}", "/tasks/new", "/lists", "/templates", "/templates/new", "/outbox")
+    for path in (*pages, "/statistics", "/suppressions", "/domains", "/admin"):
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"

@@ -17,8 +17,10 @@ from mailyard import errors
 from mailyard.web.dashboard import (
     routes_admin,
     routes_content,
+    routes_identities,
     routes_lists,
     routes_outbox,
+    routes_reports,
     routes_sign_in,
     routes_tasks,
 )
@@ -51,7 +53,8 @@ def create_router(pages: Pages, cookies: CookieOptions) -> APIRouter:
         kind = ASSET_TYPES[name.rsplit(".", 1)[1]]
         return Response(assets[name], media_type=kind, headers={"Cache-Control": "no-cache"})
 
-    for module in (routes_sign_in, routes_tasks, routes_lists, routes_content, routes_outbox, routes_admin):
+    modules = (routes_sign_in, routes_tasks, routes_lists, routes_content, routes_outbox, routes_reports)
+    for module in (*modules, routes_identities, routes_admin):
         module.add_routes(router, pages, cookies)
     return router
 
