@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import io
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from mailyard.domain import paging, recipient_csv, recipients
-from mailyard.errors import ErrorCode, InvalidInput, LimitExceeded
+from mailyard.domain import paging, recipient_csv
+from mailyard.domain.sign_in import SignedIn
 from mailyard.services.recipients import RecipientFilter
 from mailyard.web.dashboard.pages import Pages
 from mailyard.web.dashboard.sessions import ChangeDep, CookieOptions, SignedInDep, services_of
 
 PAGE_SIZE = 50
-MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 ListId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
 Search = Annotated[str | None, Query(max_length=254)]
@@ -48,14 +49,15 @@ def add_routes(router: APIRouter, pages: Pages, _cookies: CookieOptions) -> None
 
     @router.post("/lists/{list_id}/upload")
     async def upload(request: Request, session: ChangeDep, list_id: ListId, file: UploadFile) -> Response:
-        content = await file.read(MAX_UPLOAD_BYTES + 1)
-        if len(content) > MAX_UPLOAD_BYTES:
-            raise LimitExceeded("the file is larger than 16 MB", code=ErrorCode.UPLOAD_TOO_LARGE)
-        rows = list(recipient_csv.read_numbered_recipients_csv(_decoded(content)))
-        summary = await services_of(request).recipients.add_recipients(
-            session.principal, list_id, [(address, variables) for _line, address, variables in rows]
-        )
-        report = _report(rows, summary)
+        """A CSV of any size (the browser's upload is spooled to disk), imported all or nothing."""
+        lines = io.TextIOWrapper(file.file, encoding="utf-8", newline="")
+        rows = recipient_csv.read_recipient_rows(lines)
+        imported = await services_of(request).recipients.import_recipients(session.principal, list_id, rows)
+        report = {
+            "total": imported.total,
+            "valid": imported.valid,
+            "invalid_rows": [asdict(row) for row in imported.invalid_rows],
+        }
         if "application/json" in request.headers.get("accept", ""):
             return JSONResponse(report)
         return await _render_list(request, pages, session, list_id, report=report)
@@ -69,7 +71,7 @@ def add_routes(router: APIRouter, pages: Pages, _cookies: CookieOptions) -> None
 async def _render_list(
     request: Request,
     pages: Pages,
-    session: Any,
+    session: SignedIn,
     list_id: int,
     *,
     q: str | None = None,
@@ -82,23 +84,3 @@ async def _render_list(
     )
     context = {"list": found, "members": members, "q": q or "", "number": page, "size": PAGE_SIZE, "report": report}
     return pages.render(request, "list.html", context, signed_in=session)
-
-
-def _decoded(content: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB 18030, which spreadsheets in China save CSV files in."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidInput("the file is neither UTF-8 nor GB 18030 text", field="file")
-
-
-def _report(rows: list[tuple[int, str, Any]], summary: recipients.UploadReport) -> dict[str, Any]:
-    """The upload's totals and each invalid row with its line, address and reason."""
-    invalid = []
-    for line, address, _variables in rows:
-        problem = recipients.address_problem(address.strip())
-        if problem is not None:
-            invalid.append({"line": line, "address": address, "reason": problem})
-    return {"total": summary.total, "valid": summary.valid, "repeated": summary.repeated, "invalid_rows": invalid}
