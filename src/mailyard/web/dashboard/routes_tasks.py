@@ -15,6 +15,8 @@ from mailyard.web.dashboard.sessions import ChangeDep, CookieOptions, SignedInDe
 
 PAGE_SIZE = 20
 DELIVERIES_PAGE_SIZE = 20
+RUNS_LISTED = 10
+RUNS_CHARTED = 366  #: the latest runs drawn per day on the task page
 Id = Annotated[int, Query(ge=1, le=2**63 - 1)]
 TaskId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
@@ -74,12 +76,16 @@ def add_routes(router: APIRouter, pages: Pages, _cookies: CookieOptions) -> None
         deliveries = await services.tasks.deliveries(
             principal, task_id, window, address_contains=address or None, failed_first=True
         )
-        task_runs = await services.tasks.list_runs(principal, task_id, paging.Window(limit=10))
+        task_runs = await services.tasks.list_runs(principal, task_id, paging.Window(limit=RUNS_CHARTED))
         context: dict[str, Any] = {
             "task": task,
+            "names": await task_forms.reference_names(services, principal, task),
             "progress": task_forms.progress(task),
             "deliveries": deliveries,
-            "runs": task_runs,
+            "runs": task_runs.items[:RUNS_LISTED],
+            "chart": task_forms.runs_chart(
+                task_runs.items, principal.time_zone, lambda text: pages.gettext(request, text)
+            ),
             "address": address or "",
             "number": page,
             "size": DELIVERIES_PAGE_SIZE,

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Literal
 
+from markupsafe import Markup
 from pydantic import BaseModel, Field
 
-from mailyard.domain import accounts, identities, paging, recipients, schedules, tasks, templates
-from mailyard.errors import InvalidInput
+from mailyard.domain import accounts, identities, paging, recipients, runs, schedules, tasks, templates
+from mailyard.domain.suppressions import local_day
+from mailyard.errors import InvalidInput, NotFound
 from mailyard.services.container import Services
 from mailyard.services.tasks import TaskRequest
+from mailyard.web.dashboard import charts
+from mailyard.web.dashboard.labels import translatable
 
 CHOICES_LIMIT = 200
+RUN_SERIES = (
+    (translatable("Requested"), "requested"),
+    (translatable("Sent"), "delivered"),
+    (translatable("Failed"), "bounced"),
+)
+RUNS_TITLE = translatable("Runs per day")
 UNSUBSCRIBE_OPTIONS = ("0", "1", "2")  #: no link, a link in Chinese, a link in English (Tencent's numbers)
 
 
@@ -42,6 +55,18 @@ async def choices(services: Services, principal: accounts.Principal) -> Choices:
         templates=(await services.templates.list(principal, window)).items,
         lists=(await services.recipients.list_lists(principal, window)).items,
     )
+
+
+async def reference_names(services: Services, principal: accounts.Principal, task: tasks.Task) -> dict[str, str]:
+    """The names of the task's template and list, for its page; a deleted one keeps its number only."""
+    names: dict[str, str] = {}
+    try:
+        names["template"] = (await services.templates.get(principal, task.template_id)).name
+        if task.recipient_list_id is not None:
+            names["list"] = (await services.recipients.get_list(principal, task.recipient_list_id)).name
+    except NotFound:
+        pass
+    return names
 
 
 def task_request(form: TaskForm, time_zone: str) -> TaskRequest:
@@ -87,3 +112,22 @@ def progress(task: tasks.Task) -> dict[str, int]:
         "skipped": counters.skipped,
         "percent": round(100 * finished / counters.requested) if counters.requested else 0,
     }
+
+
+def runs_chart(task_runs: list[runs.Run], time_zone: str, translate: Callable[[str], str]) -> Markup | None:
+    """The task's runs added up per local day of their fire time, as a chart; None before its second day."""
+    per_day: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for run in task_runs:
+        totals = per_day[local_day(run.fire_at, time_zone)]
+        totals[0] += run.requested
+        totals[1] += run.sent
+        totals[2] += run.failed
+    if len(per_day) < 2:
+        return None
+    first, last = min(per_day), max(per_day)
+    days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+    series = [
+        charts.Series(translate(label), css, [per_day[day][index] if day in per_day else 0 for day in days])
+        for index, (label, css) in enumerate(RUN_SERIES)
+    ]
+    return Markup(charts.daily_bars(days, series, title=translate(RUNS_TITLE)))
