@@ -103,3 +103,13 @@ async def test_passwords_are_hashed_and_checked(runtime: bootstrap.Runtime, team
     assert first is not None and len(first) >= 12
     assert await service.initial_password(account_name="acme", nickname="alice") is None  # only once
     await service.sign_in(account_name="acme", nickname="alice", password=first, client_address="a")
+
+
+async def test_good_sign_ins_never_count_against_the_address(runtime: bootstrap.Runtime, team: Team) -> None:
+    await _with_password(runtime, team)
+    service = runtime.services.sign_in
+    for _attempt in range(7):  # an office behind one address signs in all day long
+        await service.sign_in(account_name="acme", nickname="bob", password=PASSWORD, client_address="10.9.9.9")
+    with pytest.raises(AuthenticationFailed):
+        await service.sign_in(account_name="acme", nickname="bob", password="wrong", client_address="10.9.9.9")
+    await service.sign_in(account_name="acme", nickname="bob", password=PASSWORD, client_address="10.9.9.9")

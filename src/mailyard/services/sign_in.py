@@ -45,8 +45,9 @@ class SignInService:
     ) -> tuple[str, SignedIn]:
         """A new session token for good credentials; AuthenticationFailed or SignInThrottled otherwise.
 
-        Failures are counted per user and per client address; an unknown user costs the same hash check as a
-        known one, so timing does not tell which names exist.
+        Attempts are counted per user and per client address before the (slow) password check and withdrawn
+        when it succeeds, so guesses sent in parallel cannot outrun the throttle. An unknown user costs the same
+        hash check as a known one, so timing does not tell which names exist.
         """
         address = sign_in.address_subject(client_address)
         async with self._store.transaction() as repositories:
@@ -56,11 +57,12 @@ class SignInService:
             if subject is not None:
                 await self._refuse_when_throttled(repositories, subject)
             stored = await repositories.users.password_hash(user.account_id, user.id) if user else None
+            # Attempts older than the window count for nothing: dropping them keeps the table small.
+            await repositories.sign_in.forget_before(self._clock.now() - sign_in.THROTTLE_WINDOW)
+            attempts = await repositories.sign_in.record_failure([address] if subject is None else [address, subject])
         if not await self._verify(stored, password) or user is None or stored is None:
-            async with self._store.transaction() as repositories:
-                await repositories.sign_in.record_failure([address] if subject is None else [address, subject])
             raise AuthenticationFailed(WRONG_CREDENTIALS, code=ErrorCode.SIGN_IN_FAILED)
-        return await self._open_session(user, stored, password)
+        return await self._open_session(user, stored, password, attempts)
 
     async def session(self, token: str) -> SignedIn:
         async with self._store.transaction() as repositories:
@@ -108,15 +110,17 @@ class SignInService:
             return False
         return await asyncio.to_thread(self._hasher.verify, stored, password)
 
-    async def _open_session(self, user: accounts.User, stored: str, password: str) -> tuple[str, SignedIn]:
+    async def _open_session(
+        self, user: accounts.User, stored: str, password: str, attempts: list[int]
+    ) -> tuple[str, SignedIn]:
         token, csrf_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = self._clock.now()
         rehashed = await asyncio.to_thread(self._hasher.hash, password) if self._hasher.needs_rehash(stored) else None
         async with self._store.transaction() as repositories:
             if rehashed is not None:
                 await repositories.users.set_password_hash(user.account_id, user.id, rehashed)
+            await repositories.sign_in.withdraw(attempts)
             await repositories.sign_in.forget_failures(sign_in.user_subject(user.account_id, user.nickname))
-            await repositories.sign_in.forget_before(now - sign_in.THROTTLE_WINDOW)
             await repositories.sign_in.create_session(
                 token_hash=token_hash(token),
                 csrf_token=csrf_token,

@@ -45,9 +45,17 @@ class SqlSignIn:
         sessions = tables.dashboard_sessions
         await self._connection.execute(delete(sessions).where(sessions.c.user_id == user_id))
 
-    async def record_failure(self, subjects: Sequence[str]) -> None:
-        rows = [{"subject": subject[:400], "created_at": self._now} for subject in subjects]
-        await self._connection.execute(insert(tables.sign_in_failures), rows)
+    async def record_failure(self, subjects: Sequence[str]) -> list[int]:
+        failures = tables.sign_in_failures
+        ids = []
+        for subject in subjects:
+            statement = insert(failures).values(subject=subject[:400], created_at=self._now).returning(failures.c.id)
+            ids.append(int((await self._connection.execute(statement)).scalar_one()))
+        return ids
+
+    async def withdraw(self, failure_ids: Sequence[int]) -> None:
+        failures = tables.sign_in_failures
+        await self._connection.execute(delete(failures).where(failures.c.id.in_(list(failure_ids))))
 
     async def recent_failures(self, subject: str, since: datetime) -> sign_in.RecentFailures:
         failures = tables.sign_in_failures
