@@ -39,8 +39,8 @@ from mailyard.services.recipients import RecipientService
 from mailyard.services.return_path import ReturnPaths
 from mailyard.services.scheduling import SchedulingService
 from mailyard.services.sending import DEFAULT_LEASE, SendingService
-from mailyard.services.single_sends import SingleSendService
 from mailyard.services.sign_in import SignInService
+from mailyard.services.single_sends import SingleSendService
 from mailyard.services.statistics import StatisticsService
 from mailyard.services.suppressions import SuppressionService
 from mailyard.services.tasks import TaskService

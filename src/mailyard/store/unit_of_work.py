@@ -20,8 +20,8 @@ from mailyard.store.quotas import SqlQuotas
 from mailyard.store.recipients import SqlRecipientLists
 from mailyard.store.reporting import SqlReporting
 from mailyard.store.runs import SqlRuns
-from mailyard.store.single_sends import SqlSingleSends
 from mailyard.store.sign_in import SqlSignIn
+from mailyard.store.single_sends import SqlSingleSends
 from mailyard.store.suppressions import SqlSuppressions
 from mailyard.store.task_reads import SqlTaskListing
 from mailyard.store.tasks import SqlTasks
