@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -80,6 +80,21 @@ def add_routes(router: APIRouter, pages: Pages, _cookies: CookieOptions) -> None
             text=form.text or None,
             html=form.html or None,
         )
+        return RedirectResponse(f"/templates/{template_id}", status_code=303)
+
+    @router.post("/templates/{template_id}/review")
+    async def review_template(
+        request: Request,
+        session: ChangeDep,
+        template_id: TemplateId,
+        decision: Annotated[Literal["approve", "reject"], Form()],
+    ) -> Response:
+        """An admin's decision on a template waiting for review (MAILYARD_TEMPLATE_REVIEW=on)."""
+        service = services_of(request).templates
+        if decision == "approve":
+            await service.approve(session.principal, template_id)
+        else:
+            await service.reject(session.principal, template_id)
         return RedirectResponse(f"/templates/{template_id}", status_code=303)
 
     @router.post("/templates/{template_id}/delete")
