@@ -80,7 +80,7 @@ def add_routes(router: APIRouter, pages: Pages, _cookies: CookieOptions) -> None
         context: dict[str, Any] = {
             "task": task,
             "names": await task_forms.reference_names(services, principal, task),
-            "progress": task_forms.progress(task),
+            "progress": task_forms.progress(task, await services.engagement.totals(principal, task_id)),
             "deliveries": deliveries,
             "runs": task_runs.items[:RUNS_LISTED],
             "chart": task_forms.runs_chart(
@@ -96,10 +96,11 @@ def add_routes(router: APIRouter, pages: Pages, _cookies: CookieOptions) -> None
 
     @router.get("/tasks/{task_id}/progress")
     async def task_progress(request: Request, session: SignedInDep, task_id: TaskId) -> Response:
-        task = await services_of(request).tasks.get(session.principal, task_id)
+        services = services_of(request)
+        task = await services.tasks.get(session.principal, task_id)
         colour, status = labels.task_status(task)
         body = {
-            **task_forms.progress(task),
+            **task_forms.progress(task, await services.engagement.totals(session.principal, task_id)),
             "status": colour,
             "status_label": pages.gettext(request, status),
             "live": labels.task_is_live(task),

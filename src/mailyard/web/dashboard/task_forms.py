@@ -11,7 +11,7 @@ from typing import Literal
 from markupsafe import Markup
 from pydantic import BaseModel, Field
 
-from mailyard.domain import accounts, identities, paging, recipients, runs, schedules, tasks, templates
+from mailyard.domain import accounts, events, identities, paging, recipients, runs, schedules, tasks, templates
 from mailyard.domain.suppressions import local_day
 from mailyard.errors import InvalidInput, NotFound
 from mailyard.services.container import Services
@@ -100,8 +100,8 @@ def _seconds(local: str) -> str:
     return f"{text}:00" if len(text) == len("2026-01-31 09:00") else text
 
 
-def progress(task: tasks.Task) -> dict[str, int]:
-    """The counters a task page shows and its script refreshes; `done` is what the bar fills with."""
+def progress(task: tasks.Task, engagement: events.Engagement) -> dict[str, int]:
+    """The counters a task page shows and its script refreshes; `percent` is what the bar fills with."""
     counters = task.counters
     finished = counters.sent + counters.failed + counters.skipped
     return {
@@ -111,6 +111,9 @@ def progress(task: tasks.Task) -> dict[str, int]:
         "failed": counters.failed,
         "skipped": counters.skipped,
         "percent": round(100 * finished / counters.requested) if counters.requested else 0,
+        "opened": engagement.unique_opens,
+        "clicked": engagement.unique_clicks,
+        "bounced": engagement.hard_bounces + engagement.soft_bounces,
     }
 
 

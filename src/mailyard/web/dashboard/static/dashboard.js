@@ -23,7 +23,7 @@
         const response = await fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" });
         if (!response.ok) return;
         const progress = await response.json();
-        for (const name of ["requested", "sent", "cached", "failed", "skipped"]) {
+        for (const name of ["requested", "sent", "cached", "failed", "skipped", "opened", "clicked", "bounced"]) {
           const node = field(name);
           if (node) node.textContent = String(progress[name]);
         }
