@@ -11,7 +11,7 @@ TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 # Line coverage of the test run (in-process code; `mailyard serve` processes the tests start are not measured).
 COVERAGE_FLOOR ?= 0
 
-.PHONY: run test lint typecheck contracts pytest install clean clients
+.PHONY: run test lint typecheck contracts pytest install clean clients browser
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -56,7 +56,11 @@ $(NODE_STAMP): | $(BIN)/python
 
 clients: $(NODE_STAMP)
 
-pytest: $(STAMP) clients
+# The dashboard tests drive Debian's Chromium through Playwright; no browser is downloaded.
+browser:
+	@[ -x /usr/bin/chromium ] || DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk
+
+pytest: $(STAMP) clients browser
 	MAILYARD_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest -q \
 		--cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 

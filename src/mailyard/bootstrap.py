@@ -39,6 +39,7 @@ from mailyard.services.recipients import RecipientService
 from mailyard.services.return_path import ReturnPaths
 from mailyard.services.scheduling import SchedulingService
 from mailyard.services.sending import DEFAULT_LEASE, SendingService
+from mailyard.services.sign_in import SignInService
 from mailyard.services.single_sends import SingleSendService
 from mailyard.services.statistics import StatisticsService
 from mailyard.services.submissions import SubmissionLimits, SubmissionService
@@ -135,6 +136,8 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         submission_limits=SubmissionLimits(
             account_rate=settings.submission_account_rate, recipient_hourly=settings.submission_recipient_hourly
         ),
+        password_hasher=Argon2PasswordHasher(),
+        session_lifetime=timedelta(hours=settings.dashboard_session_hours),
     )
     return Runtime(settings=settings, engine=engine, store=store, services=services)
 
@@ -161,6 +164,8 @@ def build_services(
     return_path: ReturnPathSettings | None = None,
     soft_bounce_limit: int = DEFAULT_SOFT_BOUNCE_LIMIT,
     submission_limits: SubmissionLimits | None = None,
+    password_hasher: PasswordHasher,
+    session_lifetime: timedelta = timedelta(hours=12),
 ) -> Services:
     """Every service over one store; each takes only the ports it uses. Event sources record through one
     EventRecorder, whose sinks (webhooks) are given here."""
@@ -211,6 +216,7 @@ def build_services(
         return_paths=return_paths,
         bounces=bounces,
         submissions=SubmissionService(store, clock, passwords, submission_limits),
+        sign_in=SignInService(store, clock, password_hasher, session_lifetime=session_lifetime),
         clock=clock,
     )
 
@@ -260,6 +266,8 @@ def _web_options(settings: Settings) -> WebOptions:
         aliyun_rate_limit=settings.aliyun_rate_limit,
         api_rate_limit=settings.api_rate_limit,
         client_rate_limit=settings.client_rate_limit,
+        secure_cookies=(settings.public_url or "").startswith("https://"),
+        session_seconds=int(settings.dashboard_session_hours * 3600),
     )
 
 

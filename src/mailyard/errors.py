@@ -6,6 +6,7 @@ MailyardError
 ├── Forbidden             exists, but the caller may not see or change it
 ├── Conflict              the state forbids it (already running, name taken, list in use)
 ├── LimitExceeded         a documented limit (20,000 per upload, 50,000 per list, ...)
+│   └── SignInThrottled   too many failed dashboard sign-ins lately
 └── AuthenticationFailed  unknown key or wrong secret
 
 Every error carries an `ErrorCode`. Each front door translates every code into its own protocol's error in
@@ -111,6 +112,12 @@ class ErrorCode(enum.StrEnum):
     MESSAGE_INVALID = "message_invalid"
     QUOTA_EXHAUSTED = "quota_exhausted"
     RATE_LIMITED = "rate_limited"
+    # dashboard sign-in and sessions
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_IN_THROTTLED = "sign_in_throttled"
+    SESSION_ENDED = "session_ended"
+    PASSWORD_INVALID = "password_invalid"
+    CROSS_SITE_REQUEST = "cross_site_request"
 
 
 class MailyardError(Exception):
@@ -156,6 +163,16 @@ class LimitExceeded(MailyardError):
     """A documented limit was exceeded."""
 
     default_code = ErrorCode.LIMIT_EXCEEDED
+
+
+class SignInThrottled(LimitExceeded):
+    """Too many failed sign-ins for a user or a client address; attempts are refused for a while."""
+
+    default_code = ErrorCode.SIGN_IN_THROTTLED
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class AuthenticationFailed(MailyardError):

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     submission_max_connections: int = Field(default=200, ge=1)
     submission_timeout_seconds: float = Field(default=300.0, gt=0.0)
 
+    # --- the dashboard: how long a browser stays signed in
+    dashboard_session_hours: float = Field(default=12.0, gt=0.0, le=24.0 * 90)
+
     @property
     def inbound_address(self) -> tuple[str, int, bool] | None:
         """(host, port, set explicitly) of the inbound listener, or None when it is off.

@@ -8,6 +8,7 @@ from mailyard.errors import Conflict, ErrorCode, Forbidden, InvalidInput, Mailya
 from mailyard.smtpd.submission import replies as submission_replies
 from mailyard.web.aliyun import failures as aliyun_failures
 from mailyard.web.api import errors as api_errors
+from mailyard.web.dashboard import failures as dashboard_failures
 from mailyard.web.tencent import failures as tencent_failures
 
 DOOR_TABLES = {
@@ -15,6 +16,7 @@ DOOR_TABLES = {
     "aliyun": aliyun_failures.ERRORS_BY_CODE,
     "native api": api_errors.STATUS_BY_CODE,
     "smtp submission": submission_replies.REPLIES_BY_CODE,
+    "dashboard": dashboard_failures.STATUS_BY_CODE,
 }
 
 

@@ -40,7 +40,10 @@ def serve(
         try:
             issued = await runtime.services.access.first_start_key(account_name=FIRST_ACCOUNT, nickname=FIRST_USER)
             if issued is not None:
-                _announce_first_key(issued, f"http://{chosen_host}:{chosen_port}")
+                password = await runtime.services.sign_in.initial_password(
+                    account_name=issued.account.name, nickname=issued.user.nickname
+                )
+                _announce_first_key(issued, password, f"http://{chosen_host}:{chosen_port}")
             listener = await inbound.start_beside_serve(runtime)
             app = bootstrap.create_web_app(runtime, with_worker=not api_only)
             config = uvicorn.Config(app, host=chosen_host, port=chosen_port, log_level="info")
@@ -108,9 +111,14 @@ def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
 
 
-def _announce_first_key(issued: IssuedKey, url: str) -> None:
+def _announce_first_key(issued: IssuedKey, password: str | None, url: str) -> None:
     console = context.console
     console.print(f"[bold]Mailyard is ready at {url}[/bold]  (API docs: {url}/docs)", soft_wrap=True)
     console.print(f"First account {issued.account.name!r}, admin user {issued.user.nickname!r}; its access key:")
     console.print(f"  SecretId  {issued.secret_id}\n  SecretKey {issued.secret_key}", highlight=False)
-    console.print("[yellow]This secret is shown once. Create more with `mailyard keys create`.[/yellow]")
+    if password is not None:
+        console.print(f"  Dashboard password {password}  (sign in at {url}/)", highlight=False, soft_wrap=True)
+    console.print(
+        "[yellow]These secrets are shown once. Create more keys with `mailyard keys create`; "
+        "set passwords with `mailyard users passwd`.[/yellow]"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Literal
 
 import typer
@@ -43,3 +44,23 @@ def list_users(
     """Show the account's users."""
     answer = client.request(account, "GET", "/users")
     output.print_page("Users", output.paged(answer, limit, offset), COLUMNS, as_json)
+
+
+@app.command("passwd")
+def passwd(
+    user: Annotated[str, typer.Option(help="The user's nickname.")],
+    account: AccountOption = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input instead of prompting.")
+    ] = False,
+) -> None:
+    """Set the password a user signs in to the dashboard with; the user's open sessions end."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    found = [item for item in client.request(account, "GET", "/users") if item["nickname"] == user]
+    if not found:
+        context.fail(f"user {user!r} not found")
+    client.request(account, "PUT", f"/users/{found[0]['id']}/password", json={"password": password})
+    output.done(f"password of {user} set")

@@ -40,7 +40,14 @@ class Runs(RunStarts, Protocol):
     async def latest(self, task_id: int) -> runs.Run | None: ...
     async def list(self, task_id: int, window: paging.Window) -> paging.Page[runs.Run]: ...
     async def deliveries(
-        self, task_id: int, window: paging.Window, *, run_id: int | None, state: runs.DeliveryState | None
+        self,
+        task_id: int,
+        window: paging.Window,
+        *,
+        run_id: int | None,
+        state: runs.DeliveryState | None,
+        address_contains: str | None = None,
+        failed_first: bool = False,
     ) -> paging.Page[runs.Delivery]: ...
 
 

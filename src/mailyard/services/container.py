@@ -15,6 +15,7 @@ from mailyard.services.recipients import RecipientService
 from mailyard.services.return_path import ReturnPaths
 from mailyard.services.scheduling import SchedulingService
 from mailyard.services.sending import SendingService
+from mailyard.services.sign_in import SignInService
 from mailyard.services.single_sends import SingleSendService
 from mailyard.services.statistics import StatisticsService
 from mailyard.services.submissions import SubmissionService
@@ -43,4 +44,5 @@ class Services:
     return_paths: ReturnPaths | None  #: None when copies go out without VERP (no signer given)
     bounces: BounceService | None  #: what the inbound listener hands returned mail to; needs return paths
     submissions: SubmissionService
+    sign_in: SignInService
     clock: Clock

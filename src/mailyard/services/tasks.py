@@ -188,10 +188,20 @@ class TaskService:
         *,
         run_id: int | None = None,
         state: runs.DeliveryState | None = None,
+        address_contains: str | None = None,
+        failed_first: bool = False,
     ) -> paging.Page[runs.Delivery]:
+        """A task's ledger, optionally only addresses containing some text, or the failed ones first."""
         async with self._store.transaction() as repositories:
             task = await _visible_task(repositories, principal, task_id)
-            return await repositories.runs.deliveries(task.id, window, run_id=run_id, state=state)
+            return await repositories.runs.deliveries(
+                task.id,
+                window,
+                run_id=run_id,
+                state=state,
+                address_contains=address_contains,
+                failed_first=failed_first,
+            )
 
 
 def _sender_address(from_address: str) -> str:

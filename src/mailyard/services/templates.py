@@ -124,13 +124,21 @@ class TemplateService:
     async def preview(self, principal: accounts.Principal, template_id: int, variables: dict[str, Any]) -> Preview:
         """Render with the given variables and report placeholders left without a value."""
         template = await self.get(principal, template_id)
+        return self.preview_content(
+            subject=template.subject, text=template.text, html=template.html, variables=variables
+        )
+
+    def preview_content(
+        self, *, subject: str | None, text: str | None, html: str | None, variables: dict[str, Any]
+    ) -> Preview:
+        """Render content that may not be saved yet (an editor's live preview) the way `preview` does."""
         try:
             values = rendering.merge_variables(variables, {})
         except rendering.TemplateDataError as error:
             raise InvalidInput(str(error), field="variables") from error
         missing: set[str] = set()
         rendered: dict[str, str | None] = {}
-        for part, source in (("subject", template.subject), ("text", template.text), ("html", template.html)):
+        for part, source in (("subject", subject), ("text", text), ("html", html)):
             if source is None:
                 rendered[part] = None
                 continue

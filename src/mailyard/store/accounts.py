@@ -34,6 +34,29 @@ def _user(row: Row[Any]) -> accounts.User:
     )
 
 
+# What a principal is read from, in a select joining users and accounts.
+PRINCIPAL_COLUMNS = (
+    tables.users.c.id.label("user_id"),
+    tables.users.c.nickname,
+    tables.users.c.role,
+    tables.accounts.c.id.label("account_id"),
+    tables.accounts.c.name.label("account_name"),
+    tables.accounts.c.time_zone,
+)
+
+
+def principal_of(row: Any) -> accounts.Principal:
+    """The principal in a row selected with PRINCIPAL_COLUMNS (typed rows of any width)."""
+    return accounts.Principal(
+        account_id=row.account_id,
+        account_name=row.account_name,
+        user_id=row.user_id,
+        nickname=row.nickname,
+        role=accounts.Role(row.role),
+        time_zone=row.time_zone,
+    )
+
+
 class SqlAccounts:
     def __init__(self, connection: AsyncConnection, now: datetime) -> None:
         self._connection = connection
@@ -100,6 +123,21 @@ class SqlUsers:
         statement = select(users).where(users.c.account_id == account_id).order_by(users.c.id)
         return [_user(row) for row in (await self._connection.execute(statement)).all()]
 
+    async def password_hash(self, account_id: int, user_id: int) -> str | None:
+        users = tables.users
+        statement = select(users.c.password_hash).where(users.c.account_id == account_id, users.c.id == user_id)
+        found: str | None = (await self._connection.execute(statement)).scalar_one_or_none()
+        return found
+
+    async def set_password_hash(self, account_id: int, user_id: int, password_hash: str) -> None:
+        users = tables.users
+        statement = (
+            update(users)
+            .where(users.c.account_id == account_id, users.c.id == user_id)
+            .values(password_hash=password_hash)
+        )
+        await self._connection.execute(statement)
+
 
 class SqlAccessKeys:
     def __init__(self, connection: AsyncConnection, now: datetime) -> None:
@@ -126,15 +164,7 @@ class SqlAccessKeys:
     async def find(self, secret_id: str) -> tuple[str, accounts.Principal] | None:
         keys, users, account_table = tables.access_keys, tables.users, tables.accounts
         statement = (
-            select(
-                keys.c.sealed_secret,
-                users.c.id.label("user_id"),
-                users.c.nickname,
-                users.c.role,
-                account_table.c.id.label("account_id"),
-                account_table.c.name.label("account_name"),
-                account_table.c.time_zone,
-            )
+            select(keys.c.sealed_secret, *PRINCIPAL_COLUMNS)
             .join(users, users.c.id == keys.c.user_id)
             .join(account_table, account_table.c.id == keys.c.account_id)
             .where(keys.c.secret_id == secret_id)
@@ -142,15 +172,7 @@ class SqlAccessKeys:
         row = (await self._connection.execute(statement)).first()
         if row is None:
             return None
-        principal = accounts.Principal(
-            account_id=row.account_id,
-            account_name=row.account_name,
-            user_id=row.user_id,
-            nickname=row.nickname,
-            role=accounts.Role(row.role),
-            time_zone=row.time_zone,
-        )
-        return row.sealed_secret, principal
+        return row.sealed_secret, principal_of(row)
 
     async def list(self, account_id: int) -> list[accounts.AccessKey]:
         keys = tables.access_keys

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import message_ids, paging, runs, tasks
 from mailyard.store import tables
-from mailyard.store.rows import fetch_one, fetch_page
+from mailyard.store.rows import escape_like, fetch_one, fetch_page
 from mailyard.store.suppressions import in_force
 
 
@@ -239,7 +239,14 @@ class SqlRuns:
         return await fetch_page(self._connection, statement, window, _run)
 
     async def deliveries(
-        self, task_id: int, window: paging.Window, *, run_id: int | None, state: runs.DeliveryState | None
+        self,
+        task_id: int,
+        window: paging.Window,
+        *,
+        run_id: int | None,
+        state: runs.DeliveryState | None,
+        address_contains: str | None = None,
+        failed_first: bool = False,
     ) -> paging.Page[runs.Delivery]:
         delivery, task, run = tables.deliveries, tables.tasks, tables.runs
         statement = (
@@ -252,4 +259,8 @@ class SqlRuns:
             statement = statement.where(delivery.c.run_id == run_id)
         if state is not None:
             statement = statement.where(delivery.c.state == state.value)
-        return await fetch_page(self._connection, statement.order_by(delivery.c.id), window, _delivery)
+        if address_contains:
+            statement = statement.where(delivery.c.address.like(escape_like(address_contains.lower()), escape="\\"))
+        order = (case((delivery.c.state == runs.DeliveryState.FAILED.value, 0), else_=1), delivery.c.id)
+        statement = statement.order_by(*order) if failed_first else statement.order_by(delivery.c.id)
+        return await fetch_page(self._connection, statement, window, _delivery)

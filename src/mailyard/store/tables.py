@@ -90,7 +90,32 @@ users = Table(
     Column("nickname", String(100), nullable=False),
     Column("role", String(16), nullable=False),
     _created(),
+    Column("password_hash", Text, nullable=True),  #: argon2; None until a password is set (dashboard sign-in)
     UniqueConstraint("account_id", "nickname", name="uq_users_account_nickname"),
+)
+
+# A signed-in browser; the cookie holds the token, the table only its SHA-256, so a copy of the database
+# cannot be replayed as a session.
+dashboard_sessions = Table(
+    "dashboard_sessions",
+    metadata,
+    _id(),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    _created(),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Index("ix_dashboard_sessions_user_id", "user_id"),
+)
+
+# Failed sign-ins of the last minutes, per user and per client address, for throttling.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    _id(),
+    Column("subject", String(400), nullable=False),
+    _created(),
+    Index("ix_sign_in_failures_subject_created_at", "subject", "created_at"),
 )
 
 access_keys = Table(

@@ -20,6 +20,7 @@ from mailyard.store.quotas import SqlQuotas
 from mailyard.store.recipients import SqlRecipientLists
 from mailyard.store.reporting import SqlReporting
 from mailyard.store.runs import SqlRuns
+from mailyard.store.sign_in import SqlSignIn
 from mailyard.store.single_sends import SqlSingleSends
 from mailyard.store.submissions import SqlSubmissions
 from mailyard.store.suppressions import SqlSuppressions
@@ -52,6 +53,7 @@ class SqlRepositories:
         self.events = SqlEvents(connection, now)
         self.inbound = SqlInbound(connection, now)
         self.submissions = SqlSubmissions(connection, now)
+        self.sign_in = SqlSignIn(connection, now)
 
 
 class SqlStore:

@@ -18,6 +18,9 @@ from mailyard.web.api.errors import install_error_handlers
 from mailyard.web.api.gate import ApiGate
 from mailyard.web.api.limits import BodySizeLimit
 from mailyard.web.api.router import create_router
+from mailyard.web.dashboard import front as dashboard_front
+from mailyard.web.dashboard.pages import Pages
+from mailyard.web.dashboard.sessions import CookieOptions
 from mailyard.web.guards.clients import ClientGate
 from mailyard.web.guards.key_cache import CachedSecrets
 from mailyard.web.guards.shared import SharedGuards
@@ -35,6 +38,8 @@ class WebOptions:
     aliyun_rate_limit: int = 20  #: requests/s per action per account
     api_rate_limit: int = 20  #: requests/s per route per account
     client_rate_limit: int = 100  #: requests/s per client address, before authentication
+    secure_cookies: bool = False  #: the dashboard is reached over HTTPS (MAILYARD_PUBLIC_URL says so)
+    session_seconds: int = 12 * 3600  #: how long a dashboard session lasts
 
 
 class FrontDoor(Protocol):
@@ -94,6 +99,8 @@ def create_app(
     )
     _mount_native_api(app, services, options, guards, operator)
     app.include_router(unsubscribe_routes.create_router())
+    cookies = CookieOptions(secure=options.secure_cookies, max_age_seconds=options.session_seconds)
+    app.include_router(dashboard_front.create_router(Pages(), cookies))
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:
@@ -105,6 +112,8 @@ def create_app(
         for door in chosen_doors:
             if door.claims(request):
                 return await door.handle(request)
+        if dashboard_front.wants_page(request):
+            return dashboard_front.home()
         return JSONResponse(
             {
                 "error": {

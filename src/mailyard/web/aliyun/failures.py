@@ -107,6 +107,12 @@ ERRORS_BY_CODE: dict[ErrorCode, tuple[str, str] | None] = {
     E.MESSAGE_INVALID: INVALID,
     E.QUOTA_EXHAUSTED: INVALID,
     E.RATE_LIMITED: INVALID,
+    # dashboard sign-in and sessions (never raised behind this door)
+    E.SIGN_IN_FAILED: FORBIDDEN,
+    E.SIGN_IN_THROTTLED: FORBIDDEN,
+    E.SESSION_ENDED: FORBIDDEN,
+    E.PASSWORD_INVALID: INVALID,
+    E.CROSS_SITE_REQUEST: FORBIDDEN,
 }
 
 

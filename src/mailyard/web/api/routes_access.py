@@ -36,6 +36,14 @@ async def create_user(body: schemas.UserIn, principal: CurrentPrincipal, service
     return mapping.issued_key_out(issued)
 
 
+@router.put("/users/{user_id}/password", status_code=status.HTTP_204_NO_CONTENT, tags=["access"])
+async def set_password(
+    user_id: PositiveId, body: schemas.PasswordIn, principal: CurrentPrincipal, services: ServicesDep
+) -> None:
+    """Set the password a user signs in to the dashboard with (admins: anyone of the account; others: their own)."""
+    await services.sign_in.reset_password(principal, user_id, body.password)
+
+
 @router.get("/keys", tags=["access"])
 async def list_keys(principal: CurrentPrincipal, services: ServicesDep) -> list[schemas.KeyOut]:
     return [

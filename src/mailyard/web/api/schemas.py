@@ -256,6 +256,10 @@ class UserIn(Strict):
     role: Literal["admin", "member"] = "member"
 
 
+class PasswordIn(Strict):
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
 class UserOut(BaseModel):
     id: int
     nickname: str

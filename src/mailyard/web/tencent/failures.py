@@ -111,6 +111,12 @@ ERRORS_BY_CODE: dict[ErrorCode, tuple[str, str | None]] = {
     E.MESSAGE_INVALID: ("InvalidParameterValue", OWN_MESSAGE),
     E.QUOTA_EXHAUSTED: ("LimitExceeded", OWN_MESSAGE),
     E.RATE_LIMITED: ("RequestLimitExceeded", OWN_MESSAGE),
+    # dashboard sign-in and sessions (never raised behind this door)
+    E.SIGN_IN_FAILED: ("AuthFailure", OWN_MESSAGE),
+    E.SIGN_IN_THROTTLED: ("RequestLimitExceeded", OWN_MESSAGE),
+    E.SESSION_ENDED: ("AuthFailure", OWN_MESSAGE),
+    E.PASSWORD_INVALID: ("InvalidParameterValue", OWN_MESSAGE),
+    E.CROSS_SITE_REQUEST: ("UnauthorizedOperation", OWN_MESSAGE),
 }
 
 
