@@ -92,8 +92,14 @@ bench-rss: $(STAMP) bench-tools
 BENCH_CLIENTS ?= 32
 BENCH_SECONDS ?= 10
 
-.PHONY: bench-list
+.PHONY: bench-list bench-tracking
 
 bench-list: $(STAMP)
 	@command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
 	$(BIN)/python bench/list_rate.py --tasks 1000000 --clients $(BENCH_CLIENTS) --seconds $(BENCH_SECONDS)
+
+# Open and click hits per second against /healthz of the same server (target: a ratio of at least 0.5).
+bench-tracking: $(STAMP)
+	@command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
+	$(BIN)/python bench/tracking_rate.py --clients $(BENCH_CLIENTS) --seconds $(BENCH_SECONDS)
+	cd bench && ../$(BIN)/python tracking_render.py

@@ -14,6 +14,7 @@ from mailyard.ports.identities import SenderLookup
 from mailyard.ports.scheduling import ActiveRuns, TaskProgress
 from mailyard.ports.suppressions import SuppressionAdder
 from mailyard.ports.templates import TemplateLookup
+from mailyard.ports.tracking import TrackingSettings
 from mailyard.ports.unsubscribe import LinkRepositories
 
 
@@ -123,3 +124,5 @@ class SendingRepositories(
     def suppressions(self) -> SuppressionAdder: ...
     @property
     def single_sends(self) -> SingleSendParts: ...
+    @property
+    def tracking(self) -> TrackingSettings: ...

@@ -20,7 +20,9 @@ from mailyard.services.statistics import StatisticsService
 from mailyard.services.suppressions import SuppressionService
 from mailyard.services.tasks import TaskService
 from mailyard.services.templates import TemplateService
+from mailyard.services.tracking import TrackingService
 from mailyard.services.unsubscribe import UnsubscribeService
+from mailyard.services.webhooks import WebhookPoster, WebhookService
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,4 +43,7 @@ class Services:
     event_recorder: EventRecorder
     return_paths: ReturnPaths | None  #: None when copies go out without VERP (no signer given)
     bounces: BounceService | None  #: what the inbound listener hands returned mail to; needs return paths
+    tracking: TrackingService | None  #: opens and clicks; None when no tracking signer is given
+    webhooks: WebhookService | None  #: None when no webhook transport is given
+    webhook_poster: WebhookPoster | None
     clock: Clock

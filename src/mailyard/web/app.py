@@ -17,6 +17,7 @@ from mailyard.web.api.errors import install_error_handlers
 from mailyard.web.api.limits import BodySizeLimit
 from mailyard.web.api.router import create_router
 from mailyard.web.tencent import front as tencent_front
+from mailyard.web.tracking import routes as tracking_routes
 from mailyard.web.unsubscribe import routes as unsubscribe_routes
 
 
@@ -66,6 +67,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(create_router(), prefix="/v1")
     app.include_router(unsubscribe_routes.create_router())
+    app.include_router(tracking_routes.create_router())
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:
