@@ -92,7 +92,7 @@ bench-rss: $(STAMP) bench-tools
 BENCH_CLIENTS ?= 32
 BENCH_SECONDS ?= 10
 
-.PHONY: bench-list bench-tracking
+.PHONY: bench-list bench-tracking bench-webhooks
 
 bench-list: $(STAMP)
 	@command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
@@ -103,3 +103,8 @@ bench-tracking: $(STAMP)
 	@command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
 	$(BIN)/python bench/tracking_rate.py --clients $(BENCH_CLIENTS) --seconds $(BENCH_SECONDS)
 	cd bench && ../$(BIN)/python tracking_render.py
+
+# Webhooks posted per second by one worker, against the receiver's own rate under wrk.
+bench-webhooks: $(STAMP)
+	@command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
+	$(BIN)/python bench/webhook_rate.py --clients $(BENCH_CLIENTS) --seconds $(BENCH_SECONDS)

@@ -60,7 +60,9 @@ def _render(message: mime.CompiledMessage, links: TrackingLinks | None, copies: 
         values = {"name": f"Reader {number}", "n": str(number % 97)}
         if links is not None:
             values = links.copy_values(values, CopyRef(delivery_id=number + 1, run_id=1))
-        message.render(recipient=f"r{number}@example.org", values=values, message_id=f"{number}.bench@bench.example", date=moment)
+        message.render(
+            recipient=f"r{number}@example.org", values=values, message_id=f"{number}.bench@bench.example", date=moment
+        )
     return (time.process_time() - started) / copies
 
 

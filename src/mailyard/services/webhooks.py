@@ -134,11 +134,15 @@ class WebhookPoster:
         self._transport = transport
 
     async def post_due(self) -> int:
-        """Claim and post one batch; how many were posted (whatever the answers)."""
+        """Claim one batch, post it concurrently, and record every answer in one transaction; how many."""
         async with self._store.transaction() as repositories:
             claimed = await repositories.webhooks.claim(POST_BATCH, self._clock.now() + LEASE)
-        if claimed:
-            await asyncio.gather(*(self._post(message) for message in claimed))
+        if not claimed:
+            return 0
+        answers = await asyncio.gather(*(self._post(message) for message in claimed))
+        async with self._store.transaction() as repositories:
+            for message, (status, answer) in zip(claimed, answers, strict=True):
+                await self._record(repositories, message, status, answer[: webhooks.KEPT_ANSWER_BYTES])
         return len(claimed)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -147,33 +151,30 @@ class WebhookPoster:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), IDLE_SECONDS)
 
-    async def _post(self, message: webhooks.QueuedMessage) -> None:
+    async def _post(self, message: webhooks.QueuedMessage) -> tuple[int | None, str]:
         problem = await self._transport.destination_problem(message.url)
-        body = json.dumps(webhooks.callback_body(message.facts, message.custom), ensure_ascii=False).encode()
         if problem:
-            status, answer = None, f"not posted: {problem}"
-        else:
-            secret = self._cipher.decrypt(message.secret_sealed)
-            status, answer = await self._transport.post(
-                message.url, body, secret=secret, message_id=f"msg_{message.id}"
-            )
-        await self._record(message, status, answer[: webhooks.KEPT_ANSWER_BYTES])
+            return None, f"not posted: {problem}"
+        body = json.dumps(webhooks.callback_body(message.facts, message.custom), ensure_ascii=False).encode()
+        secret = self._cipher.decrypt(message.secret_sealed)
+        message_key = f"msg_{message.id}"  # the same on every try: receivers drop what they have seen
+        return await self._transport.post(message.url, body, secret=secret, message_id=message_key)
 
-    async def _record(self, message: webhooks.QueuedMessage, status: int | None, answer: str) -> None:
+    async def _record(
+        self, repositories: WebhookRepositories, message: webhooks.QueuedMessage, status: int | None, answer: str
+    ) -> None:
         attempts = message.attempts + 1
-        now = self._clock.now()
-        async with self._store.transaction() as repositories:
-            if status is not None and 200 <= status < 300:
-                state, next_at = MessageState.DONE, None
-            elif status == 410:  # the receiver says the endpoint is gone for good
-                await repositories.webhooks.disable_endpoint(message.endpoint_id)
-                state, next_at = MessageState.FAILED, None
-            else:
-                next_at = webhooks.next_try(message.created_at, attempts, now)
-                state = MessageState.PENDING if next_at else MessageState.FAILED
-            await repositories.webhooks.finish(
-                message.id, state=state, attempts=attempts, next_attempt_at=next_at, status=status, answer=answer
-            )
+        if status is not None and 200 <= status < 300:
+            state, next_at = MessageState.DONE, None
+        elif status == 410:  # the receiver says the endpoint is gone for good
+            await repositories.webhooks.disable_endpoint(message.endpoint_id)
+            state, next_at = MessageState.FAILED, None
+        else:
+            next_at = webhooks.next_try(message.created_at, attempts, self._clock.now())
+            state = MessageState.PENDING if next_at else MessageState.FAILED
+        await repositories.webhooks.finish(
+            message.id, state=state, attempts=attempts, next_attempt_at=next_at, status=status, answer=answer
+        )
         if state is not MessageState.DONE:
             log.info("webhook %d to endpoint %d: %s (%s)", message.id, message.endpoint_id, status, state.value)
 
