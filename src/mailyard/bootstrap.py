@@ -206,7 +206,9 @@ def build_services(
         bounces=bounces,
         tracking=TrackingService(store, clock, tracking_links, recorder) if tracking_links else None,
         webhooks=WebhookService(store, cipher, webhook_transport) if webhook_transport else None,
-        webhook_poster=WebhookPoster(store, clock, cipher, webhook_transport) if webhook_transport else None,
+        webhook_poster=WebhookPoster(store, clock, cipher, webhook_transport, lease=lease_for)
+        if webhook_transport
+        else None,
         clock=clock,
     )
 

@@ -21,6 +21,8 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)  #: answers to give, one per request; then 200
     lock: threading.Lock = field(default_factory=threading.Lock)
+    hold: threading.Event | None = None  #: when set up, answers wait until it is set
+    arrived: threading.Event = field(default_factory=threading.Event)
 
     def next_status(self) -> int:
         with self.lock:
@@ -36,6 +38,9 @@ def webhook_receiver() -> Iterator[Receiver]:
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             with receiver.lock:
                 receiver.received.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
+            receiver.arrived.set()
+            if receiver.hold is not None:
+                receiver.hold.wait(30)
             status = receiver.next_status()
             self.send_response(status)
             self.send_header("content-type", "text/plain")

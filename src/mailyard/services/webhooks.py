@@ -126,17 +126,24 @@ class WebhookPoster:
     """Posts what is due, concurrently, until stopped."""
 
     def __init__(
-        self, store: Store[WebhookRepositories], clock: Clock, cipher: SecretCipher, transport: WebhookTransport
+        self,
+        store: Store[WebhookRepositories],
+        clock: Clock,
+        cipher: SecretCipher,
+        transport: WebhookTransport,
+        *,
+        lease: timedelta = LEASE,
     ) -> None:
         self._store = store
         self._clock = clock
         self._cipher = cipher
         self._transport = transport
+        self._lease = lease
 
     async def post_due(self) -> int:
         """Claim one batch, post it concurrently, and record every answer in one transaction; how many."""
         async with self._store.transaction() as repositories:
-            claimed = await repositories.webhooks.claim(POST_BATCH, self._clock.now() + LEASE)
+            claimed = await repositories.webhooks.claim(POST_BATCH, self._clock.now() + self._lease)
         if not claimed:
             return 0
         answers = await asyncio.gather(*(self._post(message) for message in claimed))
