@@ -96,7 +96,7 @@ bench-rss: $(STAMP) bench-tools
 BENCH_CLIENTS ?= 32
 BENCH_SECONDS ?= 10
 
-.PHONY: bench-list
+.PHONY: bench-list bench-tracking bench-webhooks
 
 bench-list: $(STAMP)
 	@command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
@@ -119,3 +119,14 @@ FUZZ_EXAMPLES ?= 10000
 
 fuzz: $(STAMP)
 	MAILYARD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -m fuzz tests/web
+
+# Open and click hits per second against /healthz of the same server (target: a ratio of at least 0.5).
+bench-tracking: $(STAMP)
+	@command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
+	$(BIN)/python bench/tracking_rate.py --clients $(BENCH_CLIENTS) --seconds $(BENCH_SECONDS)
+	cd bench && ../$(BIN)/python tracking_render.py
+
+# Webhooks posted per second by one worker, against the receiver's own rate under wrk.
+bench-webhooks: $(STAMP)
+	@command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
+	$(BIN)/python bench/webhook_rate.py --clients $(BENCH_CLIENTS) --seconds $(BENCH_SECONDS)

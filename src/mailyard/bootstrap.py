@@ -28,6 +28,7 @@ from mailyard.ports.events import EventSink
 from mailyard.ports.identities import DkimKeyMaker, DnsResolver
 from mailyard.ports.mailer import Mailer, MessageComposer
 from mailyard.ports.secrets import PasswordHasher, SecretCipher, TokenSigner
+from mailyard.ports.webhooks import WebhookTransport
 from mailyard.services.access import AccessService
 from mailyard.services.bounces import DEFAULT_SOFT_BOUNCE_LIMIT, BounceService
 from mailyard.services.container import Services
@@ -46,7 +47,9 @@ from mailyard.services.submissions import SubmissionLimits, SubmissionService
 from mailyard.services.suppressions import SuppressionService
 from mailyard.services.tasks import TaskService
 from mailyard.services.templates import TemplateService
+from mailyard.services.tracking import TrackingLinks, TrackingService
 from mailyard.services.unsubscribe import UnsubscribeLinks, UnsubscribeService
+from mailyard.services.webhooks import WebhookPoster, WebhookService, WebhookSink
 from mailyard.settings import Settings
 from mailyard.smtpd.inbound.listener import InboundListener, ListenerOptions
 from mailyard.smtpd.listener import ListenerAddress, ListenerError, start_listener, stop_listener
@@ -64,6 +67,7 @@ from mailyard.system.signing import HmacSigner
 from mailyard.system.vault import FernetCipher, load_master_key
 from mailyard.web.access_log import redact_access_log
 from mailyard.web.app import WebOptions, create_app
+from mailyard.webhook_client.transport import HttpWebhookTransport
 from mailyard.worker.runner import Worker, WorkerOptions
 
 
@@ -88,10 +92,12 @@ class Runtime:
     engine: AsyncEngine
     store: SqlStore
     services: Services
-    closers: list[object] = field(default_factory=list)
+    closers: list[HttpWebhookTransport] = field(default_factory=list)  #: adapters to close with the runtime
 
     async def close(self) -> None:
         await self.services.sending.close()
+        for closer in self.closers:
+            await closer.close()
         await self.store.close()
         await self.engine.dispose()
 
@@ -107,6 +113,7 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
     chosen_clock = clock or SystemClock()
     store = SqlStore(engine, chosen_clock, await open_read_pool(engine))
     public_url = settings.public_url or _local_url(settings.host, settings.port)
+    webhook_transport = HttpWebhookTransport(allow_private=settings.webhook_allow_private)
     services = build_services(
         store=store,
         clock=chosen_clock,
@@ -128,6 +135,8 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
             per_list=settings.list_max_recipients,
         ),
         return_path_signer=HmacSigner(master_key, purpose="mailyard return path"),
+        tracking_signer=HmacSigner(master_key, purpose="mailyard tracking links"),
+        webhook_transport=webhook_transport,
         return_path=ReturnPathSettings(
             label=settings.return_path_label,
             inbound_host=settings.inbound_hostname or urlsplit(public_url).hostname or settings.host,
@@ -139,7 +148,7 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         password_hasher=Argon2PasswordHasher(),
         session_lifetime=timedelta(hours=settings.dashboard_session_hours),
     )
-    return Runtime(settings=settings, engine=engine, store=store, services=services)
+    return Runtime(settings=settings, engine=engine, store=store, services=services, closers=[webhook_transport])
 
 
 def build_services(
@@ -166,11 +175,14 @@ def build_services(
     submission_limits: SubmissionLimits | None = None,
     password_hasher: PasswordHasher,
     session_lifetime: timedelta = timedelta(hours=12),
+    tracking_signer: TokenSigner | None = None,
+    webhook_transport: WebhookTransport | None = None,
 ) -> Services:
     """Every service over one store; each takes only the ports it uses. Event sources record through one
     EventRecorder, whose sinks (webhooks) are given here."""
     links = UnsubscribeLinks(signer, public_url)
-    recorder = EventRecorder(event_sinks)
+    recorder = EventRecorder((*event_sinks, WebhookSink()) if webhook_transport else tuple(event_sinks))
+    tracking_links = TrackingLinks(tracking_signer, public_url) if tracking_signer else None
     task_service = TaskService(store, clock)
     return_path = return_path or ReturnPathSettings()
     return_paths = ReturnPaths(return_path_signer, return_path) if return_path_signer else None
@@ -205,6 +217,7 @@ def build_services(
             cipher=cipher,
             event_recorder=recorder,
             return_paths=return_paths,
+            tracking_links=tracking_links,
         ),
         outbox=OutboxService(store),
         suppressions=SuppressionService(store),
@@ -217,6 +230,11 @@ def build_services(
         bounces=bounces,
         submissions=SubmissionService(store, clock, passwords, submission_limits),
         sign_in=SignInService(store, clock, password_hasher, session_lifetime=session_lifetime),
+        tracking=TrackingService(store, clock, tracking_links, recorder) if tracking_links else None,
+        webhooks=WebhookService(store, cipher, webhook_transport) if webhook_transport else None,
+        webhook_poster=WebhookPoster(store, clock, cipher, webhook_transport, lease=lease_for)
+        if webhook_transport
+        else None,
         clock=clock,
     )
 
@@ -253,7 +271,7 @@ async def upgrade_database(settings: Settings) -> None:
 def create_web_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
     """The ASGI app serving every front door of one process; optionally sending mail in the same process."""
     redact_access_log()  # uvicorn's configuring its loggers later keeps the filter
-    lifespan = _worker_lifespan(runtime) if with_worker else None
+    lifespan = _background_lifespan(runtime, with_worker=with_worker)
     return create_app(runtime.services, _web_options(runtime.settings), lifespan=lifespan)
 
 
@@ -277,18 +295,25 @@ def create_operator_api(runtime: Runtime, principal: Principal) -> FastAPI:
     return create_app(runtime.services, _web_options(runtime.settings), operator=principal)
 
 
-def _worker_lifespan(runtime: Runtime) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Run the sending loop beside the server; on shutdown, stop it gracefully before the process exits."""
+def _background_lifespan(
+    runtime: Runtime, *, with_worker: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """What runs beside the server: writing tracking hits, and the sending loop when `with_worker`; on
+    shutdown both stop gracefully (the last hits are written) before the process exits."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        worker = asyncio.create_task(run_worker(runtime, stop), name="mailyard-worker")
+        loops = []
+        if runtime.services.tracking is not None:
+            loops.append(asyncio.create_task(runtime.services.tracking.run(stop), name="mailyard-tracking"))
+        if with_worker:
+            loops.append(asyncio.create_task(run_worker(runtime, stop), name="mailyard-worker"))
         try:
             yield
         finally:
             stop.set()
-            await worker
+            await asyncio.gather(*loops)
 
     return lifespan
 
@@ -309,7 +334,10 @@ async def run_worker(runtime: Runtime, stop: asyncio.Event) -> None:
 
     The caller owns signals: see mailyard.worker.signals.stop_on_signals.
     """
-    await create_worker(runtime).run(stop)
+    loops = [create_worker(runtime).run(stop)]
+    if runtime.services.webhook_poster is not None:
+        loops.append(runtime.services.webhook_poster.run(stop))
+    await asyncio.gather(*loops)
 
 
 def create_inbound_listener(runtime: Runtime, address: tuple[str, int]) -> InboundListener:

@@ -94,6 +94,9 @@ class ErrorCode(enum.StrEnum):
     UNSUBSCRIBE_CONFIG_EXISTS = "unsubscribe_config_exists"
     UNSUBSCRIBE_CONFIG_NOT_FOUND = "unsubscribe_config_not_found"
     UNSUBSCRIBE_LINK_INVALID = "unsubscribe_link_invalid"
+    TRACKING_TOKEN_INVALID = "tracking_token_invalid"
+    WEBHOOK_NOT_FOUND = "webhook_not_found"
+    WEBHOOK_URL_REFUSED = "webhook_url_refused"
     # single sends
     TOO_MANY_RECIPIENTS = "too_many_recipients"
     TOO_MANY_CC = "too_many_cc"

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     retry_max_age_hours: float = Field(default=24.0, gt=0.0, le=24.0 * 30)
     poll_seconds: float = Field(default=1.0, gt=0.0)
 
+    # --- webhooks: never to internal addresses unless allowed (a user's URL must not reach internal services)
+    webhook_allow_private: bool = False
+
     # --- the CLI: steer a remote server through its native API instead of the local database
     url: str | None = None  #: e.g. https://mailyard.example.com (MAILYARD_URL)
     secret_id: str | None = None

@@ -20,7 +20,7 @@ from mailyard.worker.runner import Worker, WorkerOptions
 
 pytestmark = pytest.mark.timeout(60)
 ALL = paging.Window(offset=0, limit=500)
-LINK = re.compile(r"<http://127\.0\.0\.1:8080(/unsubscribe/([A-Za-z0-9_.-]+))>")
+LINK = re.compile(r"<http://127\.0\.0\.1:8080(/unsubscribe/([A-Za-z0-9_.-]+)(?:\?lang=[0-9]+)?)>")
 
 
 @pytest.fixture

@@ -156,6 +156,8 @@ async def make_worker(runtime: bootstrap.Runtime) -> Any:
             MimeComposer(),
             event_recorder=runtime.services.event_recorder,
             return_paths=runtime.services.return_paths,
+            tracking_links=runtime.services.tracking.links if runtime.services.tracking else None,
+            unsubscribe_links=runtime.services.unsubscribe.links,
         )
         services.append(sending)
         options = WorkerOptions(concurrency=concurrency, batch_size=batch_size, poll_seconds=0.05)

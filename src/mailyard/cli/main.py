@@ -25,6 +25,7 @@ from mailyard.cli import (
     tasks,
     templates,
     users,
+    webhooks,
 )
 
 app = typer.Typer(
@@ -41,6 +42,7 @@ app.add_typer(templates.app, name="templates")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(suppressions.app, name="suppressions")
 app.add_typer(users.app, name="users")
+app.add_typer(webhooks.app, name="webhooks")
 app.command("stats")(stats.stats)
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)

@@ -32,6 +32,8 @@ def serve(
     SMTP (MAILYARD_INBOUND_SMTP), all in one process."""
     settings = context.settings()
     chosen_host, chosen_port = host or settings.host, port or settings.port
+    # Links in mail (tracking, unsubscribe) point here unless MAILYARD_PUBLIC_URL says otherwise.
+    settings = settings.model_copy(update={"host": chosen_host, "port": chosen_port})
     _configure_logging()
 
     async def work() -> None:

@@ -10,6 +10,7 @@ from typing import Protocol
 from mailyard.domain import events, paging
 from mailyard.domain.visibility import TaskScope
 from mailyard.ports.access import AccountLookup
+from mailyard.ports.webhooks import WebhookQueueWriter
 
 
 class EventWriter(Protocol):
@@ -53,12 +54,14 @@ class Events(EventWriter, Protocol):
 
 
 class EventRecordingRepositories(Protocol):
-    """What the EventRecorder uses inside the caller's transaction."""
+    """What the EventRecorder uses inside the caller's transaction (its sinks queue webhooks there)."""
 
     @property
     def events(self) -> EventWriter: ...
     @property
     def accounts(self) -> AccountLookup: ...
+    @property
+    def webhooks(self) -> WebhookQueueWriter: ...
 
 
 class EventRepositories(Protocol):

@@ -9,6 +9,7 @@ from mailyard.domain import inbound, paging
 from mailyard.ports.access import AccountLookup
 from mailyard.ports.events import Events
 from mailyard.ports.suppressions import SuppressionAdder, SuppressionFinder
+from mailyard.ports.webhooks import WebhookQueueWriter
 
 
 class Inbound(Protocol):
@@ -44,6 +45,8 @@ class InboundRepositories(Protocol):
     def inbound(self) -> Inbound: ...
     @property
     def events(self) -> Events: ...
+    @property
+    def webhooks(self) -> WebhookQueueWriter: ...
     @property
     def accounts(self) -> AccountLookup: ...
     @property

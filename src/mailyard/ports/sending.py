@@ -15,6 +15,7 @@ from mailyard.ports.scheduling import ActiveRuns, TaskProgress
 from mailyard.ports.submissions import SubmittedContentRepositories
 from mailyard.ports.suppressions import SuppressionAdder
 from mailyard.ports.templates import TemplateLookup
+from mailyard.ports.tracking import TrackingSettings
 from mailyard.ports.unsubscribe import LinkRepositories
 
 
@@ -129,3 +130,5 @@ class SendingRepositories(
     def suppressions(self) -> SuppressionAdder: ...
     @property
     def single_sends(self) -> SingleSendParts: ...
+    @property
+    def tracking(self) -> TrackingSettings: ...

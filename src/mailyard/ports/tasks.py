@@ -13,6 +13,7 @@ from mailyard.ports.recipients import RecipientListLookup
 from mailyard.ports.scheduling import FiringRepositories, RunStarts, TaskProgress
 from mailyard.ports.store import Store
 from mailyard.ports.templates import TemplateLookup
+from mailyard.ports.tracking import TrackingSettings
 
 
 class Tasks(TaskProgress, Protocol):
@@ -64,6 +65,8 @@ class TaskRepositories(FiringRepositories, Protocol):
     def lists(self) -> RecipientListLookup: ...
     @property
     def users(self) -> UserLookup: ...
+    @property
+    def tracking(self) -> TrackingSettings: ...
 
 
 class TaskListing(Protocol):

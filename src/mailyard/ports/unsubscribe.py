@@ -9,6 +9,7 @@ from mailyard.ports.access import AccountLookup
 from mailyard.ports.events import Events
 from mailyard.ports.identities import SenderLookup
 from mailyard.ports.suppressions import SuppressionAdder, SuppressionFinder
+from mailyard.ports.webhooks import WebhookQueueWriter
 
 
 class UnsubscribeConfigLookup(Protocol):
@@ -45,3 +46,5 @@ class UnsubscribeRepositories(Protocol):
     def suppressions(self) -> UnsubscribeSuppressions: ...
     @property
     def events(self) -> Events: ...
+    @property
+    def webhooks(self) -> WebhookQueueWriter: ...

@@ -130,7 +130,7 @@ class AccessService:
         self, principal: accounts.Principal, *, nickname: str, role: accounts.Role
     ) -> accounts.IssuedKey:
         """An admin adds a user to its account; the user gets a first key."""
-        _require_admin(principal)
+        require_admin(principal)
         nickname = _check_nickname(nickname)
         async with self._store.transaction() as repositories:
             if await repositories.users.get_by_nickname(principal.account_id, nickname):
@@ -141,7 +141,7 @@ class AccessService:
         """Another key for oneself, or (admins) for a user of the account."""
         target_id = principal.user_id if user_id is None else user_id
         if target_id != principal.user_id:
-            _require_admin(principal)
+            require_admin(principal)
         async with self._store.transaction() as repositories:
             user = await repositories.users.get(principal.account_id, target_id)
         if user is None:
@@ -156,7 +156,7 @@ class AccessService:
         daily_quota: int | EllipsisType | None = ...,
     ) -> accounts.Account:
         """An admin changes its account's time zone or daily quota (None: unlimited; `...`: unchanged)."""
-        _require_admin(principal)
+        require_admin(principal)
         if time_zone is not None:
             zone(time_zone)
         if isinstance(daily_quota, int) and not 0 <= daily_quota <= MAX_DAILY_QUOTA:
@@ -201,6 +201,6 @@ async def _operator_account(repositories: AccessRepositories, account_name: str 
     return found
 
 
-def _require_admin(principal: accounts.Principal) -> None:
+def require_admin(principal: accounts.Principal) -> None:
     if not principal.is_admin:
         raise Forbidden("only an admin of the account may do this", code=ErrorCode.ADMIN_REQUIRED)

@@ -22,7 +22,9 @@ from mailyard.services.submissions import SubmissionService
 from mailyard.services.suppressions import SuppressionService
 from mailyard.services.tasks import TaskService
 from mailyard.services.templates import TemplateService
+from mailyard.services.tracking import TrackingService
 from mailyard.services.unsubscribe import UnsubscribeService
+from mailyard.services.webhooks import WebhookPoster, WebhookService
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,4 +47,7 @@ class Services:
     bounces: BounceService | None  #: what the inbound listener hands returned mail to; needs return paths
     submissions: SubmissionService
     sign_in: SignInService
+    tracking: TrackingService | None  #: opens and clicks; None when no tracking signer is given
+    webhooks: WebhookService | None  #: None when no webhook transport is given
+    webhook_poster: WebhookPoster | None
     clock: Clock

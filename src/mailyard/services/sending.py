@@ -24,12 +24,15 @@ from mailyard.domain import (
     suppressions,
     tasks,
     templates,
+    tracking,
+    unsubscribe_texts,
 )
 from mailyard.domain.letters import Letter, MessageDraft
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.domain.retries import RetryPolicy
 from mailyard.domain.return_path import AddressTemplate, template_for
 from mailyard.domain.runs import DeliveryState
+from mailyard.domain.tracking import CopyRef
 from mailyard.errors import Conflict
 from mailyard.ports.clock import Clock
 from mailyard.ports.mailer import ComposedMessage, Mailer, MessageComposer
@@ -42,6 +45,7 @@ from mailyard.services.firing import settled_state
 from mailyard.services.quotas import claim_within_quotas
 from mailyard.services.relay_quotas import RelayAllowances, RelayUsage
 from mailyard.services.return_path import ReturnPaths
+from mailyard.services.tracking import TrackingLinks
 from mailyard.services.unsubscribe import UnsubscribeLinks
 
 # Compiled messages of this many runs stay cached; a worker rarely serves more runs at once.
@@ -63,6 +67,7 @@ class _RunMessage:
     unsubscribe: bool = False  #: copies carry a List-Unsubscribe link with the recipient's token
     return_path: AddressTemplate | None = None  #: each copy's envelope sender is made from this
     size: int = 0  #: bytes of a submitted message held by `message`
+    tracked: bool = False  #: the HTML carries the open pixel or tracked links: copies fill in their token
 
 
 class SendingService:
@@ -79,6 +84,7 @@ class SendingService:
         cipher: SecretCipher | None = None,
         event_recorder: EventRecorder | None = None,
         return_paths: ReturnPaths | None = None,
+        tracking_links: TrackingLinks | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -90,6 +96,7 @@ class SendingService:
         self._links = unsubscribe_links
         self._events = event_recorder or EventRecorder()
         self._return_paths = return_paths  # without it copies go out with the sender as envelope sender
+        self._tracking = tracking_links  # without it nothing is tracked
         self._cipher = cipher  # opens the DKIM keys of sending domains; without it nothing is signed
         self._relays = RelayAllowances(store, clock, mailer.relay_quotas)
         self._gate = self._relays if self._relays.limited else None
@@ -145,6 +152,8 @@ class SendingService:
             values = rendering.merge_variables(run_message.variables, delivery.variables)
             if run_message.unsubscribe and self._links:
                 values = self._links.with_token(values, delivery.account_id, delivery.address)
+            if run_message.tracked and self._tracking:
+                values = self._tracking.copy_values(values, CopyRef(delivery_id=delivery.id, run_id=delivery.run_id))
             data = run_message.message.render(
                 recipient=recipient,
                 values=values,
@@ -240,14 +249,21 @@ class SendingService:
         if not display_name:
             sender = await repositories.senders.get(task.account_id, envelope_from.lower())
             display_name = sender.display_name if sender else ""
-        link = await self._links.header_template(repositories, task, envelope_from) if self._links else None
+        option = await self._links.link_option(repositories, task, envelope_from) if self._links else None
+        link = self._links.url_template(option) if self._links and option else None
+        html, tracked = await self._tracked_html(repositories, task, template.html, delivery.run_id)
+        text = template.text
+        if link and option:  # the footer follows the tracking rewrite: its link is never tracked
+            text = text + unsubscribe_texts.text_footer(option, link) if text else None
+            footer = unsubscribe_texts.html_footer(option, link)
+            html = unsubscribe_texts.with_html_footer(html, footer) if html else None
         draft = MessageDraft(
             from_address=envelope_from,
             from_name=display_name or None,
             reply_to=task.reply_to or None,
             subject=task.subject,
-            text=template.text,
-            html=template.html,
+            text=text,
+            html=html,
             list_unsubscribe=link,
             message_id_domain=message_ids.domain_of(envelope_from),
         )
@@ -263,7 +279,12 @@ class SendingService:
             return _RunMessage(None, envelope_from, {}, problem=f"cannot build the message: {error}")
         return_path = template_for(envelope_from, self._return_paths.settings) if self._return_paths else None
         return _RunMessage(
-            message, envelope_from, task.variables, unsubscribe=link is not None, return_path=return_path
+            message,
+            envelope_from,
+            task.variables,
+            unsubscribe=link is not None,
+            return_path=return_path,
+            tracked=tracked,
         )
 
     async def _keep_submitted(self, repositories: SendingRepositories, task: tasks.Task, sender: str) -> _RunMessage:
@@ -279,6 +300,18 @@ class SendingService:
             return _RunMessage(None, envelope_from, {}, problem=f"cannot sign the message: {error}")
         return_path = template_for(sender, self._return_paths.settings) if self._return_paths else None
         return _RunMessage(message, envelope_from, {}, return_path=return_path, size=len(content))
+
+    async def _tracked_html(
+        self, repositories: SendingRepositories, task: tasks.Task, html: str | None, run_id: int
+    ) -> tuple[str | None, bool]:
+        """The run's HTML with its open pixel and tracked links, rewritten once for every copy of the run."""
+        if self._tracking is None or not html:
+            return html, False
+        account_options = await repositories.tracking.options(task.account_id)
+        options = tracking.options_for(account_options, await repositories.tracking.options(task.account_id, task.id))
+        if not options.any:
+            return html, False
+        return self._tracking.rewrite(html, run_id, options), True
 
 
 async def _single_send_draft(

@@ -18,6 +18,7 @@ from mailyard.domain import (
     unsubscribe,
     visibility,
 )
+from mailyard.domain.tracking import TrackingOptions
 from mailyard.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFound
 from mailyard.ports.clock import Clock
 from mailyard.ports.tasks import TaskRepositories, TaskStore
@@ -40,6 +41,7 @@ class TaskRequest:
     recipient_list_id: int
     schedule: tasks.Schedule
     unsubscribe: str | None = None
+    tracking: TrackingOptions | None = None  #: None: the account's setting decides
 
 
 class TaskService:
@@ -77,6 +79,8 @@ class TaskService:
                 name=(request.name or subject).strip()[:200],
                 next_fire_at=schedules.first_fire_at(schedule, now),
             )
+            if request.tracking is not None:
+                await repositories.tracking.set_options(principal.account_id, request.tracking, task_id=task.id)
             if schedule.type is tasks.TaskType.IMMEDIATE:
                 await fire(repositories, task, fire_at=now, kind=runs.RunKind.SCHEDULED)
         return await self.get(principal, task.id)

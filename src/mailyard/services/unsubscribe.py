@@ -97,13 +97,23 @@ class UnsubscribeLinks:
     def url(self, account_id: int, address: str) -> str:
         return f"{self._base}{LINK_PATH}{self.token(account_id, address)}"
 
+    async def link_option(self, repositories: LinkRepositories, task: tasks.Task, sender: str) -> str | None:
+        """The language option ("1".."12") of a task's unsubscribe link: the task's own, else its sender
+        address's configuration; None when its messages carry no link."""
+        if task_asks_for_link(task.unsubscribe):
+            return (task.unsubscribe or "").strip()
+        config = await repositories.unsubscribe_configs.get(task.account_id, sender.lower())
+        return config.language if config is not None and config.adds_link else None
+
+    def url_template(self, option: str) -> str:
+        """The link with the recipient's token as a placeholder; `lang` makes its page speak the footer's
+        language."""
+        return f"{self._base}{LINK_PATH}{{{{{TOKEN_VARIABLE}}}}}?lang={option}"
+
     async def header_template(self, repositories: LinkRepositories, task: tasks.Task, sender: str) -> str | None:
         """The List-Unsubscribe URL template for a task's messages, or None when they carry no link."""
-        if not task_asks_for_link(task.unsubscribe):
-            config = await repositories.unsubscribe_configs.get(task.account_id, sender.lower())
-            if config is None or not config.adds_link:
-                return None
-        return f"{self._base}{LINK_PATH}{{{{{TOKEN_VARIABLE}}}}}"
+        option = await self.link_option(repositories, task, sender)
+        return self.url_template(option) if option else None
 
     def with_token(self, values: dict[str, str], account_id: int, address: str) -> dict[str, str]:
         values[TOKEN_VARIABLE] = self.token(account_id, address)

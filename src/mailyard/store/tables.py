@@ -470,3 +470,59 @@ inbound_messages = Table(
     Column("content", LargeBinary, nullable=False),
     Column("received_at", UtcDateTime(), nullable=False),
 )
+
+# Open and click tracking settings: the account's (task_id 0) and a task's own, when either was set.
+tracking_settings = Table(
+    "tracking_settings",
+    metadata,
+    Column("account_id", Id, primary_key=True, autoincrement=False),
+    Column("task_id", Id, primary_key=True, autoincrement=False),
+    Column("opens", Boolean, nullable=False),
+    Column("clicks", Boolean, nullable=False),
+)
+
+# Webhook endpoints of an account (sender_address NULL) or of one of its sender addresses; the secret sealed.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    _id(),
+    Column("account_id", Id, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("events", Text, nullable=False),  #: event types, comma-separated
+    Column("custom", Text, nullable=True),
+    Column("sender_address", String(254), nullable=True),
+    Column("secret_sealed", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_webhook_endpoints_account_id", "account_id"),
+)
+
+# What is to be posted to an endpoint: an event's facts, queued in the transaction that records the event, and
+# its tries. The body is built when it is posted, from these facts and the delivery's task.
+webhook_messages = Table(
+    "webhook_messages",
+    metadata,
+    _id(),
+    Column("endpoint_id", Id, ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", Id, nullable=False),
+    Column("event_type", String(16), nullable=False),
+    Column("delivery_id", Id, nullable=True),  #: NULL for a test message
+    Column("task_id", Id, nullable=True),
+    Column("address", String(320), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("bounce_type", String(16), nullable=True),
+    Column("link", Text, nullable=True),
+    Column("user_agent", String(400), nullable=True),
+    Column("machine", Boolean, nullable=True),
+    Column("state", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("leased_until", UtcDateTime(), nullable=True),
+    Column("last_status", Integer, nullable=True),
+    Column("last_answer", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_webhook_messages_state_next_attempt_at", "state", "next_attempt_at"),
+    Index("ix_webhook_messages_endpoint_id_id", "endpoint_id", "id"),
+)

@@ -27,7 +27,9 @@ from mailyard.store.suppressions import SqlSuppressions
 from mailyard.store.task_reads import SqlTaskListing
 from mailyard.store.tasks import SqlTasks
 from mailyard.store.templates import SqlTemplates
+from mailyard.store.tracking import SqlTracking
 from mailyard.store.unsubscribe_configs import SqlUnsubscribeConfigs
+from mailyard.store.webhooks import SqlWebhooks
 
 
 class SqlRepositories:
@@ -54,6 +56,8 @@ class SqlRepositories:
         self.inbound = SqlInbound(connection, now)
         self.submissions = SqlSubmissions(connection, now)
         self.sign_in = SqlSignIn(connection, now)
+        self.tracking = SqlTracking(connection, now)
+        self.webhooks = SqlWebhooks(connection, now)
 
 
 class SqlStore:

@@ -26,6 +26,7 @@ from mailyard.web.guards.key_cache import CachedSecrets
 from mailyard.web.guards.shared import SharedGuards
 from mailyard.web.guards.throttle import ActionThrottle
 from mailyard.web.tencent import front as tencent_front
+from mailyard.web.tracking import routes as tracking_routes
 from mailyard.web.unsubscribe import routes as unsubscribe_routes
 
 
@@ -101,6 +102,7 @@ def create_app(
     app.include_router(unsubscribe_routes.create_router())
     cookies = CookieOptions(secure=options.secure_cookies, max_age_seconds=options.session_seconds)
     app.include_router(dashboard_front.create_router(Pages(), cookies))
+    app.include_router(tracking_routes.create_router())
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:

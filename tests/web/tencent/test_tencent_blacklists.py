@@ -279,7 +279,7 @@ def test_hard_bounce_and_unsubscribe_link_end_to_end(service: LiveService, relay
 
     ben = next(content for rcpt, content in received if rcpt == "ben@example.org")
     header = str(email.message_from_bytes(ben, policy=email.policy.default)["List-Unsubscribe"])
-    match = re.fullmatch(r"<https?://[^/]+(/unsubscribe/[A-Za-z0-9_.-]+)>", header)
+    match = re.fullmatch(r"<https?://[^/]+(/unsubscribe/[A-Za-z0-9_.-]+(?:\?lang=[0-9]+)?)>", header)
     assert match is not None, header
     assert httpx.post(service.url + match.group(1), content=b"List-Unsubscribe=One-Click").status_code == 200
 

@@ -15,7 +15,9 @@ from mailyard.web.api import (
     routes_statistics,
     routes_suppressions,
     routes_tasks,
+    routes_tracking,
     routes_unsubscribe,
+    routes_webhooks,
 )
 from mailyard.web.api.gate import action_throttle
 from mailyard.web.api.limits import refuse_nul_characters
@@ -39,6 +41,8 @@ def create_router(throttle: ActionThrottle | None) -> APIRouter:
         routes_statistics,
         routes_suppressions,
         routes_unsubscribe,
+        routes_tracking,
+        routes_webhooks,
     ):
         router.include_router(module.router)
     return router

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, status
 
 from mailyard.domain import runs, tasks
+from mailyard.domain.tracking import TrackingOptions
 from mailyard.domain.unsubscribe import LANGUAGE_TAGS
 from mailyard.errors import InvalidInput
 from mailyard.services.tasks import TaskRequest
@@ -40,6 +41,7 @@ async def create_task(body: schemas.TaskIn, principal: CurrentPrincipal, service
         recipient_list_id=body.recipient_list_id,
         schedule=_schedule(body.schedule),
         unsubscribe=LANGUAGE_TAGS[body.unsubscribe] if body.unsubscribe else None,
+        tracking=TrackingOptions(opens=body.tracking.opens, clicks=body.tracking.clicks) if body.tracking else None,
     )
     return mapping.task_out(await services.tasks.create(principal, request))
 

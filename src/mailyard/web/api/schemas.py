@@ -170,6 +170,11 @@ class ScheduleIn(Strict):
     interval_hours: Annotated[int | None, Field(ge=1, le=24 * 366)] = None
 
 
+class TrackingOptionIn(Strict):
+    opens: bool = True
+    clicks: bool = True
+
+
 UnsubscribeLanguage = Literal["none", "zh-CN", "en", "zh-TW", "es", "fr", "de", "ja", "ko", "ar", "th", "id", "vi"]
 
 
@@ -184,6 +189,8 @@ class TaskIn(Strict):
     schedule: ScheduleIn = ScheduleIn()
     #: an unsubscribe link in this language (a tag such as "en"); none: the sender address's setting decides
     unsubscribe: UnsubscribeLanguage | None = None
+    #: opens and clicks of this task's copies; none: the account's setting (`/v1/account/tracking`) decides
+    tracking: TrackingOptionIn | None = None
 
 
 class CountersOut(BaseModel):

@@ -93,6 +93,9 @@ ERRORS_BY_CODE: dict[ErrorCode, tuple[str, str | None]] = {
     E.UNSUBSCRIBE_CONFIG_EXISTS: ("ResourceInUse", "The sender address has an unsubscribe configuration already."),
     E.UNSUBSCRIBE_CONFIG_NOT_FOUND: ("ResourceNotFound", "The sender address has no unsubscribe configuration."),
     E.UNSUBSCRIBE_LINK_INVALID: ("ResourceNotFound", OWN_MESSAGE),
+    E.TRACKING_TOKEN_INVALID: ("ResourceNotFound", OWN_MESSAGE),
+    E.WEBHOOK_NOT_FOUND: ("ResourceNotFound", OWN_MESSAGE),
+    E.WEBHOOK_URL_REFUSED: ("InvalidParameterValue", OWN_MESSAGE),
     # single sends (SendEmail, GetSendEmailStatus)
     E.TOO_MANY_RECIPIENTS: ("FailedOperation.TooManyRecipients", "At most 50 Destination addresses."),
     E.TOO_MANY_CC: ("FailedOperation.TooManyRecipients", "At most 20 Cc addresses."),

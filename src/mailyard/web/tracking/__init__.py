@@ -1,0 +1,1 @@
+"""The links recipients' mail clients follow: the open pixel and tracked links."""
