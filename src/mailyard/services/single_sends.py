@@ -3,7 +3,6 @@ and the per-recipient status of those messages (GetSendEmailStatus)."""
 
 from __future__ import annotations
 
-import email.utils
 import mimetypes
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,14 +14,14 @@ from mailyard.domain import (
     rendering,
     schedules,
     tasks,
-    templates,
     unsubscribe,
     visibility,
 )
-from mailyard.errors import ErrorCode, InvalidInput, NotFound
+from mailyard.errors import ErrorCode, InvalidInput
 from mailyard.ports.clock import Clock
 from mailyard.ports.single_sends import SingleSendRepositories
 from mailyard.ports.store import Store
+from mailyard.services.references import check_sender_and_template, sender_of
 
 STATUS_DAYS = 30  #: how far back GetSendEmailStatus reaches
 
@@ -64,7 +63,13 @@ class SingleSendService:
         """Check and store a single send; the worker delivers it like any run."""
         send = _checked(request)
         async with self._store.transaction() as repositories:
-            await _check_sender_and_template(repositories, principal.account_id, send)
+            await check_sender_and_template(
+                repositories.senders,
+                repositories.templates,
+                principal.account_id,
+                sender_of(send.from_address),
+                send.template_id,
+            )
             return await store_single(
                 repositories, account_id=principal.account_id, owner_id=principal.user_id, send=send
             )
@@ -146,19 +151,3 @@ async def store_single(
         account_id=account_id, owner_id=owner_id, send=send, name=send.subject[:200]
     )
     return SentMessage(message_id=messages.message_id_of(task.id, task.created_at), task_id=task.id)
-
-
-async def _check_sender_and_template(
-    repositories: SingleSendRepositories, account_id: int, send: messages.SingleSend
-) -> None:
-    _name, sender = email.utils.parseaddr(send.from_address)
-    if not sender or "@" not in sender:
-        raise InvalidInput(
-            f"not a valid sender: {send.from_address!r}", field="from_address", code=ErrorCode.SENDER_INVALID
-        )
-    if await repositories.senders.get(account_id, sender.lower()) is None:
-        raise NotFound(f"sender address {sender} not found", code=ErrorCode.SENDER_NOT_FOUND)
-    template = await repositories.templates.get(account_id, send.template_id) if send.template_id else None
-    if template is None:
-        raise NotFound(f"template {send.template_id} not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
-    templates.require_approved(template)

@@ -14,7 +14,6 @@ from mailyard.domain import (
     runs,
     schedules,
     tasks,
-    templates,
     unsubscribe,
     visibility,
 )
@@ -23,6 +22,7 @@ from mailyard.errors import Conflict, ErrorCode, Forbidden, InvalidInput, NotFou
 from mailyard.ports.clock import Clock
 from mailyard.ports.tasks import TaskRepositories, TaskStore
 from mailyard.services.firing import fire
+from mailyard.services.references import check_sender_and_template, sender_of
 
 # A begin time a little in the past is a slow client, not a mistake.
 BEGIN_TIME_TOLERANCE = timedelta(minutes=1)
@@ -57,7 +57,7 @@ class TaskService:
         begins = schedule.begin_at if schedule.type is not tasks.TaskType.IMMEDIATE else None
         if begins is not None and begins < now - BEGIN_TIME_TOLERANCE:
             raise InvalidInput("begin time is in the past", field="begin_at", code=ErrorCode.BEGIN_TIME_IN_PAST)
-        sender = _sender_address(request.from_address)
+        sender = sender_of(request.from_address)
         _check_variables(request.variables)
         draft = tasks.TaskDraft(
             name=request.name,
@@ -208,14 +208,6 @@ class TaskService:
             )
 
 
-def _sender_address(from_address: str) -> str:
-    """The bare address of `Name <addr>` or `addr`."""
-    address = tasks.sender_address(from_address)
-    if not address:
-        raise InvalidInput(f"not a valid sender: {from_address!r}", field="from_address", code=ErrorCode.SENDER_INVALID)
-    return address
-
-
 def _check_variables(variables: dict[str, object]) -> None:
     """Task variables must render (scalar values only), or every message of the task would fail later."""
     try:
@@ -228,12 +220,7 @@ async def _check_references(
     repositories: TaskRepositories, account_id: int, draft: tasks.TaskDraft, sender: str
 ) -> None:
     """The sender, template and list must exist in the account and be usable."""
-    if await repositories.senders.get(account_id, sender) is None:
-        raise NotFound(f"sender address {sender} not found", code=ErrorCode.SENDER_NOT_FOUND)
-    template = await repositories.templates.get(account_id, draft.template_id)
-    if template is None:
-        raise NotFound(f"template {draft.template_id} not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
-    templates.require_approved(template)
+    await check_sender_and_template(repositories.senders, repositories.templates, account_id, sender, draft.template_id)
     target = await repositories.lists.get(account_id, draft.recipient_list_id)
     if target is None:
         raise NotFound(f"recipient list {draft.recipient_list_id} not found", code=ErrorCode.LIST_NOT_FOUND)
