@@ -12,6 +12,7 @@ from mailyard import bootstrap
 from mailyard.domain.return_path import ReturnPathSettings
 from mailyard.mail.dkim import RsaDkimKeyMaker
 from mailyard.services.identities import IdentityService
+from mailyard.system.passwords import Argon2PasswordHasher
 from mailyard.system.vault import FernetCipher
 
 pytestmark = pytest.mark.timeout(60)
@@ -36,6 +37,7 @@ async def test_verification_needs_the_return_path_records(runtime: bootstrap.Run
     service = IdentityService(
         runtime.store,
         cipher=FernetCipher(Fernet.generate_key()),
+        passwords=Argon2PasswordHasher(),
         dkim_keys=RsaDkimKeyMaker(),
         dns=dns,
         trust_domains=False,
