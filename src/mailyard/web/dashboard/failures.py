@@ -89,6 +89,12 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     E.DATE_NOT_SUPPORTED: BAD_REQUEST,
     # the outbox
     E.OUTBOX_MESSAGE_NOT_FOUND: NOT_FOUND,
+    # SMTP submission (not reachable through this door; kept complete)
+    E.LOGIN_THROTTLED: TOO_MANY_REQUESTS,
+    E.SENDER_NOT_ALLOWED: FORBIDDEN,
+    E.MESSAGE_INVALID: BAD_REQUEST,
+    E.QUOTA_EXHAUSTED: CONFLICT,
+    E.RATE_LIMITED: TOO_MANY_REQUESTS,
     # dashboard sign-in and sessions
     E.SIGN_IN_FAILED: UNAUTHORIZED,
     E.SIGN_IN_THROTTLED: TOO_MANY_REQUESTS,
