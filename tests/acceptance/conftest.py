@@ -77,6 +77,8 @@ def start_sink(tmp_path: Path) -> Iterator[Callable[..., Sink]]:
     for sink in sinks:
         sink.process.terminate()
         sink.process.wait(10)
+        if sink.process.stdout is not None:
+            sink.process.stdout.close()  # the pipe read "ready"; left open it is an unclosed file
 
 
 @dataclass
