@@ -27,6 +27,8 @@ pytestmark = [pytest.mark.timeout(120), pytest.mark.acceptance]
         ("/?Signatur%65=hidden", "/?Signatur%65=[redacted]"),  # the name as the door decodes it
         ("/unsubscribe/dG9rZW4", "/unsubscribe/[redacted]"),
         ("/unsubscribe/dG9rZW4?x=1", "/unsubscribe/[redacted]?x=1"),
+        ("/t/Y29weQ/o.gif", "/t/[redacted]"),
+        ("/t/Y29weQ/c/bGluaw", "/t/[redacted]"),
         ("/v1/tasks?limit=5", "/v1/tasks?limit=5"),
         ("/?SignatureMethod=HmacSHA1&SecretId=AKID", "/?SignatureMethod=HmacSHA1&SecretId=AKID"),
     ],

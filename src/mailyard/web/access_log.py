@@ -1,5 +1,6 @@
 """Secrets never reach the access log: signatures, session tokens and the tokens of the links recipients follow
-are replaced by ``[redacted]`` in the request line uvicorn logs.
+are replaced by ``[redacted]`` in the request line uvicorn logs (dashboard sessions travel in a cookie, which is
+never logged).
 
 A legacy-signed request carries its ``Signature`` in the query (Tencent v1, Alibaba RPC); an unsubscribe link
 carries its token in the path. A parameter name is compared decoded and case-insensitively, since that is how
@@ -17,7 +18,7 @@ SECRET_PARAMETERS = frozenset(
     {"signature", "token", "x-tc-token", "securitytoken", "secretkey", "accesskeysecret", "password", "session"}
 )
 #: links that carry a token as the rest of their path (add the prefix of each new kind of link here)
-TOKEN_PATHS = ("/unsubscribe/",)
+TOKEN_PATHS = ("/unsubscribe/", "/t/")  # unsubscribe links; open pixels and tracked links
 
 
 def redacted_target(target: str) -> str:

@@ -28,6 +28,7 @@ async def throttle(request: pytest.FixtureRequest) -> AsyncIterator[ActionThrott
     shared = ActionThrottle(redis_url=REDIS_URL, key_prefix=f"mailyard-test-{uuid.uuid4().hex}")
     yield shared
     await shared.reset()
+    await shared.close()
 
 
 async def test_twenty_per_second_then_refused(throttle: ActionThrottle) -> None:
@@ -52,11 +53,14 @@ async def test_redis_counts_are_shared_between_processes() -> None:
         assert await burst(second, "account-1", "SendEmail", 2) == [True, False]
     finally:
         await first.reset()
+        await first.close()
+        await second.close()
 
 
 async def test_unreachable_redis_lets_requests_through() -> None:
     throttle = ActionThrottle(redis_url="redis://127.0.0.1:1/0", per_second=1)
     assert await burst(throttle, "account-1", "SendEmail", 3) == [True, True, True]
+    await throttle.close()
 
 
 def test_rate_must_be_positive() -> None:

@@ -53,6 +53,12 @@ class ActionThrottle:
             logger.warning("rate-limit storage unavailable; letting the request through", exc_info=True)
             return True
 
+    async def close(self) -> None:
+        """Close the Redis connection pool, if any (limits keeps its client on the storage's bridge)."""
+        client = getattr(getattr(self._storage, "bridge", None), "storage", None)
+        if client is not None:
+            await client.aclose()
+
     async def reset(self) -> None:
         """Forget every count (tests, and an operator clearing a stuck limit)."""
         await self._storage.reset()
