@@ -1,0 +1,126 @@
+"""Background loops survive failing steps: a database error while the outbox stores a copy, or while claiming,
+is logged and retried after a pause; the loop reports itself failing meanwhile and recovers by itself."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from mailyard import bootstrap
+from mailyard.domain import paging, tasks
+from mailyard.store import engine as engines
+from mailyard.worker.runner import SENDER_LOOP, Worker, WorkerOptions
+from mailyard.worker.supervision import Supervisor
+
+pytestmark = pytest.mark.timeout(60)
+ADDRESSES = ("ann@example.org", "ben@example.org", "cy@example.org")
+
+
+async def _execute(database_url: str, statement: str) -> None:
+    """A statement from another connection, as an operator or another process would run it."""
+    engine = engines.create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def _eventually(condition: Callable[[], Any], seconds: float = 20) -> None:
+    """Poll what only the database can tell (a task's state); the loops' own states are awaited as events."""
+    for _ in range(int(seconds / 0.05)):
+        if await condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not true within {seconds} s")
+
+
+async def _done(runtime: bootstrap.Runtime, principal: Any, task_id: int) -> bool:
+    found = await runtime.services.tasks.get(principal, task_id)
+    return bool(found.state is tasks.TaskState.DONE)
+
+
+@pytest.fixture
+async def running(runtime: bootstrap.Runtime) -> AsyncIterator[Worker]:
+    supervisor = Supervisor(first_backoff=0.05, max_backoff=0.2)
+    options = WorkerOptions(concurrency=4, batch_size=10, poll_seconds=0.05, schedule_every=0.05)
+    worker = Worker(runtime.services.sending, runtime.services.scheduling, options, supervisor=supervisor)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(worker.run(stop))
+    yield worker
+    stop.set()
+    await asyncio.wait_for(loop, 10)
+
+
+async def test_the_sender_survives_the_outbox_failing_to_store_copies(
+    runtime: bootstrap.Runtime, database_url: str, clock: Any, team: Any, make_content: Any, running: Worker
+) -> None:
+    principal = team.admin.principal
+    content = await make_content(principal, addresses=ADDRESSES)
+    await _execute(database_url, "ALTER TABLE outbox_messages RENAME TO outbox_messages_away")
+    task = await runtime.services.tasks.create(principal, content.task_request())
+
+    await asyncio.wait_for(running.supervisor.wait_until(lambda s: s.loop(SENDER_LOOP).failing), 20)
+    assert not running.supervisor.healthy
+    assert running.supervisor.report()[SENDER_LOOP]["last_error"]
+
+    await _execute(database_url, "ALTER TABLE outbox_messages_away RENAME TO outbox_messages")
+    clock.advance(hours=1)  # the copies not stored were deferred by the retry policy
+
+    await _eventually(lambda: _done(runtime, principal, task.id))
+    await asyncio.wait_for(running.supervisor.wait_until(lambda s: s.healthy), 20)
+    finished = await runtime.services.tasks.get(principal, task.id)
+    kept = await runtime.services.outbox.list(principal, paging.Window(offset=0, limit=10))
+    assert (finished.counters.sent, kept.total) == (len(ADDRESSES), len(ADDRESSES))
+
+
+async def test_the_sender_survives_failing_claims_and_says_so(
+    runtime: bootstrap.Runtime, database_url: str, team: Any, make_content: Any, running: Worker
+) -> None:
+    principal = team.admin.principal
+    content = await make_content(principal, addresses=ADDRESSES)
+    await _execute(database_url, "ALTER TABLE deliveries RENAME TO deliveries_away")
+    await asyncio.wait_for(running.supervisor.wait_until(lambda s: not s.healthy), 20)
+    await _execute(database_url, "ALTER TABLE deliveries_away RENAME TO deliveries")
+    task = await runtime.services.tasks.create(principal, content.task_request())
+
+    await _eventually(lambda: _done(runtime, principal, task.id))
+    await asyncio.wait_for(running.supervisor.wait_until(lambda s: s.healthy), 20)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_kind", ["postgres"])
+async def test_the_sender_survives_its_connections_being_terminated(
+    runtime: bootstrap.Runtime, database_url: str, clock: Any, team: Any, make_content: Any, running: Worker
+) -> None:
+    principal = team.admin.principal
+    addresses = tuple(f"reader{index}@example.org" for index in range(200))
+    content = await make_content(principal, addresses=addresses)
+    task = await runtime.services.tasks.create(principal, content.task_request())
+
+    async def some_kept() -> bool:
+        page = await runtime.services.outbox.list(principal, paging.Window(offset=0, limit=1))
+        return page.total > 0
+
+    await _eventually(some_kept)
+    database = make_url(database_url).database
+    await _execute(
+        database_url,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        f" WHERE datname = '{database}' AND pid <> pg_backend_pid()",
+    )
+
+    async def settled() -> bool:
+        clock.advance(minutes=5)  # leases of batches whose recording was cut expire, deferred copies come due
+        return await _done(runtime, principal, task.id)
+
+    await _eventually(settled, seconds=40)
+    kept = await runtime.services.outbox.list(principal, paging.Window(offset=0, limit=paging.MAX_PAGE_SIZE))
+    assert {message.recipient for message in kept.items} == set(addresses)
+    finished = await runtime.services.tasks.get(principal, task.id)
+    assert finished.counters.sent == len(addresses)
