@@ -58,7 +58,13 @@ async def running(runtime: bootstrap.Runtime) -> AsyncIterator[Worker]:
 
 
 async def test_the_sender_survives_the_outbox_failing_to_store_copies(
-    runtime: bootstrap.Runtime, database_url: str, clock: Any, team: Any, make_content: Any, running: Worker
+    runtime: bootstrap.Runtime,
+    database_url: str,
+    clock: Any,
+    team: Any,
+    make_content: Any,
+    running: Worker,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     principal = team.admin.principal
     content = await make_content(principal, addresses=ADDRESSES)
@@ -68,6 +74,8 @@ async def test_the_sender_survives_the_outbox_failing_to_store_copies(
     await asyncio.wait_for(running.supervisor.wait_until(lambda s: s.loop(SENDER_LOOP).failing), 20)
     assert not running.supervisor.healthy
     assert running.supervisor.report()[SENDER_LOOP]["last_error"]
+    assert "background loop 'sender' failed" in caplog.text
+    assert ADDRESSES[0] not in caplog.text  # the failed statement's parameters are not logged
 
     await _execute(database_url, "ALTER TABLE outbox_messages_away RENAME TO outbox_messages")
     clock.advance(hours=1)  # the copies not stored were deferred by the retry policy
