@@ -110,7 +110,13 @@ class Worker:
         """Fire due schedules; True when runs started."""
         started = await self._scheduling.fire_due()
         for run in started:
-            logger.info("task %s fired run %s (%s recipients)", run.task_id, run.id, run.requested)
+            logger.info(
+                "task %s fired run %s (%s recipients)",
+                run.task_id,
+                run.id,
+                run.requested,
+                extra={"task": run.task_id, "run": run.id},
+            )
         return bool(started)
 
     async def _step(self) -> int:
