@@ -43,6 +43,7 @@ from mailyard.services.container import Services
 from mailyard.services.engagement import EngagementService
 from mailyard.services.events import EventRecorder
 from mailyard.services.identities import IdentityService
+from mailyard.services.key_rotation import KeyRotation
 from mailyard.services.outbox import OutboxService
 from mailyard.services.recipients import RecipientService
 from mailyard.services.return_path import ReturnPaths
@@ -72,7 +73,7 @@ from mailyard.system.certificates import TlsIdentity, load_tls_identity
 from mailyard.system.clock import SystemClock
 from mailyard.system.passwords import Argon2PasswordHasher
 from mailyard.system.signing import HmacSigner
-from mailyard.system.vault import FernetCipher, load_master_key
+from mailyard.system.vault import FernetCipher, MasterKeyRing, load_master_key, make_private_directory
 from mailyard.web.access_log import redact_access_log
 from mailyard.web.aliyun.mail_tasks import MailTaskActions
 from mailyard.web.app import DOOR_SCOPE_KEY, WebOptions, create_app
@@ -117,10 +118,11 @@ class Runtime:
 
 async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrade_schema: bool = True) -> Runtime:
     """Connect to the database (bringing its schema up to date) and build every service."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_directory(settings.data_dir)
     engine = engines.create_engine(settings.resolved_database_url)
-    master_key = load_master_key(settings.master_key, settings.data_dir)
-    cipher, passwords = FernetCipher(master_key), Argon2PasswordHasher()
+    keys = MasterKeyRing(settings.master_key, settings.data_dir)
+    master_key = keys.keys()[0]
+    cipher, passwords = FernetCipher(keys), Argon2PasswordHasher()
     if upgrade_schema:
         await migrate.upgrade(engine, smtp_password_rehash=rehash_sealed(cipher, passwords))
     chosen_clock = clock or SystemClock()
@@ -289,6 +291,25 @@ async def upgrade_database(settings: Settings) -> None:
         await migrate.upgrade(
             engine, smtp_password_rehash=rehash_sealed(FernetCipher(master_key), Argon2PasswordHasher())
         )
+    finally:
+        await engine.dispose()
+
+
+async def rotate_master_key(settings: Settings) -> tuple[int, bool]:
+    """Re-encrypt every stored secret under a new master key; (secrets rewritten, old keys dropped).
+
+    Old keys are dropped from the key file only once every secret reads under the new key alone.
+    """
+    keys = MasterKeyRing(settings.master_key, settings.data_dir)
+    keys.begin_rotation()
+    engine = engines.create_engine(settings.resolved_database_url)
+    try:
+        rotation = KeyRotation(SqlStore(engine, SystemClock()), FernetCipher(keys))
+        resealed = await rotation.reseal_all()
+        finished = await rotation.stragglers() == 0 and keys.from_file
+        if finished:
+            keys.finish_rotation()
+        return resealed, finished
     finally:
         await engine.dispose()
 

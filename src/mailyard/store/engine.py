@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ def create_engine(url: str, *, pool_size: int = 10, ping_after_idle: float = PIN
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(database))
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_immediate)
@@ -49,6 +50,15 @@ def create_engine(url: str, *, pool_size: int = 10, ping_after_idle: float = PIN
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, hide_parameters=True)
     _ping_when_idle(engine, ping_after_idle)
     return engine
+
+
+def _create_private(database: Path) -> None:
+    """The database holds addresses and every message sent: only its owner may read it. SQLite gives its
+    -wal and -shm files the database file's mode, so creating the file first (0600) covers them too."""
+    if not database.parent.exists():
+        database.parent.mkdir(mode=0o700, parents=True)
+    if not database.exists():
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _ping_when_idle(engine: AsyncEngine, seconds: float) -> None:
