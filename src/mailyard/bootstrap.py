@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute
 
 from mailyard.domain.accounts import Principal
 from mailyard.domain.recipients import ListLimits
+from mailyard.domain.retention import RetentionPolicy
 from mailyard.domain.retries import RetryPolicy
 from mailyard.domain.return_path import ReturnPathSettings
 from mailyard.mail.composer import MimeComposer
@@ -46,6 +47,7 @@ from mailyard.services.identities import IdentityService
 from mailyard.services.key_rotation import KeyRotation
 from mailyard.services.outbox import OutboxService
 from mailyard.services.recipients import RecipientService
+from mailyard.services.retention import RetentionService
 from mailyard.services.return_path import ReturnPaths
 from mailyard.services.scheduling import SchedulingService
 from mailyard.services.sending import DEFAULT_LEASE, SendingService
@@ -164,6 +166,9 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         password_hasher=Argon2PasswordHasher(),
         session_lifetime=timedelta(hours=settings.dashboard_session_hours),
         metrics=metrics,
+        retention=RetentionPolicy(
+            outbox_days=settings.retain_outbox_days, deliveries_days=settings.retain_deliveries_days
+        ),
     )
     return Runtime(
         settings=settings,
@@ -203,6 +208,7 @@ def build_services(
     tracking_signer: TokenSigner | None = None,
     webhook_transport: WebhookTransport | None = None,
     metrics: Metrics | None = None,
+    retention: RetentionPolicy | None = None,
 ) -> Services:
     """Every service over one store; each takes only the ports it uses. Event sources record through one
     EventRecorder, whose sinks (webhooks) are given here."""
@@ -259,6 +265,7 @@ def build_services(
         sign_in=SignInService(store, clock, password_hasher, session_lifetime=session_lifetime),
         tracking=TrackingService(store, clock, tracking_links, recorder) if tracking_links else None,
         webhooks=WebhookService(store, cipher, webhook_transport) if webhook_transport else None,
+        retention=RetentionService(store, clock, retention or RetentionPolicy()),
         webhook_poster=WebhookPoster(store, clock, cipher, webhook_transport, lease=lease_for)
         if webhook_transport
         else None,
@@ -399,7 +406,12 @@ def create_worker(runtime: Runtime, *, name: str | None = None) -> Worker:
         poll_seconds=settings.poll_seconds,
     )
     return Worker(
-        runtime.services.sending, runtime.services.scheduling, options, name=name, supervisor=runtime.supervisor
+        runtime.services.sending,
+        runtime.services.scheduling,
+        options,
+        name=name,
+        supervisor=runtime.supervisor,
+        retention=runtime.services.retention,
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.domain.sending import ClaimedDelivery
+from mailyard.services.retention import BATCH, RetentionService
 from mailyard.services.scheduling import SchedulingService
 from mailyard.services.sending import SendingService
 from mailyard.worker.supervision import Supervisor, wait
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 SCHEDULER_LOOP = "scheduler"
 SENDER_LOOP = "sender"
 RENEWAL_LOOP = "lease renewal"
+PURGE_LOOP = "purge"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +36,7 @@ class WorkerOptions:
     pipeline: int = 2  #: batches worked on at once, so claiming and recording overlap sending
     poll_seconds: float = 1.0  #: pause when there is nothing to do
     schedule_every: float = 1.0  #: seconds between scheduler ticks
+    purge_every: float = 300.0  #: seconds between purges when the last one left nothing behind
 
 
 def worker_name() -> str:
@@ -50,12 +53,14 @@ class Worker:
         *,
         name: str | None = None,
         supervisor: Supervisor | None = None,
+        retention: RetentionService | None = None,
     ) -> None:
         self._sending = sending
         self._scheduling = scheduling
         self.options = options or WorkerOptions()
         self.name = name or worker_name()
         self.supervisor = supervisor or Supervisor()
+        self._retention = retention if retention is not None and retention.policy.purges else None
         self._slots = asyncio.Semaphore(self.options.concurrency)
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()  # set on stop and when the scheduler starts runs
@@ -73,8 +78,11 @@ class Worker:
             self.supervisor.run(SENDER_LOOP, self._send_round, self._stopping)
             for _ in range(max(1, self.options.pipeline))
         )
+        purger = [self.supervisor.run(PURGE_LOOP, self._purge_round, self._stopping)] if self._retention else []
         try:
-            await asyncio.gather(self.supervisor.run(SCHEDULER_LOOP, self._schedule_round, self._stopping), *senders)
+            await asyncio.gather(
+                self.supervisor.run(SCHEDULER_LOOP, self._schedule_round, self._stopping), *senders, *purger
+            )
         finally:
             watcher.cancel()
             logger.info("worker %s stopped", self.name)
@@ -83,6 +91,15 @@ class Worker:
         if await self._tick():
             self._wake.set()
         await wait(self._stopping, self.options.schedule_every)
+
+    async def _purge_round(self) -> None:
+        """One small batch of each kind past its age; straight on while batches come back full."""
+        assert self._retention is not None
+        removed = await self._retention.purge_batch()
+        if removed and max(removed.values()) >= BATCH:
+            await asyncio.sleep(0)  # let the other loops in between batches
+            return
+        await wait(self._stopping, self.options.purge_every)
 
     async def _send_round(self) -> None:
         self._wake.clear()
