@@ -71,9 +71,9 @@ async def test_the_sender_survives_the_outbox_failing_to_store_copies(
     await _execute(database_url, "ALTER TABLE outbox_messages RENAME TO outbox_messages_away")
     task = await runtime.services.tasks.create(principal, content.task_request())
 
-    await asyncio.wait_for(running.supervisor.wait_until(lambda s: s.loop(SENDER_LOOP).failing), 20)
-    assert not running.supervisor.healthy
-    assert running.supervisor.report()[SENDER_LOOP]["last_error"]
+    # The failing round defers its copies, so the next round may find nothing to claim and pass: count failures.
+    await asyncio.wait_for(running.supervisor.wait_until(lambda s: s.loop(SENDER_LOOP).failures > 0), 20)
+    assert running.supervisor.report()[SENDER_LOOP]["last_error"] in ("ProgrammingError", "OperationalError")
     assert "background loop 'sender' failed" in caplog.text
     assert ADDRESSES[0] not in caplog.text  # the failed statement's parameters are not logged
 
