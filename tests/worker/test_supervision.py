@@ -132,3 +132,22 @@ async def test_the_sender_survives_its_connections_being_terminated(
     assert {message.recipient for message in kept.items} == set(addresses)
     finished = await runtime.services.tasks.get(principal, task.id)
     assert finished.counters.sent == len(addresses)
+
+
+async def test_a_loop_that_ends_while_failing_leaves_the_process_ready() -> None:
+    """A batch's lease renewal that failed just before its batch finished must not keep /readyz at 503."""
+    supervisor = Supervisor(first_backoff=0.01, max_backoff=0.01)
+    done = asyncio.Event()
+
+    async def renew() -> None:
+        done.set()  # the batch finishes while this renewal fails
+        raise ConnectionResetError("the database went away")
+
+    await asyncio.wait_for(supervisor.run("lease renewal", renew, done), 5)
+    assert supervisor.healthy and supervisor.report()["lease renewal"]["failures"] == 1
+
+
+def test_backoff_doubles_up_to_its_cap() -> None:
+    supervisor = Supervisor(first_backoff=0.5, max_backoff=30)
+    assert [supervisor.backoff(failures) for failures in (1, 2, 3, 7, 50)] == [0.5, 1.0, 2.0, 30.0, 30.0]
+    assert supervisor.backoff(3, max_backoff=1.5) == 1.5

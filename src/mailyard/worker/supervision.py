@@ -86,6 +86,9 @@ class Supervisor:
                 await wait(stop, self.backoff(health.consecutive_failures, max_backoff))
             else:
                 await self.succeeded(name)
+        # A loop that ended (a batch's lease renewal, or at shutdown) no longer fails: it must not keep the
+        # process unready.
+        health.failing, health.consecutive_failures = False, 0
 
     def backoff(self, consecutive_failures: int, max_backoff: float | None = None) -> float:
         """Doubling from the first pause, up to the loop's cap."""
