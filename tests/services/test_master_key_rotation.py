@@ -18,7 +18,7 @@ from tests.services.test_encryption import SMTP_PASSWORD, sealed_values, store_e
 from mailyard import bootstrap
 from mailyard.services.key_rotation import KeyRotation
 from mailyard.settings import Settings
-from mailyard.vault import MASTER_KEY_FILE, FernetCipher, MasterKeyRing
+from mailyard.system.vault import MASTER_KEY_FILE, FernetCipher, MasterKeyRing
 
 pytestmark = pytest.mark.timeout(90)
 
