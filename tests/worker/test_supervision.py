@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from mailyard import bootstrap
 from mailyard.domain import paging, tasks
+from mailyard.domain.tasks import Schedule, TaskType
 from mailyard.store import engine as engines
 from mailyard.worker.runner import SENDER_LOOP, Worker, WorkerOptions
 from mailyard.worker.supervision import Supervisor
@@ -151,3 +153,31 @@ def test_backoff_doubles_up_to_its_cap() -> None:
     supervisor = Supervisor(first_backoff=0.5, max_backoff=30)
     assert [supervisor.backoff(failures) for failures in (1, 2, 3, 7, 50)] == [0.5, 1.0, 2.0, 30.0, 30.0]
     assert supervisor.backoff(3, max_backoff=1.5) == 1.5
+
+
+async def test_many_tasks_due_at_once_start_without_waiting_a_tick_per_batch(
+    runtime: bootstrap.Runtime, clock: Any, team: Any, make_content: Any
+) -> None:
+    """More due tasks than one tick fires (a batch of 100) all start at once, not one batch per tick."""
+    principal = team.admin.principal
+    content = await make_content(principal, addresses=ADDRESSES[:1])
+    async with runtime.engine.begin() as connection:  # signing would only cost CPU here
+        await connection.execute(text("UPDATE sending_domains SET sealed_dkim_key = ''"))
+    due = Schedule(type=TaskType.SCHEDULED, begin_at=clock.now() + timedelta(hours=1))
+    for index in range(150):
+        await runtime.services.tasks.create(principal, content.task_request(name=f"task {index}", schedule=due))
+    clock.advance(hours=2)  # all 150 due in the same second
+    options = WorkerOptions(poll_seconds=60, schedule_every=60)  # a tick a minute: only the first would run
+    worker = Worker(runtime.services.sending, runtime.services.scheduling, options)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    try:
+
+        async def all_started() -> bool:
+            async with runtime.engine.connect() as connection:
+                return int((await connection.execute(text("SELECT count(*) FROM runs"))).scalar_one()) == 150
+
+        await _eventually(all_started, seconds=30)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 60)
