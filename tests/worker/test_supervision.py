@@ -19,7 +19,7 @@ from mailyard.store import engine as engines
 from mailyard.worker.runner import SENDER_LOOP, Worker, WorkerOptions
 from mailyard.worker.supervision import Supervisor
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(120)
 ADDRESSES = ("ann@example.org", "ben@example.org", "cy@example.org")
 
 
@@ -177,7 +177,7 @@ async def test_many_tasks_due_at_once_start_without_waiting_a_tick_per_batch(
             async with runtime.engine.connect() as connection:
                 return int((await connection.execute(text("SELECT count(*) FROM runs"))).scalar_one()) == 150
 
-        await _eventually(all_started, seconds=30)
+        await _eventually(all_started, seconds=90)
     finally:
         stop.set()
         await asyncio.wait_for(running, 60)
