@@ -120,7 +120,7 @@ def _big_task(instance: harness.Mailyard, url: str | None, count: int) -> tuple[
     harness.wait_for_port(instance.port)
     template_id, _ = api.prepare(400)
     harness.drop_dkim_keys(url, instance.data_dir)  # signing is measured elsewhere; here it would only cost CPU
-    list_id = api.recipient_list(1, 0, count, 20_000)
+    list_id = api.recipient_list(1, 0, count)
     for number in range(WORKERS):
         instance.start(f"worker-{number}", "worker")
     return api, api.task(template_id, list_id)
@@ -337,9 +337,9 @@ def scheduler_burst() -> list[Row]:
             time.sleep(3)  # workers up and idle: start-up is not scheduling
             plain = url.replace("postgresql+asyncpg://", "postgresql://")
             harness._postgres("UPDATE tasks SET next_fire_at = now() AT TIME ZONE 'UTC'", plain)
-            elapsed = _wait_runs(plain, DUE_TASKS, instance)
-    shown = f"{elapsed:.1f} s" if elapsed is not None else "not within 120 s"
-    passed = elapsed is not None and elapsed <= START_LIMIT_SECONDS
+            elapsed, started = _wait_runs(plain, DUE_TASKS, instance)
+    shown = f"{elapsed:.1f} s" if started >= DUE_TASKS else f"{started} of them in {elapsed:.0f} s"
+    passed = started >= DUE_TASKS and elapsed <= START_LIMIT_SECONDS
     return [Row(name, "every run started after", shown, f"<= {START_LIMIT_SECONDS:.0f} s", passed)]
 
 
@@ -385,7 +385,8 @@ async def _scheduled_tasks(url: str, data_dir: Path, count: int) -> None:
         await runtime.close()
 
 
-def _wait_runs(url: str, count: int, instance: harness.Mailyard, seconds: float = 120) -> float | None:
+def _wait_runs(url: str, count: int, instance: harness.Mailyard, seconds: float = 120) -> tuple[float, int]:
+    """How long until `count` runs exist (or `seconds` have passed), and how many did."""
     started = time.perf_counter()
 
     async def runs() -> int:
@@ -395,13 +396,11 @@ def _wait_runs(url: str, count: int, instance: harness.Mailyard, seconds: float 
         finally:
             await connection.close()
 
-    while time.perf_counter() - started < seconds:
-        if asyncio.run(runs()) >= count:
-            return time.perf_counter() - started
+    while (made := asyncio.run(runs())) < count and time.perf_counter() - started < seconds:
         if any(process.poll() is not None for process in instance.processes.values()):
             raise RuntimeError("a worker exited")
         time.sleep(0.05)
-    return None
+    return time.perf_counter() - started, made
 
 
 if __name__ == "__main__":
