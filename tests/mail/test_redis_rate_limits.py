@@ -40,6 +40,8 @@ async def make_limiter() -> AsyncIterator[Callable[..., RedisRateLimiter]]:
     yield make
     if made:
         await made[0].reset()
+    for limiter in made:
+        await limiter.close()
 
 
 def test_rates_become_whole_windows() -> None:
@@ -136,4 +138,5 @@ async def test_redis_down_pauses_sending_until_it_answers(
     await proxy.up()
     await asyncio.wait_for(waiting, timeout=10)
     assert not limiter.paused and "sending resumes" in caplog.text
+    await limiter.close()
     await proxy.down()

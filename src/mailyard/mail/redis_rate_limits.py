@@ -103,6 +103,10 @@ class RedisRateLimiter:
             stats = await self._limiter.get_window_stats(window, relay_name)
             await self._sleep(max(stats.reset_time - time.time(), _SHORTEST_WAIT))
 
+    async def close(self) -> None:
+        """Close the Redis connections (a broken one would otherwise be left to the garbage collector)."""
+        await self._storage.bridge.storage.aclose()  # limits keeps the redis-py client there
+
     async def reset(self) -> None:
         """Forget every count (tests, and an operator clearing a stuck limit)."""
         await self._storage.reset()
