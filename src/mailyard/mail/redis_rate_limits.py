@@ -105,7 +105,9 @@ class RedisRateLimiter:
 
     async def close(self) -> None:
         """Close the Redis connections (a broken one would otherwise be left to the garbage collector)."""
-        await self._storage.bridge.storage.aclose()  # limits keeps the redis-py client there
+        client = getattr(self._storage.bridge, "storage", None)  # limits keeps the redis-py client there
+        if client is not None:
+            await client.aclose()
 
     async def reset(self) -> None:
         """Forget every count (tests, and an operator clearing a stuck limit)."""
