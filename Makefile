@@ -130,3 +130,11 @@ bench-tracking: $(STAMP)
 bench-webhooks: $(STAMP)
 	@command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
 	$(BIN)/python bench/webhook_rate.py --clients $(BENCH_CLIENTS) --seconds $(BENCH_SECONDS)
+# Fault and crash figures a release can repeat (bounded, loopback only; not part of `make test`).
+SOAK_SCENARIOS ?= kill,restart,relay,scheduler
+SOAK_RECIPIENTS ?= 20000
+
+.PHONY: soak
+
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py --scenarios $(SOAK_SCENARIOS) --recipients $(SOAK_RECIPIENTS)

@@ -10,10 +10,14 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 
 from mailyard.domain.accounts import Principal
 from mailyard.domain.recipients import ListLimits
+from mailyard.domain.retention import RetentionPolicy
 from mailyard.domain.retries import RetryPolicy
 from mailyard.domain.return_path import ReturnPathSettings
 from mailyard.mail.composer import MimeComposer
@@ -23,10 +27,15 @@ from mailyard.mail.redis_rate_limits import RedisRateLimiter
 from mailyard.mail.relay_mailer import RelayMailer
 from mailyard.mail.relay_pool import RelayPool
 from mailyard.mail.relays import parse_relays
+from mailyard.observability.logs import RequestIds
+from mailyard.observability.metrics import PrometheusMetrics
+from mailyard.observability.probes import probe_routes
+from mailyard.observability.requests import RequestMetrics
 from mailyard.ports.clock import Clock
 from mailyard.ports.events import EventSink
 from mailyard.ports.identities import DkimKeyMaker, DnsResolver
 from mailyard.ports.mailer import Mailer, MessageComposer
+from mailyard.ports.metrics import Metrics
 from mailyard.ports.secrets import PasswordHasher, SecretCipher, TokenSigner
 from mailyard.ports.webhooks import WebhookTransport
 from mailyard.services.access import AccessService
@@ -35,8 +44,10 @@ from mailyard.services.container import Services
 from mailyard.services.engagement import EngagementService
 from mailyard.services.events import EventRecorder
 from mailyard.services.identities import IdentityService
+from mailyard.services.key_rotation import KeyRotation
 from mailyard.services.outbox import OutboxService
 from mailyard.services.recipients import RecipientService
+from mailyard.services.retention import RetentionService
 from mailyard.services.return_path import ReturnPaths
 from mailyard.services.scheduling import SchedulingService
 from mailyard.services.sending import DEFAULT_LEASE, SendingService
@@ -64,11 +75,14 @@ from mailyard.system.certificates import TlsIdentity, load_tls_identity
 from mailyard.system.clock import SystemClock
 from mailyard.system.passwords import Argon2PasswordHasher
 from mailyard.system.signing import HmacSigner
-from mailyard.system.vault import FernetCipher, load_master_key
+from mailyard.system.vault import FernetCipher, MasterKeyRing, load_master_key, make_private_directory
 from mailyard.web.access_log import redact_access_log
-from mailyard.web.app import WebOptions, create_app
+from mailyard.web.aliyun.mail_tasks import MailTaskActions
+from mailyard.web.app import DOOR_SCOPE_KEY, WebOptions, create_app
+from mailyard.web.tencent import front as tencent_front
 from mailyard.webhook_client.transport import HttpWebhookTransport
 from mailyard.worker.runner import Worker, WorkerOptions
+from mailyard.worker.supervision import Supervisor
 
 
 def create_mailer(settings: Settings, engine: AsyncEngine, clock: Clock) -> Mailer:
@@ -86,12 +100,14 @@ def create_mailer(settings: Settings, engine: AsyncEngine, clock: Clock) -> Mail
 
 @dataclass
 class Runtime:
-    """What a running process holds: its settings, database engine and services."""
+    """What a running process holds: its settings, database engine, services and what watches them."""
 
     settings: Settings
     engine: AsyncEngine
     store: SqlStore
     services: Services
+    metrics: PrometheusMetrics
+    supervisor: Supervisor
     closers: list[HttpWebhookTransport] = field(default_factory=list)  #: adapters to close with the runtime
 
     async def close(self) -> None:
@@ -104,16 +120,18 @@ class Runtime:
 
 async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrade_schema: bool = True) -> Runtime:
     """Connect to the database (bringing its schema up to date) and build every service."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_directory(settings.data_dir)
     engine = engines.create_engine(settings.resolved_database_url)
-    master_key = load_master_key(settings.master_key, settings.data_dir)
-    cipher, passwords = FernetCipher(master_key), Argon2PasswordHasher()
+    keys = MasterKeyRing(settings.master_key, settings.data_dir)
+    master_key = keys.keys()[0]
+    cipher, passwords = FernetCipher(keys), Argon2PasswordHasher()
     if upgrade_schema:
         await migrate.upgrade(engine, smtp_password_rehash=rehash_sealed(cipher, passwords))
     chosen_clock = clock or SystemClock()
     store = SqlStore(engine, chosen_clock, await open_read_pool(engine))
     public_url = settings.public_url or _local_url(settings.host, settings.port)
     webhook_transport = HttpWebhookTransport(allow_private=settings.webhook_allow_private)
+    metrics = PrometheusMetrics(settings.prometheus_multiproc_dir)
     services = build_services(
         store=store,
         clock=chosen_clock,
@@ -147,8 +165,20 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         ),
         password_hasher=Argon2PasswordHasher(),
         session_lifetime=timedelta(hours=settings.dashboard_session_hours),
+        metrics=metrics,
+        retention=RetentionPolicy(
+            outbox_days=settings.retain_outbox_days, deliveries_days=settings.retain_deliveries_days
+        ),
     )
-    return Runtime(settings=settings, engine=engine, store=store, services=services, closers=[webhook_transport])
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        store=store,
+        services=services,
+        metrics=metrics,
+        supervisor=Supervisor(metrics),
+        closers=[webhook_transport],
+    )
 
 
 def build_services(
@@ -177,6 +207,8 @@ def build_services(
     session_lifetime: timedelta = timedelta(hours=12),
     tracking_signer: TokenSigner | None = None,
     webhook_transport: WebhookTransport | None = None,
+    metrics: Metrics | None = None,
+    retention: RetentionPolicy | None = None,
 ) -> Services:
     """Every service over one store; each takes only the ports it uses. Event sources record through one
     EventRecorder, whose sinks (webhooks) are given here."""
@@ -218,6 +250,7 @@ def build_services(
             event_recorder=recorder,
             return_paths=return_paths,
             tracking_links=tracking_links,
+            metrics=metrics,
         ),
         outbox=OutboxService(store),
         suppressions=SuppressionService(store),
@@ -232,6 +265,7 @@ def build_services(
         sign_in=SignInService(store, clock, password_hasher, session_lifetime=session_lifetime),
         tracking=TrackingService(store, clock, tracking_links, recorder) if tracking_links else None,
         webhooks=WebhookService(store, cipher, webhook_transport) if webhook_transport else None,
+        retention=RetentionService(store, clock, retention or RetentionPolicy()),
         webhook_poster=WebhookPoster(store, clock, cipher, webhook_transport, lease=lease_for)
         if webhook_transport
         else None,
@@ -268,11 +302,38 @@ async def upgrade_database(settings: Settings) -> None:
         await engine.dispose()
 
 
+async def rotate_master_key(settings: Settings) -> tuple[int, bool]:
+    """Re-encrypt every stored secret under a new master key; (secrets rewritten, old keys dropped).
+
+    Old keys are dropped from the key file only once every secret reads under the new key alone.
+    """
+    keys = MasterKeyRing(settings.master_key, settings.data_dir)
+    keys.begin_rotation()
+    engine = engines.create_engine(settings.resolved_database_url)
+    try:
+        rotation = KeyRotation(SqlStore(engine, SystemClock()), FernetCipher(keys))
+        resealed = await rotation.reseal_all()
+        finished = await rotation.stragglers() == 0 and keys.from_file
+        if finished:
+            keys.finish_rotation()
+        return resealed, finished
+    finally:
+        await engine.dispose()
+
+
 def create_web_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
     """The ASGI app serving every front door of one process; optionally sending mail in the same process."""
     redact_access_log()  # uvicorn's configuring its loggers later keeps the filter
     lifespan = _background_lifespan(runtime, with_worker=with_worker)
-    return create_app(runtime.services, _web_options(runtime.settings), lifespan=lifespan)
+    app = create_app(runtime.services, _web_options(runtime.settings), lifespan=lifespan)
+    app.router.routes[:0] = _probe_routes(runtime)
+    cloud_actions = {
+        "tencent": tencent_front.action_table(runtime.services),
+        "aliyun": MailTaskActions(runtime.services).table(),
+    }
+    app.add_middleware(RequestMetrics, metrics=runtime.metrics, door_key=DOOR_SCOPE_KEY, cloud_actions=cloud_actions)
+    app.add_middleware(RequestIds)  # outermost: the request id covers every log line of the request
+    return app
 
 
 def _web_options(settings: Settings) -> WebOptions:
@@ -287,6 +348,24 @@ def _web_options(settings: Settings) -> WebOptions:
         secure_cookies=(settings.public_url or "").startswith("https://"),
         session_seconds=int(settings.dashboard_session_hours * 3600),
     )
+
+
+def create_probe_app(runtime: Runtime) -> Starlette:
+    """/healthz, /readyz and /metrics alone, for `mailyard worker` on MAILYARD_WORKER_METRICS."""
+    return Starlette(routes=_probe_routes(runtime))
+
+
+def _probe_routes(runtime: Runtime) -> list[BaseRoute]:
+    async def database() -> bool:
+        async with runtime.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return True
+
+    async def loops() -> bool:
+        return runtime.supervisor.healthy
+
+    checks = {"database": database, "schema": lambda: migrate.is_current(runtime.engine), "loops": loops}
+    return probe_routes(checks, runtime.metrics, before_scrape=runtime.services.sending.sample_queue)
 
 
 def create_operator_api(runtime: Runtime, principal: Principal) -> FastAPI:
@@ -326,7 +405,14 @@ def create_worker(runtime: Runtime, *, name: str | None = None) -> Worker:
         batch_size=settings.worker_batch_size,
         poll_seconds=settings.poll_seconds,
     )
-    return Worker(runtime.services.sending, runtime.services.scheduling, options, name=name)
+    return Worker(
+        runtime.services.sending,
+        runtime.services.scheduling,
+        options,
+        name=name,
+        supervisor=runtime.supervisor,
+        retention=runtime.services.retention,
+    )
 
 
 async def run_worker(runtime: Runtime, stop: asyncio.Event) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -39,6 +40,8 @@ async def make_limiter() -> AsyncIterator[Callable[..., RedisRateLimiter]]:
     yield make
     if made:
         await made[0].reset()
+    for limiter in made:
+        await limiter.close()
 
 
 def test_rates_become_whole_windows() -> None:
@@ -75,6 +78,65 @@ async def test_unlimited_relays_never_wait(make_limiter: Callable[..., RedisRate
     assert time.monotonic() - started < 0.5
 
 
-async def test_redis_down_falls_back_to_the_process_limit() -> None:
-    limiter = RedisRateLimiter([("r", 1000.0)], redis_url="redis://127.0.0.1:1/0")
+class RedisProxy:
+    """A TCP proxy in front of the real Redis that a test can cut and restore, as a network fault would."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def up(self) -> None:
+        self._server = await asyncio.start_server(self._pipe, "127.0.0.1", self.port, reuse_address=True)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def down(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in self._writers:
+            writer.close()
+        self._writers.clear()
+        await self._server.wait_closed()
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", 6379)
+        self._writers += [writer, upstream_writer]
+
+        async def copy(source: asyncio.StreamReader, target: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError):
+                while chunk := await source.read(65536):
+                    target.write(chunk)
+                    await target.drain()
+            target.close()
+
+        await asyncio.gather(copy(reader, upstream_writer), copy(upstream_reader, writer))
+
+
+async def test_redis_down_pauses_sending_until_it_answers(
+    make_limiter: Callable[..., RedisRateLimiter], caplog: pytest.LogCaptureFixture
+) -> None:
+    proxy = RedisProxy()
+    await proxy.up()
+    paused = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        paused.set()
+        await asyncio.sleep(min(seconds, 0.05))
+
+    limiter = RedisRateLimiter(
+        [("r", 1000.0)],
+        redis_url=f"redis://127.0.0.1:{proxy.port}/0",
+        key_prefix=f"test-{uuid.uuid4().hex}",
+        sleep=sleep,
+    )
     await asyncio.wait_for(limiter.acquire("r"), timeout=10)
+    await proxy.down()
+    waiting = asyncio.create_task(limiter.acquire("r"))
+    await asyncio.wait_for(paused.wait(), timeout=10)
+    assert limiter.paused and not waiting.done()  # no process-local fallback: N workers would send N times
+    assert "sending through rate-limited relays is paused" in caplog.text
+    await proxy.up()
+    await asyncio.wait_for(waiting, timeout=10)
+    assert not limiter.paused and "sending resumes" in caplog.text
+    await limiter.close()
+    await proxy.down()

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from mailyard import bootstrap
 from mailyard.cli import client, context, output
 from mailyard.cli.output import AccountOption, JsonOption, LimitOption, OffsetOption, field
 from mailyard.domain import accounts
@@ -61,3 +62,15 @@ def revoke(
     """Revoke an access key at once."""
     client.request(account, "DELETE", f"/keys/{key_id}")
     output.done(f"key {key_id} revoked")
+
+
+@app.command("rotate-master")
+def rotate_master() -> None:
+    """Re-encrypt every stored secret under a new master key; safe to run again if interrupted."""
+    settings = context.settings()
+    resealed, finished = context.run(lambda: bootstrap.rotate_master_key(settings))
+    context.console.print(f"{resealed} secrets re-encrypted under the new master key")
+    if finished:
+        context.console.print("the old master key was removed from the key file")
+    else:
+        context.console.print("every secret now reads under the first key of MAILYARD_MASTER_KEY: drop the others")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import logging
 from typing import Annotated
 
 import typer
@@ -13,10 +12,10 @@ import uvicorn
 from mailyard import bootstrap
 from mailyard.cli import context, inbound
 from mailyard.domain.accounts import IssuedKey
+from mailyard.observability.logs import configure_logging
 from mailyard.smtpd.listener import ListenerError
 from mailyard.worker.signals import stop_on_signals
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 FIRST_ACCOUNT = "default"
 FIRST_USER = "admin"
 
@@ -34,7 +33,7 @@ def serve(
     chosen_host, chosen_port = host or settings.host, port or settings.port
     # Links in mail (tracking, unsubscribe) point here unless MAILYARD_PUBLIC_URL says otherwise.
     settings = settings.model_copy(update={"host": chosen_host, "port": chosen_port})
-    _configure_logging()
+    configure_logging(settings.log_format)
 
     async def work() -> None:
         runtime = await bootstrap.open_runtime(settings)
@@ -48,7 +47,7 @@ def serve(
                 _announce_first_key(issued, password, f"http://{chosen_host}:{chosen_port}")
             listener = await inbound.start_beside_serve(runtime)
             app = bootstrap.create_web_app(runtime, with_worker=not api_only)
-            config = uvicorn.Config(app, host=chosen_host, port=chosen_port, log_level="info")
+            config = uvicorn.Config(app, host=chosen_host, port=chosen_port, log_config=None, log_level="info")
             listeners = await _start_smtp(runtime)
             try:
                 _spare_the_start_up_from_the_collector()
@@ -81,20 +80,47 @@ async def _start_smtp(runtime: bootstrap.Runtime) -> bootstrap.SmtpListeners:
 
 
 def worker() -> None:
-    """Run the scheduler and the sending loop without serving HTTP."""
-    _configure_logging()
+    """Run the scheduler and the sending loop without serving the API (probes and metrics aside)."""
+    settings = context.settings()
+    configure_logging(settings.log_format)
+    probes = _address(settings.worker_metrics) if settings.worker_metrics else None
 
     async def work() -> None:
-        runtime = await bootstrap.open_runtime(context.settings())
+        runtime = await bootstrap.open_runtime(settings)
         stop = asyncio.Event()
         stop_on_signals(stop)
         try:
             _spare_the_start_up_from_the_collector()
-            await bootstrap.run_worker(runtime, stop)
+            if probes is None:
+                await bootstrap.run_worker(runtime, stop)
+            else:
+                await _with_probes(runtime, stop, *probes)
         finally:
             await runtime.close()
 
     context.run(work)
+
+
+async def _with_probes(runtime: bootstrap.Runtime, stop: asyncio.Event, host: str, port: int) -> None:
+    """The worker beside a small HTTP server for /healthz, /readyz and /metrics; both end on `stop`."""
+    config = uvicorn.Config(bootstrap.create_probe_app(runtime), host=host, port=port, log_config=None)
+    server = uvicorn.Server(config)
+    # uvicorn takes SIGTERM/SIGINT while it serves, then hands them back and raises them again: the probes
+    # stop first, then the worker stops gracefully.
+    serving = asyncio.create_task(server.serve(), name="mailyard-probes")
+    try:
+        await bootstrap.run_worker(runtime, stop)
+    finally:
+        server.should_exit = True
+        await serving
+
+
+def _address(value: str) -> tuple[str, int]:
+    """HOST:PORT (IPv6 hosts in brackets) as a host and a port."""
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise typer.BadParameter(f"MAILYARD_WORKER_METRICS must be HOST:PORT, not {value!r}")
+    return host.strip("[]"), int(port)
 
 
 def _spare_the_start_up_from_the_collector() -> None:
@@ -106,11 +132,6 @@ def _spare_the_start_up_from_the_collector() -> None:
     """
     gc.collect()
     gc.freeze()
-
-
-def _configure_logging() -> None:
-    """Engine and front-door logs on stderr; uvicorn keeps its own access log format, with secrets redacted."""
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
 
 
 def _announce_first_key(issued: IssuedKey, password: str | None, url: str) -> None:

@@ -48,6 +48,17 @@ class FinishedRun:
     manual: bool
 
 
+@dataclass(frozen=True, slots=True)
+class QueueDepth:
+    """How much waits to be sent: open deliveries, and when the longest-waiting one was last touched."""
+
+    open: int
+    oldest: datetime | None
+
+    def oldest_age_seconds(self, now: datetime) -> float:
+        return max((now - self.oldest).total_seconds(), 0.0) if self.oldest else 0.0
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordedBatch:
     """What recording a batch of outcomes did: the results written (deliveries still leased by the worker)

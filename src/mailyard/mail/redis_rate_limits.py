@@ -2,8 +2,11 @@
 
 Each relay with a ``rate`` gets a moving window in Redis; every worker process counts its messages in the same
 window, so the relay sees one global rate however many workers send. A process that finds the window full
-sleeps until its oldest entry expires. If Redis cannot be reached, the process falls back to its own
-in-process bucket (sending slower than nothing, never faster than its own limit) and logs it.
+sleeps until its oldest entry expires.
+
+If Redis cannot be reached, sending through rate-limited relays pauses until it answers again (logged once
+at the start and once at the end of the outage). Falling back to a rate per process would let N workers send
+at N times the relay's rate; a pause is the one choice that never exceeds it.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
-from mailyard.mail.rate_limits import LocalRateLimiter, Sleep
+from mailyard.mail.rate_limits import Sleep
 from mailyard.mail.relays import RelayConfig
 
 DEFAULT_KEY_PREFIX = "mailyard-relay"
+RETRY_SECONDS = 1.0  # how often a paused sender asks Redis again
 _SHORTEST_WAIT = 0.001  # seconds; the window's reset time is rounded, never spin on it
 
 logger = logging.getLogger(__name__)
@@ -56,8 +60,8 @@ class RedisRateLimiter:
         # limits defaults to the coredis client; redis-py is the one this project depends on.
         self._storage = RedisStorage(uri, wrap_exceptions=True, implementation="redispy", key_prefix=key_prefix)
         self._limiter = MovingWindowRateLimiter(self._storage)
-        self._fallback = LocalRateLimiter(known, sleep=sleep)
         self._sleep = sleep
+        self.paused = False  #: True while Redis cannot be reached
 
     @classmethod
     def for_relays(
@@ -69,17 +73,41 @@ class RedisRateLimiter:
         window = self._windows.get(relay_name)
         if window is None:
             return
-        try:
-            await self._take(window, relay_name, count)
-        except StorageError:
-            logger.warning("relay rate limits: Redis unavailable, limiting this process only", exc_info=True)
-            await self._fallback.acquire(relay_name, count)
+        while True:
+            try:
+                await self._take(window, relay_name, count)
+            except StorageError as error:
+                self._pause(error)
+                await self._sleep(RETRY_SECONDS)
+                continue
+            self._resume()
+            return
+
+    def _pause(self, error: StorageError) -> None:
+        if not self.paused:
+            logger.warning(
+                "relay rate limits: Redis unreachable (%s); sending through rate-limited relays is paused until it"
+                " answers",
+                type(error.storage_error).__name__,
+            )
+        self.paused = True
+
+    def _resume(self) -> None:
+        if self.paused:
+            logger.warning("relay rate limits: Redis answers again; sending resumes")
+        self.paused = False
 
     async def _take(self, window: RateLimitItem, relay_name: str, count: int) -> None:
         cost = min(count, window.amount)  # more than the window holds could never be granted
         while not await self._limiter.hit(window, relay_name, cost=cost):
             stats = await self._limiter.get_window_stats(window, relay_name)
             await self._sleep(max(stats.reset_time - time.time(), _SHORTEST_WAIT))
+
+    async def close(self) -> None:
+        """Close the Redis connections (a broken one would otherwise be left to the garbage collector)."""
+        client = getattr(self._storage.bridge, "storage", None)  # limits keeps the redis-py client there
+        if client is not None:
+            await client.aclose()
 
     async def reset(self) -> None:
         """Forget every count (tests, and an operator clearing a stuck limit)."""

@@ -28,3 +28,31 @@ class PasswordHasher(Protocol):
     def verify(self, stored_hash: str, password: str) -> bool: ...
 
     def needs_rehash(self, stored_hash: str) -> bool: ...
+
+
+class SecretResealer(Protocol):
+    """Moves stored secrets to the newest master key (`mailyard keys rotate-master`)."""
+
+    def reseal(self, token: str) -> str:
+        """The same secret under the newest key; `token` itself when it already is."""
+        ...
+
+    def is_current(self, token: str) -> bool: ...
+
+
+#: where a sealed value sits in the store: (which sealed column, row id), ordered as the store walks them
+SealedPlace = tuple[int, int]
+
+
+class SealedSecrets(Protocol):
+    """Every sealed value in the store (access-key secrets, DKIM keys, webhook secrets), walked in order."""
+
+    async def page(self, after: SealedPlace | None, limit: int) -> list[tuple[SealedPlace, str]]: ...
+    async def replace(self, place: SealedPlace, old: str, new: str) -> bool:
+        """Write `new` where `old` still is (a value changed meanwhile is left alone); True when written."""
+        ...
+
+
+class SealedRepositories(Protocol):
+    @property
+    def sealed(self) -> SealedSecrets: ...

@@ -40,6 +40,7 @@ class DeliveryQueue(Protocol):
         """Put leased deliveries back in the queue untouched, e.g. when a worker stops."""
         ...
 
+    async def depth(self) -> sending.QueueDepth: ...
     async def record(self, *, owner: str, results: Sequence[sending.DeliveryResult]) -> sending.RecordedBatch:
         """Write outcomes of deliveries still leased by `owner`, with task and run counters; the runs that
         have nothing left to send are closed. Returns the results written and the runs closed."""

@@ -12,6 +12,7 @@ from mailyard.services.events import EventRecorder
 from mailyard.services.identities import IdentityService
 from mailyard.services.outbox import OutboxService
 from mailyard.services.recipients import RecipientService
+from mailyard.services.retention import RetentionService
 from mailyard.services.return_path import ReturnPaths
 from mailyard.services.scheduling import SchedulingService
 from mailyard.services.sending import SendingService
@@ -50,4 +51,5 @@ class Services:
     tracking: TrackingService | None  #: opens and clicks; None when no tracking signer is given
     webhooks: WebhookService | None  #: None when no webhook transport is given
     webhook_poster: WebhookPoster | None
+    retention: RetentionService
     clock: Clock

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import email.utils
-from collections import OrderedDict
+import time
+from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,12 +37,14 @@ from mailyard.domain.tracking import CopyRef
 from mailyard.errors import Conflict
 from mailyard.ports.clock import Clock
 from mailyard.ports.mailer import ComposedMessage, Mailer, MessageComposer
+from mailyard.ports.metrics import Metrics
 from mailyard.ports.secrets import SecretCipher
 from mailyard.ports.sending import SendingRepositories
 from mailyard.ports.store import Store
 from mailyard.services.dkim_keys import dkim_key_for
 from mailyard.services.events import EventRecorder
 from mailyard.services.firing import settled_state
+from mailyard.services.monitoring import Unmonitored
 from mailyard.services.quotas import claim_within_quotas
 from mailyard.services.relay_quotas import RelayAllowances, RelayUsage
 from mailyard.services.return_path import ReturnPaths
@@ -85,6 +88,7 @@ class SendingService:
         event_recorder: EventRecorder | None = None,
         return_paths: ReturnPaths | None = None,
         tracking_links: TrackingLinks | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -103,6 +107,7 @@ class SendingService:
         self._relays_open = False  # the first claim that finds a relay able to send resumes waiting tasks
         self._outstanding = 0  # deliveries claimed and not yet recorded or released
         self._cached_bytes = 0  # submitted messages held in `_messages`
+        self._metrics = metrics or Unmonitored()
 
     async def claim(self, owner: str, limit: int) -> list[sending.ClaimedDelivery]:
         """Lease a batch and make sure the message of each of its runs is compiled.
@@ -174,7 +179,10 @@ class SendingService:
             message_id=delivery.message_id,
             data=data,
         )
-        return await self._mailer.deliver(letter, self._gate)
+        started = time.monotonic()
+        outcome = await self._mailer.deliver(letter, self._gate)
+        self._metrics.relay_answered(_reply_class(outcome), time.monotonic() - started)
+        return outcome
 
     async def record(
         self, owner: str, attempts: Sequence[tuple[sending.ClaimedDelivery, DeliveryOutcome]]
@@ -202,7 +210,16 @@ class SendingService:
                 await _stop_with_error(repositories, account_id, task_id, message)
             for run in finished:
                 await _settle(repositories, run)
+        for kind, count in Counter(outcome.kind.value for _, outcome in attempts).items():
+            self._metrics.deliveries_recorded(kind, count)
         return finished
+
+    async def sample_queue(self) -> sending.QueueDepth:
+        """Report the queue's depth and its oldest delivery's age to the metrics."""
+        async with self._store.transaction() as repositories:
+            depth = await repositories.queue.depth()
+        self._metrics.queue_sampled(depth.open, depth.oldest_age_seconds(self._clock.now()))
+        return depth
 
     async def relay_usage(self) -> list[RelayUsage]:
         """Every relay with today's use of its daily quota."""
@@ -326,6 +343,11 @@ async def _single_send_draft(
         cc=task.cc,
         attachments=tuple(await repositories.single_sends.attachments(task.id)),
     )
+
+
+def _reply_class(outcome: DeliveryOutcome) -> str:
+    """`2xx`, `4xx` or `5xx`; `none` when no reply came (connection fault, timeout, quota wait)."""
+    return f"{outcome.code // 100}xx" if 200 <= outcome.code < 600 else "none"
 
 
 async def _suppress_hard_bounces(repositories: SendingRepositories, results: Sequence[sending.DeliveryResult]) -> None:

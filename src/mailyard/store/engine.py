@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -29,22 +30,35 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, *, pool_size: int = 10, ping_after_idle: float = PING_AFTER_IDLE_SECONDS) -> AsyncEngine:
-    """An async engine; SQLite gets WAL and a busy timeout so the CLI works beside a running server."""
+    """An async engine; SQLite gets WAL and a busy timeout so the CLI works beside a running server.
+
+    Statement parameters are hidden from errors: they carry addresses, messages and sealed secrets, and
+    errors are logged.
+    """
     url = normalize_url(url)
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+            _create_private(Path(database))
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
     # No overflow: an overflow connection is closed as soon as the pool has room again, so concurrency above
     # pool_size opened and closed connections by the hundred a second (each a new PostgreSQL backend that plans
     # its statements anew). Callers wait for one of pool_size connections instead.
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, hide_parameters=True)
     _ping_when_idle(engine, ping_after_idle)
     return engine
+
+
+def _create_private(database: Path) -> None:
+    """The database holds addresses and every message sent: only its owner may read it. SQLite gives its
+    -wal and -shm files the database file's mode, so creating the file first (0600) covers them too."""
+    if not database.parent.exists():
+        database.parent.mkdir(mode=0o700, parents=True)
+    if not database.exists():
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _ping_when_idle(engine: AsyncEngine, seconds: float) -> None:

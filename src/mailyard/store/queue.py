@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, literal, or_, select, union_all, update
+from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import message_ids, runs, sending, tasks
@@ -170,6 +170,15 @@ class SqlDeliveryQueue:
             .values(state=_QUEUED, lease_owner=None, lease_expires_at=None, updated_at=self._now)
         )
         return (await self._connection.execute(statement)).rowcount
+
+    async def depth(self) -> sending.QueueDepth:
+        """Open deliveries (queued or leased) and when the longest-waiting one was last touched."""
+        delivery = tables.deliveries
+        statement = select(func.count(), func.min(delivery.c.updated_at)).where(
+            delivery.c.state.in_((_QUEUED, _SENDING))
+        )
+        count, oldest = (await self._connection.execute(statement)).one()
+        return sending.QueueDepth(open=int(count), oldest=oldest)
 
     async def record(self, *, owner: str, results: Sequence[sending.DeliveryResult]) -> sending.RecordedBatch:
         kept = await self._write_outcomes(owner, results)

@@ -19,7 +19,9 @@ from mailyard.store.queue import ClaimFloor, SqlDeliveryQueue
 from mailyard.store.quotas import SqlQuotas
 from mailyard.store.recipients import SqlRecipientLists
 from mailyard.store.reporting import SqlReporting
+from mailyard.store.retention import SqlRetention
 from mailyard.store.runs import SqlRuns
+from mailyard.store.sealed_secrets import SqlSealedSecrets
 from mailyard.store.sign_in import SqlSignIn
 from mailyard.store.single_sends import SqlSingleSends
 from mailyard.store.submissions import SqlSubmissions
@@ -58,6 +60,8 @@ class SqlRepositories:
         self.sign_in = SqlSignIn(connection, now)
         self.tracking = SqlTracking(connection, now)
         self.webhooks = SqlWebhooks(connection, now)
+        self.sealed = SqlSealedSecrets(connection)
+        self.retention = SqlRetention(connection)
 
 
 class SqlStore:

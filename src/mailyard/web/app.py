@@ -29,6 +29,9 @@ from mailyard.web.tencent import front as tencent_front
 from mailyard.web.tracking import routes as tracking_routes
 from mailyard.web.unsubscribe import routes as unsubscribe_routes
 
+#: the request scope key under which the cloud dispatcher notes the door that took a request (for metrics)
+DOOR_SCOPE_KEY = "mailyard.door"
+
 
 @dataclass(frozen=True, kw_only=True)
 class WebOptions:
@@ -56,6 +59,11 @@ def cloud_doors(services: Services, options: WebOptions, guards: SharedGuards) -
         aliyun_front.create_door(services, guards, per_second=options.aliyun_rate_limit),
         tencent_front.create_door(services, guards, per_second=options.tencent_rate_limit),
     ]
+
+
+def door_name(door: FrontDoor) -> str:
+    """`tencent` or `aliyun`: the package the door lives in."""
+    return type(door).__module__.split(".")[-2]
 
 
 def _mount_native_api(
@@ -104,15 +112,12 @@ def create_app(
     app.include_router(dashboard_front.create_router(Pages(), cookies))
     app.include_router(tracking_routes.create_router())
 
-    @app.get("/healthz", include_in_schema=False)
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
-
     chosen_doors = cloud_doors(services, options, guards) if doors is None else doors
 
     async def cloud_api(request: Request) -> Response:
         for door in chosen_doors:
             if door.claims(request):
+                request.scope[DOOR_SCOPE_KEY] = door_name(door)
                 return await door.handle(request)
         if dashboard_front.wants_page(request):
             return dashboard_front.home()

@@ -8,20 +8,25 @@ so another worker can take it without waiting for the lease to expire.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mailyard.domain.outcomes import DeliveryOutcome
+from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.domain.sending import ClaimedDelivery
+from mailyard.services.retention import BATCH, RetentionService
 from mailyard.services.scheduling import SchedulingService
 from mailyard.services.sending import SendingService
+from mailyard.worker.supervision import Supervisor, wait
 
 logger = logging.getLogger(__name__)
+
+SCHEDULER_LOOP = "scheduler"
+SENDER_LOOP = "sender"
+RENEWAL_LOOP = "lease renewal"
+PURGE_LOOP = "purge"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,6 +36,7 @@ class WorkerOptions:
     pipeline: int = 2  #: batches worked on at once, so claiming and recording overlap sending
     poll_seconds: float = 1.0  #: pause when there is nothing to do
     schedule_every: float = 1.0  #: seconds between scheduler ticks
+    purge_every: float = 300.0  #: seconds between purges when the last one left nothing behind
 
 
 def worker_name() -> str:
@@ -46,11 +52,15 @@ class Worker:
         options: WorkerOptions | None = None,
         *,
         name: str | None = None,
+        supervisor: Supervisor | None = None,
+        retention: RetentionService | None = None,
     ) -> None:
         self._sending = sending
         self._scheduling = scheduling
         self.options = options or WorkerOptions()
         self.name = name or worker_name()
+        self.supervisor = supervisor or Supervisor()
+        self._retention = retention if retention is not None and retention.policy.purges else None
         self._slots = asyncio.Semaphore(self.options.concurrency)
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()  # set on stop and when the scheduler starts runs
@@ -59,27 +69,46 @@ class Worker:
         """Work until `stop` is set, then finish what is in flight and return.
 
         Several batches are worked on at once (`pipeline`), all sharing the `concurrency` slots: while one
-        batch is being recorded or claimed, the next one keeps the connections busy.
+        batch is being recorded or claimed, the next one keeps the connections busy. Each loop is supervised:
+        a failing round is logged and retried after a pause, and never ends the worker.
         """
         logger.info("worker %s started", self.name)
         watcher = asyncio.create_task(self._watch(stop))
+        senders = (
+            self.supervisor.run(SENDER_LOOP, self._send_round, self._stopping)
+            for _ in range(max(1, self.options.pipeline))
+        )
+        purger = [self.supervisor.run(PURGE_LOOP, self._purge_round, self._stopping)] if self._retention else []
         try:
-            await asyncio.gather(self._schedule(), *(self._send() for _ in range(max(1, self.options.pipeline))))
+            await asyncio.gather(
+                self.supervisor.run(SCHEDULER_LOOP, self._schedule_round, self._stopping), *senders, *purger
+            )
         finally:
             watcher.cancel()
             logger.info("worker %s stopped", self.name)
 
-    async def _schedule(self) -> None:
-        while not self._stopping.is_set():
-            if await self._tick():
-                self._wake.set()
-            await _wait(self._stopping, self.options.schedule_every)
+    async def _schedule_round(self) -> None:
+        """A tick; straight on while ticks start runs (a tick fires at most a batch of due tasks), so many
+        tasks due in the same second are not spread over one tick a second."""
+        if await self._tick():
+            self._wake.set()
+            await asyncio.sleep(0)
+            return
+        await wait(self._stopping, self.options.schedule_every)
 
-    async def _send(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.clear()
-            if await self._step() == 0:
-                await _wait(self._wake, self.options.poll_seconds)
+    async def _purge_round(self) -> None:
+        """One small batch of each kind past its age; straight on while batches come back full."""
+        assert self._retention is not None
+        removed = await self._retention.purge_batch()
+        if removed and max(removed.values()) >= BATCH:
+            await asyncio.sleep(0)  # let the other loops in between batches
+            return
+        await wait(self._stopping, self.options.purge_every)
+
+    async def _send_round(self) -> None:
+        self._wake.clear()
+        if await self._step() == 0:
+            await wait(self._wake, self.options.poll_seconds)
 
     async def run_once(self) -> int:
         """One scheduler tick and one batch; the number of deliveries attempted (for tests and tools)."""
@@ -100,63 +129,61 @@ class Worker:
 
     async def _tick(self) -> bool:
         """Fire due schedules; True when runs started."""
-        try:
-            started = await self._scheduling.fire_due()
-        except Exception:  # the loop must survive a database hiccup; the next tick retries
-            logger.exception("scheduler tick failed")
-            return False
+        started = await self._scheduling.fire_due()
         for run in started:
-            logger.info("task %s fired run %s (%s recipients)", run.task_id, run.id, run.requested)
+            logger.info(
+                "task %s fired run %s (%s recipients)",
+                run.task_id,
+                run.id,
+                run.requested,
+                extra={"task": run.task_id, "run": run.id},
+            )
         return bool(started)
 
     async def _step(self) -> int:
-        """Claim, send and record one batch."""
-        try:
-            batch = await self._sending.claim(self.name, self.options.batch_size)
-        except Exception:
-            logger.exception("claiming deliveries failed")
-            return 0
+        """Claim, send and record one batch.
+
+        A copy that could not be handed over (a database error while the outbox stores it) is recorded as
+        a temporary failure with the others, then the first such error is raised for the supervisor.
+        """
+        batch = await self._sending.claim(self.name, self.options.batch_size)
         if not batch:
             return 0
-        renewal = asyncio.create_task(self._renew_while_sending([delivery.id for delivery in batch]))
+        errors: list[Exception] = []
+        batch_done = asyncio.Event()
+        renewal = asyncio.create_task(self._renew_while_sending([delivery.id for delivery in batch], batch_done))
         try:
-            outcomes = await asyncio.gather(*(self._attempt(delivery) for delivery in batch))
+            outcomes = await asyncio.gather(*(self._attempt(delivery, errors) for delivery in batch))
         finally:
+            batch_done.set()
             renewal.cancel()
         attempted = [(delivery, outcome) for delivery, outcome in zip(batch, outcomes, strict=True) if outcome]
         unsent = [delivery.id for delivery, outcome in zip(batch, outcomes, strict=True) if outcome is None]
-        await self._finish(attempted, unsent)
+        # When recording fails the leases expire and the deliveries are claimed again: at worst a second copy.
+        await self._sending.record(self.name, attempted)
+        await self._sending.release(self.name, unsent)
+        if errors:
+            raise errors[0]
         return len(attempted)
 
-    async def _attempt(self, delivery: ClaimedDelivery) -> DeliveryOutcome | None:
+    async def _attempt(self, delivery: ClaimedDelivery, errors: list[Exception]) -> DeliveryOutcome | None:
         """None when stopping before this message was started: it goes back to the queue unsent."""
         async with self._slots:
             if self._stopping.is_set():
                 return None
-            return await self._sending.attempt(delivery)
+            try:
+                return await self._sending.attempt(delivery)
+            except Exception as error:
+                errors.append(error)
+                return DeliveryOutcome(OutcomeKind.RETRY, 0, f"not handed over: {type(error).__name__}")
 
-    async def _finish(
-        self, attempted: Sequence[tuple[ClaimedDelivery, DeliveryOutcome]], unsent: Sequence[int]
-    ) -> None:
-        try:
-            await self._sending.record(self.name, attempted)
-            await self._sending.release(self.name, unsent)
-        except Exception:
-            # The leases expire and the deliveries are claimed again: at worst a second copy, never a loss.
-            logger.exception("recording %d outcomes failed", len(attempted))
-
-    async def _renew_while_sending(self, delivery_ids: list[int]) -> None:
+    async def _renew_while_sending(self, delivery_ids: list[int], done: asyncio.Event) -> None:
         """Keep the batch's leases alive while slow relays take their time."""
         interval = self._sending.lease_for.total_seconds() / 3
-        while True:
-            await asyncio.sleep(interval)
-            try:
+
+        async def renew() -> None:
+            await wait(done, interval)
+            if not done.is_set():
                 await self._sending.renew(self.name, delivery_ids)
-            except Exception:
-                logger.exception("renewing leases failed")
 
-
-async def _wait(event: asyncio.Event, seconds: float) -> None:
-    """Sleep up to `seconds`, waking early when `event` is set."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), timeout=seconds)
+        await self.supervisor.run(RENEWAL_LOOP, renew, done, max_backoff=interval)
