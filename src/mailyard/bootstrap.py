@@ -385,7 +385,7 @@ def _background_lifespan(
         stop = asyncio.Event()
         loops = []
         if runtime.services.tracking is not None:
-            loops.append(asyncio.create_task(runtime.services.tracking.run(stop), name="mailyard-tracking"))
+            loops.append(asyncio.create_task(_write_tracking_hits(runtime, stop), name="mailyard-tracking"))
         if with_worker:
             loops.append(asyncio.create_task(run_worker(runtime, stop), name="mailyard-worker"))
         try:
@@ -421,9 +421,18 @@ async def run_worker(runtime: Runtime, stop: asyncio.Event) -> None:
     The caller owns signals: see mailyard.worker.signals.stop_on_signals.
     """
     loops = [create_worker(runtime).run(stop)]
-    if runtime.services.webhook_poster is not None:
-        loops.append(runtime.services.webhook_poster.run(stop))
+    poster = runtime.services.webhook_poster
+    if poster is not None:
+        loops.append(runtime.supervisor.run("webhooks", lambda: poster.post_round(stop), stop))
     await asyncio.gather(*loops)
+
+
+async def _write_tracking_hits(runtime: Runtime, stop: asyncio.Event) -> None:
+    """The supervised loop that writes open and click hits; on the way out it writes the last ones."""
+    tracking = runtime.services.tracking
+    assert tracking is not None
+    await runtime.supervisor.run("tracking", lambda: tracking.flush_round(stop), stop)
+    await tracking.flush()
 
 
 def create_inbound_listener(runtime: Runtime, address: tuple[str, int]) -> InboundListener:

@@ -127,14 +127,13 @@ class TrackingService:
             raise
         return len(new)
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Write hits every second (sooner when many wait) until `stop`, then write the rest."""
-        while not stop.is_set():
-            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._full.wait())]
-            _done, pending = await asyncio.wait(waits, timeout=FLUSH_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-            for waiting in pending:
-                waiting.cancel()
-            await self.flush()
+    async def flush_round(self, stop: asyncio.Event) -> None:
+        """One round of the writing loop: wait a second (less when many hits wait, or when stopping), then
+        write what is buffered. The supervisor runs it until `stop`; a last `flush` follows."""
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._full.wait())]
+        _done, pending = await asyncio.wait(waits, timeout=FLUSH_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in pending:
+            waiting.cancel()
         await self.flush()
 
 

@@ -152,11 +152,12 @@ class WebhookPoster:
                 await self._record(repositories, message, status, answer[: webhooks.KEPT_ANSWER_BYTES])
         return len(claimed)
 
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            if await self.post_due() == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), IDLE_SECONDS)
+    async def post_round(self, stop: asyncio.Event) -> None:
+        """One round of the posting loop (the supervisor runs it until `stop`): post what is due, or wait a
+        little when nothing is."""
+        if await self.post_due() == 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), IDLE_SECONDS)
 
     async def _post(self, message: webhooks.QueuedMessage) -> tuple[int | None, str]:
         problem = await self._transport.destination_problem(message.url)
