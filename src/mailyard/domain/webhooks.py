@@ -124,7 +124,8 @@ class CallbackFacts:
 
 
 def callback_body(facts: CallbackFacts, custom: str | None) -> dict[str, Any]:
-    """Tencent's callback JSON, field for field (events-and-smtp.md part 1), plus `machine` for opens and clicks."""
+    """Tencent's callback JSON, field for field (its "Email Event Notification" page), plus `machine` for opens and
+    clicks."""
     body: dict[str, Any] = {
         "event": facts.event.value,
         "eventid": TENCENT_EVENT_IDS[facts.event],
