@@ -19,31 +19,9 @@ from mailyard.web.doors import ActionTable
 from mailyard.web.tencent.errors import TencentError
 from mailyard.web.tencent.fields import Fields
 
-MAX_LIST_NAME = 200
-MAX_DESCRIPTION = 300
 MAX_EMAIL_FILTER = 50
 _HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z!]")
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _list_name(fields: Fields) -> str:
-    name = fields.text("ReceiversName").strip()
-    if not name or len(name) > MAX_LIST_NAME:
-        raise TencentError(
-            "InvalidParameterValue.ReceiverNameIllegal",
-            f"The recipient list name must be 1 to {MAX_LIST_NAME} characters.",
-        )
-    return name
-
-
-def _description(fields: Fields) -> str:
-    description = fields.optional_text("Desc") or ""
-    if len(description) > MAX_DESCRIPTION:
-        raise TencentError(
-            "InvalidParameterValue.ReceiverDescIllegal",
-            f"The recipient list description must be at most {MAX_DESCRIPTION} characters.",
-        )
-    return description
 
 
 def _recipient_data(item: Fields) -> dict[str, Any]:
@@ -127,8 +105,9 @@ def _recipient_out(recipient: recipients.Recipient, time_zone: str) -> dict[str,
 
 async def create_receiver(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
     fields = Fields(params)
-    name, description = _list_name(fields), _description(fields)
-    created = await services.recipients.create_list(principal, name=name, description=description)
+    created = await services.recipients.create_list(
+        principal, name=fields.text("ReceiversName"), description=fields.optional_text("Desc") or ""
+    )
     return {"ReceiverId": created.id}
 
 

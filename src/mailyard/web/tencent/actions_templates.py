@@ -42,28 +42,14 @@ def _encoded(text: str | None) -> str | None:
 
 
 def _template_name(fields: Fields) -> str:
-    name = fields.text("TemplateName").strip()
-    if not name:
-        raise TencentError("InvalidParameterValue.TemplateNameIsNULL", "The template name cannot be empty.")
-    if len(name) > templates.MAX_NAME_LENGTH:
-        raise TencentError(
-            "InvalidParameterValue.TemplateNameIllegal",
-            f"The template name must be at most {templates.MAX_NAME_LENGTH} characters.",
-        )
-    return name
+    return fields.text("TemplateName").strip()
 
 
 def _content(fields: Fields) -> tuple[str | None, str | None]:
-    """``(text, html)`` of the required ``TemplateContent``; at least one of them."""
+    """``(text, html)`` of the required ``TemplateContent``, decoded; the core checks them."""
     content = fields.nested("TemplateContent")
     assert content is not None
-    text, html = _decoded(content, "Text"), _decoded(content, "Html")
-    if text is None and html is None:
-        raise TencentError("InvalidParameterValue.TemplateContentIsNULL", "TemplateContent needs Text or Html.")
-    for part in (text, html):
-        if part is not None and len(part.encode()) > templates.MAX_CONTENT_BYTES:
-            raise TencentError("FailedOperation.TemplateContentToolarge", "The template content is too large.")
-    return text, html
+    return _decoded(content, "Text"), _decoded(content, "Html")
 
 
 def _content_out(template: templates.Template) -> dict[str, Any]:
