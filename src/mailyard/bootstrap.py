@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import redis.asyncio
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -77,7 +78,7 @@ from mailyard.system.passwords import Argon2PasswordHasher
 from mailyard.system.signing import HmacSigner
 from mailyard.system.vault import FernetCipher, MasterKeyRing, load_master_key, make_private_directory
 from mailyard.web.access_log import redact_access_log
-from mailyard.web.aliyun.mail_tasks import MailTaskActions
+from mailyard.web.aliyun import front as aliyun_front
 from mailyard.web.app import DOOR_SCOPE_KEY, WebOptions, create_app
 from mailyard.web.tencent import front as tencent_front
 from mailyard.webhook_client.transport import HttpWebhookTransport
@@ -98,6 +99,19 @@ def create_mailer(settings: Settings, engine: AsyncEngine, clock: Clock) -> Mail
     return RelayMailer(RelayPool(relays, limiter=shared))
 
 
+# Short timeouts, no retries: a Redis outage must fail fast (the doors answer at once), not hang requests.
+REDIS_TIMEOUT_SECONDS = 1.0
+
+
+def create_redis(redis_url: str | None) -> redis.asyncio.Redis | None:
+    """The process's Redis client when MAILYARD_REDIS_URL names one (connections open on first use)."""
+    if not redis_url:
+        return None
+    return redis.asyncio.from_url(
+        redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, retry=None
+    )
+
+
 @dataclass
 class Runtime:
     """What a running process holds: its settings, database engine, services and what watches them."""
@@ -109,6 +123,7 @@ class Runtime:
     metrics: PrometheusMetrics
     supervisor: Supervisor
     closers: list[HttpWebhookTransport] = field(default_factory=list)  #: adapters to close with the runtime
+    redis: redis.asyncio.Redis | None = None  #: shared by the doors' rate limits and nonces
 
     async def close(self) -> None:
         await self.services.sending.close()
@@ -116,6 +131,8 @@ class Runtime:
             await closer.close()
         await self.store.close()
         await self.engine.dispose()
+        if self.redis is not None:
+            await self.redis.aclose()
 
 
 async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrade_schema: bool = True) -> Runtime:
@@ -178,6 +195,7 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         metrics=metrics,
         supervisor=Supervisor(metrics),
         closers=[webhook_transport],
+        redis=create_redis(settings.redis_url),
     )
 
 
@@ -325,11 +343,11 @@ def create_web_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
     """The ASGI app serving every front door of one process; optionally sending mail in the same process."""
     redact_access_log()  # uvicorn's configuring its loggers later keeps the filter
     lifespan = _background_lifespan(runtime, with_worker=with_worker)
-    app = create_app(runtime.services, _web_options(runtime.settings), lifespan=lifespan)
+    app = create_app(runtime.services, _web_options(runtime.settings), lifespan=lifespan, redis=runtime.redis)
     app.router.routes[:0] = _probe_routes(runtime)
     cloud_actions = {
         "tencent": tencent_front.action_table(runtime.services),
-        "aliyun": MailTaskActions(runtime.services).table(),
+        "aliyun": aliyun_front.action_table(runtime.services),
     }
     app.add_middleware(RequestMetrics, metrics=runtime.metrics, door_key=DOOR_SCOPE_KEY, cloud_actions=cloud_actions)
     app.add_middleware(RequestIds)  # outermost: the request id covers every log line of the request
@@ -340,7 +358,6 @@ def _web_options(settings: Settings) -> WebOptions:
     return WebOptions(
         max_body_bytes=settings.max_body_bytes,
         max_import_bytes=settings.max_import_bytes,
-        redis_url=settings.redis_url,
         tencent_rate_limit=settings.tencent_rate_limit,
         aliyun_rate_limit=settings.aliyun_rate_limit,
         api_rate_limit=settings.api_rate_limit,

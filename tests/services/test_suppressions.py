@@ -128,26 +128,25 @@ async def test_a_hard_bounce_lands_on_the_blacklist_the_tencent_api_lists(
         "test", [(delivery, bounce if delivery.address == "cy@example.org" else sent) for delivery in batch]
     )
 
-    actions = actions_blacklists.actions(services)
     day = today(runtime, principal).isoformat()
-    listed = await actions["ListBlackEmailAddress"](
-        principal, {"StartDate": day, "EndDate": day, "Limit": 10, "Offset": 0}
+    listed = await actions_blacklists.list_black_email_address(
+        services, principal, {"StartDate": day, "EndDate": day, "Limit": 10, "Offset": 0}
     )
     assert listed["TotalCount"] == 1
     assert listed["BlackList"][0]["EmailAddress"] == "cy@example.org"
     assert listed["BlackList"][0]["BounceTime"].startswith(day)
     earlier = (today(runtime, principal) - timedelta(days=1)).isoformat()
-    before = await actions["ListBlackEmailAddress"](
-        principal, {"StartDate": earlier, "EndDate": earlier, "Limit": 10, "Offset": 0}
+    before = await actions_blacklists.list_black_email_address(
+        services, principal, {"StartDate": earlier, "EndDate": earlier, "Limit": 10, "Offset": 0}
     )
     assert before["TotalCount"] == 0
 
     again = await services.tasks.create(principal, content.task_request())
     assert await skipped_addresses(runtime, principal, again.id) == {"cy@example.org"}
 
-    await actions["DeleteBlackList"](principal, {"EmailAddressList": ["cy@example.org"]})
+    await actions_blacklists.delete_black_list(services, principal, {"EmailAddressList": ["cy@example.org"]})
     window = {"StartDate": day, "EndDate": day, "Limit": 10, "Offset": 0}
-    assert (await actions["ListBlackEmailAddress"](principal, window))["TotalCount"] == 0
+    assert (await actions_blacklists.list_black_email_address(services, principal, window))["TotalCount"] == 0
 
 
 async def test_hard_bounce_dates_are_checked(runtime: bootstrap.Runtime, team: Any) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from mailyard.domain import identifiers, messages, rendering, schedules, tasks, unsubscribe
+from mailyard.domain import identifiers, messages, recipients, rendering, schedules, tasks, templates, unsubscribe
 from mailyard.errors import ErrorCode, InvalidInput
 
 
@@ -85,3 +85,23 @@ def test_a_begin_time_before_1970_is_refused() -> None:
     early = datetime(1, 1, 1, 8, tzinfo=UTC)
     schedule = lambda: tasks.Schedule(type=tasks.TaskType.SCHEDULED, begin_at=early)  # noqa: E731
     assert code_of(schedule) is ErrorCode.DATE_OUT_OF_RANGE
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "code"),
+    [
+        (" ", "x", ErrorCode.TEMPLATE_NAME_EMPTY),
+        ("n" * 101, "x", ErrorCode.TEMPLATE_NAME_TOO_LONG),
+        ("n", None, ErrorCode.TEMPLATE_CONTENT_EMPTY),
+        ("n", "x" * (templates.MAX_CONTENT_BYTES + 1), ErrorCode.TEMPLATE_CONTENT_TOO_LARGE),
+    ],
+)
+def test_template_content_rules_carry_their_codes(name: str, text: str | None, code: ErrorCode) -> None:
+    assert code_of(lambda: templates.check_template_content(name=name, text=text, html=None)) is code
+
+
+def test_list_name_and_description_rules_carry_their_codes() -> None:
+    assert recipients.check_list_name(" readers ") == "readers"
+    assert code_of(lambda: recipients.check_list_name(" ")) is ErrorCode.LIST_NAME_INVALID
+    assert code_of(lambda: recipients.check_list_name("n" * 201)) is ErrorCode.LIST_NAME_INVALID
+    assert code_of(lambda: recipients.check_list_description("d" * 301)) is ErrorCode.LIST_DESCRIPTION_TOO_LONG

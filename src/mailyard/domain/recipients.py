@@ -17,6 +17,8 @@ NATIVE_MAX_PER_LIST = 10_000_000  #: the native API and CLI import in one stream
 MAX_REPORTED_INVALID_ROWS = 100
 MAX_VARIABLES_BYTES = 800
 MAX_ADDRESS_LENGTH = addresses.MAX_LENGTH
+MAX_LIST_NAME_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 300
 
 
 class ListStatus(enum.IntEnum):
@@ -165,6 +167,18 @@ def summarize_upload(rows: list[RecipientInput]) -> UploadReport:
 
 def check_list_name(name: str) -> str:
     cleaned = name.strip()
-    if not cleaned or len(cleaned) > 200:
-        raise InvalidInput("list name must be 1 to 200 characters", field="name")
+    if not cleaned or len(cleaned) > MAX_LIST_NAME_LENGTH:
+        raise InvalidInput(
+            f"list name must be 1 to {MAX_LIST_NAME_LENGTH} characters", field="name", code=ErrorCode.LIST_NAME_INVALID
+        )
     return cleaned
+
+
+def check_list_description(description: str) -> str:
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise InvalidInput(
+            f"description must be at most {MAX_DESCRIPTION_LENGTH} characters",
+            field="description",
+            code=ErrorCode.LIST_DESCRIPTION_TOO_LONG,
+        )
+    return description

@@ -38,13 +38,23 @@ class Template:
 
 def check_template_content(*, name: str, text: str | None, html: str | None) -> None:
     """A template needs a name and at least one of text and HTML, within size limits."""
-    if not name.strip() or len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput(f"template name must be 1 to {MAX_NAME_LENGTH} characters", field="name")
+    if not name.strip():
+        raise InvalidInput("a template needs a name", field="name", code=ErrorCode.TEMPLATE_NAME_EMPTY)
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(
+            f"template name must be at most {MAX_NAME_LENGTH} characters",
+            field="name",
+            code=ErrorCode.TEMPLATE_NAME_TOO_LONG,
+        )
     if not text and not html:
-        raise InvalidInput("a template needs text, html or both", field="text")
+        raise InvalidInput("a template needs text, html or both", field="text", code=ErrorCode.TEMPLATE_CONTENT_EMPTY)
     for field, value in (("text", text), ("html", html)):
         if value and len(value.encode()) > MAX_CONTENT_BYTES:
-            raise InvalidInput(f"template {field} is larger than {MAX_CONTENT_BYTES} bytes", field=field)
+            raise InvalidInput(
+                f"template {field} is larger than {MAX_CONTENT_BYTES} bytes",
+                field=field,
+                code=ErrorCode.TEMPLATE_CONTENT_TOO_LARGE,
+            )
 
 
 def require_approved(template: Template) -> Template:

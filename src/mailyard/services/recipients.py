@@ -35,8 +35,7 @@ class RecipientService:
         self, principal: accounts.Principal, *, name: str, description: str = ""
     ) -> recipients.RecipientList:
         name = recipients.check_list_name(name)
-        if len(description) > 300:
-            raise InvalidInput("description must be at most 300 characters", field="description")
+        description = recipients.check_list_description(description)
         async with self._store.transaction() as repositories:
             if await repositories.lists.get_by_name(principal.account_id, name):
                 raise Conflict(f"a recipient list named {name!r} exists already", code=ErrorCode.LIST_NAME_TAKEN)

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from redis.asyncio import Redis
 
 from mailyard import __version__
 from mailyard.domain.accounts import Principal
@@ -37,7 +38,6 @@ DOOR_SCOPE_KEY = "mailyard.door"
 class WebOptions:
     max_body_bytes: int = 8 * 1024 * 1024
     max_import_bytes: int = 1024 * 1024 * 1024  #: a streamed recipient import (spooled to disk)
-    redis_url: str | None = None
     tencent_rate_limit: int = 20  #: requests/s per action per account
     aliyun_rate_limit: int = 20  #: requests/s per action per account
     api_rate_limit: int = 20  #: requests/s per route per account
@@ -81,7 +81,7 @@ def _mount_native_api(
     native_keys = CachedSecrets(services.access.lookup_secret, keep_found=False)
     app.add_middleware(ApiGate, lookup=native_keys, client_gate=guards.clients, prefix="/v1", operator=operator)
     install_error_handlers(app)
-    throttle = ActionThrottle(per_second=options.api_rate_limit, redis_url=guards.redis_url, key_prefix="mailyard-api")
+    throttle = ActionThrottle(per_second=options.api_rate_limit, redis=guards.redis, key_prefix="mailyard-api")
     app.include_router(create_router(None if operator else throttle), prefix="/v1")
 
 
@@ -91,9 +91,12 @@ def create_app(
     doors: Sequence[FrontDoor] | None = None,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     operator: Principal | None = None,
+    redis: Redis | None = None,
 ) -> FastAPI:
     """The app of one process. With ``operator``, /v1 acts as that principal for every request, without a key or
-    a rate limit: the local operator's API (the CLI beside the database), never served on a socket."""
+    a rate limit: the local operator's API (the CLI beside the database), never served on a socket. With
+    ``redis`` (the process's client, which its builder closes) rate limits and nonces are shared by every
+    process."""
     app = FastAPI(
         lifespan=lifespan,
         title="Mailyard",
@@ -104,7 +107,7 @@ def create_app(
     guards = SharedGuards(
         keys=CachedSecrets(services.access.lookup_secret),
         clients=ClientGate(options.client_rate_limit),
-        redis_url=options.redis_url or None,
+        redis=redis,
     )
     _mount_native_api(app, services, options, guards, operator)
     app.include_router(unsubscribe_routes.create_router())

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
@@ -283,6 +284,9 @@ class SettableClock:
 
     def __call__(self) -> float:
         return self.pinned if self.pinned is not None else time.time() + self.offset
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self(), UTC)
 
 
 def make_door(

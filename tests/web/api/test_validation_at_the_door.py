@@ -25,10 +25,16 @@ def recipients_with(variables: str) -> str:
     return f'{{"recipients": [{{"address": "new@example.org", "variables": {variables}}}]}}'
 
 
+def single_send(seeded: Seeded, **changes: Any) -> dict[str, Any]:
+    body = {"from_address": "hello@news.example.com", "to": ["ann@example.org"], "subject": "Hi"}
+    return body | {"template_id": seeded.template_id} | changes
+
+
 def bad_requests(seeded: Seeded) -> list[tuple[str, dict[str, Any], int, str | None]]:
     """(path, request options, status, error code) of POSTs refused at once."""
     recipients = f"/v1/lists/{seeded.list_id}/recipients"
     task = json.dumps(task_body(seeded))[:-1]  # to append a raw variables member
+    message = json.dumps(single_send(seeded))[:-1]
     return [
         (
             "/v1/tasks",
@@ -47,6 +53,9 @@ def bad_requests(seeded: Seeded) -> list[tuple[str, dict[str, Any], int, str | N
             400,
             "date_out_of_range",
         ),
+        ("/v1/messages", {"json": single_send(seeded, variables={"a": {"b": 1}})}, 400, "template_data_invalid"),
+        ("/v1/messages", raw_json(message + f', "variables": {{"a": {FORTY_DIGITS}}}}}'), 400, "template_data_invalid"),
+        ("/v1/messages", raw_json(message + f', "variables": {{"a": {DEEP}}}}}'), 400, None),
         (recipients, {"json": json.loads(recipients_with('{"a": {"b": 1}}'))}, 400, "recipient_variables_invalid"),
         (recipients, raw_json(recipients_with(f'{{"a": {FORTY_DIGITS}}}')), 400, "recipient_variables_invalid"),
         (recipients, raw_json(recipients_with(f'{{"a": {FIVE_THOUSAND_DIGITS}}}')), 400, None),
@@ -85,3 +94,13 @@ async def test_csv_variables_are_refused_at_once(api, team, seeded: Seeded, vari
     )
     assert_error(response, 400, "recipient_variables_invalid", "variables")
     assert await snapshot(api, auth) == before
+
+
+async def test_dates_before_year_1_in_utc_are_refused(api, team, seeded: Seeded) -> None:
+    auth = team.admin.auth
+    before = (await api.get("/v1/suppressions", auth=auth)).json()
+    response = await api.get("/v1/statistics", params={"start": "0001-01-01", "end": "0001-01-02"}, auth=auth)
+    assert_error(response, 400, "date_out_of_range")
+    added = {"addresses": ["bo@example.org"], "expires_on": "0001-01-01"}
+    assert_error(await api.post("/v1/suppressions", json=added, auth=auth), 400, "date_out_of_range")
+    assert (await api.get("/v1/suppressions", auth=auth)).json() == before

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+import redis.asyncio
 
 from mailyard.web.guards.throttle import ActionThrottle
 
@@ -25,10 +26,12 @@ async def throttle(request: pytest.FixtureRequest) -> AsyncIterator[ActionThrott
         yield ActionThrottle()
         return
     # A key prefix of its own keeps concurrent runs against one Redis apart.
-    shared = ActionThrottle(redis_url=REDIS_URL, key_prefix=f"mailyard-test-{uuid.uuid4().hex}")
+    client = redis.asyncio.from_url(REDIS_URL)
+    shared = ActionThrottle(redis=client, key_prefix=f"mailyard-test-{uuid.uuid4().hex}")
     yield shared
     await shared.reset()
     await shared.close()
+    await client.aclose()
 
 
 async def test_twenty_per_second_then_refused(throttle: ActionThrottle) -> None:
@@ -46,8 +49,8 @@ async def test_counts_are_per_action_and_per_account(throttle: ActionThrottle) -
 
 async def test_redis_counts_are_shared_between_processes() -> None:
     prefix = f"mailyard-test-{uuid.uuid4().hex}"
-    first = ActionThrottle(redis_url=REDIS_URL, key_prefix=prefix, per_second=3)
-    second = ActionThrottle(redis_url=REDIS_URL.replace("redis://", "async+redis://"), key_prefix=prefix, per_second=3)
+    clients = [redis.asyncio.from_url(REDIS_URL), redis.asyncio.from_url(REDIS_URL)]
+    first, second = (ActionThrottle(redis=client, key_prefix=prefix, per_second=3) for client in clients)
     try:
         assert await burst(first, "account-1", "SendEmail", 2) == [True, True]
         assert await burst(second, "account-1", "SendEmail", 2) == [True, False]
@@ -55,10 +58,13 @@ async def test_redis_counts_are_shared_between_processes() -> None:
         await first.reset()
         await first.close()
         await second.close()
+        for client in clients:
+            await client.aclose()
 
 
 async def test_unreachable_redis_lets_requests_through() -> None:
-    throttle = ActionThrottle(redis_url="redis://127.0.0.1:1/0", per_second=1)
+    client = redis.asyncio.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1, retry=None)
+    throttle = ActionThrottle(redis=client, per_second=1)
     assert await burst(throttle, "account-1", "SendEmail", 3) == [True, True, True]
     await throttle.close()
 

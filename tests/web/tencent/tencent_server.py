@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import uvicorn
@@ -50,6 +51,9 @@ class SkewedClock:
 
     def __call__(self) -> float:
         return time.time() + self.offset
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self(), UTC)
 
 
 @dataclass

@@ -12,12 +12,14 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from mailyard.ports.clock import Clock
+from mailyard.web import doors
 from mailyard.web.aliyun import preauth
 from mailyard.web.aliyun.envelope import error_response, new_request_id, success_response
-from mailyard.web.aliyun.errors import AliyunError, internal_error
+from mailyard.web.aliyun.errors import AliyunError, internal_error, invalid_parameter
 from mailyard.web.aliyun.parameters import read_call
 from mailyard.web.aliyun.signature import (
     TIME_WINDOW_SECONDS,
@@ -45,10 +47,10 @@ class AliyunFrontDoor(Generic[P]):
 
     `lookup_secret` maps an access key id to its secret and an opaque principal, or None when unknown.
     `actions` maps action names to handlers; a handler gets the principal and the params and returns the
-    envelope's `Result`, or raises `AliyunError`. `clock` returns unix seconds. `translate_error(exc)` may
-    map other exceptions (core errors) to an `AliyunError`; the rest become `InternalError` with the traceback
-    logged, never sent. `throttle` counts requests per action per account (`account_of(principal)`);
-    `client_gate` per client address before authentication.
+    envelope's `Result`, or raises `AliyunError`. `clock` is the service's clock, against which request times are
+    checked. `translate_error(exc)` may map other exceptions (core errors) to an `AliyunError`; the rest become
+    `InternalError` with the traceback logged, never sent. `throttle` counts requests per action per account
+    (`account_of(principal)`); `client_gate` per client address before authentication.
     """
 
     def __init__(
@@ -57,7 +59,7 @@ class AliyunFrontDoor(Generic[P]):
         lookup_secret: SecretLookup[P],
         actions: Mapping[str, ActionHandler[P]],
         nonce_guard: NonceGuard,
-        clock: Callable[[], float],
+        clock: Clock,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         time_window: float = TIME_WINDOW_SECONDS,
         translate_error: Callable[[Exception], AliyunError | None] | None = None,
@@ -92,21 +94,12 @@ class AliyunFrontDoor(Generic[P]):
         except AliyunError as error:
             return error_response(error, request_id, host_id)
         except Exception as error:
-            translated = self._translated(error)
+            translated = doors.translated(self._translate_error, error)
             if translated is not None:
                 return error_response(translated, request_id, host_id)
             # The traceback stays in the log; the wire gets the generic InternalError (spec 2.2).
             logger.exception("Alibaba RPC request %s failed", request_id)
             return error_response(internal_error(), request_id, host_id)
-
-    def _translated(self, error: Exception) -> AliyunError | None:
-        if self._translate_error is None:
-            return None
-        try:
-            return self._translate_error(error)
-        except Exception:
-            logger.exception("Alibaba front door: translate_error failed")
-            return None
 
     async def _serve(self, request: Request) -> Any:
         await preauth.admit_client(self._client_gate, request.scope)
@@ -122,7 +115,7 @@ class AliyunFrontDoor(Generic[P]):
         if call.version != API_VERSION:
             raise AliyunError("InvalidVersion", f"Specified parameter Version {call.version!r} is not valid.")
         credential = read_credential(wire)
-        now = self._clock()
+        now = self._clock.now().timestamp()
         principal = await self._authenticate(credential, now)
         await preauth.claim_nonce(self._nonce_guard, credential, now, self._time_window)
         handler = self._actions.get(call.action)
@@ -142,17 +135,9 @@ class AliyunFrontDoor(Generic[P]):
         return principal
 
     async def _read_body(self, request: Request) -> bytes:
-        declared = request.headers.get("content-length", "")
-        if declared.isascii() and declared.isdigit() and int(declared) > self._max_body_bytes:
-            raise self._too_large()
-        body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > self._max_body_bytes:
-                raise self._too_large()
-        return bytes(body)
-
-    def _too_large(self) -> AliyunError:
-        return AliyunError(
-            "RequestEntityTooLarge", f"The request body is larger than {self._max_body_bytes} bytes.", 413
-        )
+        try:
+            return await doors.read_body(request, self._max_body_bytes)
+        except doors.BodyTooLarge as error:
+            raise AliyunError("RequestEntityTooLarge", str(error.detail), 413) from None
+        except ClientDisconnect:
+            raise invalid_parameter("the client closed the connection mid-request.") from None

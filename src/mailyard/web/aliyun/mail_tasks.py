@@ -1,14 +1,16 @@
-"""The three Quick BI mail-task actions over the shared task services (spec Part 2, section 2.2)."""
+"""The three Quick BI mail-task actions over the shared task services (spec Part 2, section 2.2):
+`GetMailTaskList`, `GetMailTaskStatus` and `ManualRunMailTask`."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from mailyard.domain import accounts, paging, runs, schedules, tasks
+from mailyard.domain import accounts, identifiers, paging, runs, schedules, tasks
 from mailyard.services.container import Services
 from mailyard.web.aliyun.errors import AliyunError
 from mailyard.web.aliyun.parameters import bool_param, int_param, text_param
+from mailyard.web.doors import ActionTable
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -46,49 +48,49 @@ def _run_item(run: runs.Run, time_zone: str) -> dict[str, Any]:
     }
 
 
-class MailTaskActions:
-    """Handlers for `GetMailTaskList`, `GetMailTaskStatus` and `ManualRunMailTask`."""
+async def get_mail_task_list(
+    services: Services, principal: accounts.Principal, params: dict[str, Any]
+) -> dict[str, Any]:
+    """Page through the tasks the caller may see, by owner nickname and paused flag."""
+    page_number = int_param(params, "PageNum", 1, minimum=1, maximum=1_000_000)
+    page_size = int_param(params, "PageSize", DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE)
+    task_filter = tasks.TaskFilter(
+        owner_nickname=text_param(params, "UserNick") or None, paused=bool_param(params, "Paused")
+    )
+    window = paging.Window(offset=(page_number - 1) * page_size, limit=page_size)
+    page = await services.tasks.list(principal, task_filter, window)
+    total_pages = math.ceil(page.total / page_size)
+    return {
+        "PageNum": page_number,
+        "PageSize": page_size,
+        "TotalNum": page.total,
+        "TotalPages": total_pages,
+        # Beyond the last page, Pre points back at the last one; 0 means "none" (spec 2.2).
+        "Pre": min(page_number - 1, total_pages) if page_number > 1 else 0,
+        "Next": page_number + 1 if page_number < total_pages else 0,
+        "Data": [_task_item(task) for task in page.items],
+    }
 
-    def __init__(self, services: Services) -> None:
-        self._services = services
 
-    def table(self) -> dict[str, Any]:
-        return {
-            "GetMailTaskList": self.get_mail_task_list,
-            "GetMailTaskStatus": self.get_mail_task_status,
-            "ManualRunMailTask": self.manual_run_mail_task,
-        }
+async def get_mail_task_status(
+    services: Services, principal: accounts.Principal, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The latest run of a task, or the run named by `TaskId`; empty before the first run."""
+    mail_id = _mail_id(params)
+    run_id = int_param(params, "TaskId", minimum=1, maximum=identifiers.MAX_ID)
+    run = await services.tasks.get_run(principal, mail_id, run_id)
+    return [] if run is None else [_run_item(run, principal.time_zone)]
 
-    async def get_mail_task_list(self, principal: accounts.Principal, params: dict[str, Any]) -> dict[str, Any]:
-        """Page through the tasks the caller may see, by owner nickname and paused flag."""
-        page_number = int_param(params, "PageNum", 1, minimum=1, maximum=1_000_000)
-        page_size = int_param(params, "PageSize", DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE)
-        task_filter = tasks.TaskFilter(
-            owner_nickname=text_param(params, "UserNick") or None, paused=bool_param(params, "Paused")
-        )
-        window = paging.Window(offset=(page_number - 1) * page_size, limit=page_size)
-        page = await self._services.tasks.list(principal, task_filter, window)
-        total_pages = math.ceil(page.total / page_size)
-        return {
-            "PageNum": page_number,
-            "PageSize": page_size,
-            "TotalNum": page.total,
-            "TotalPages": total_pages,
-            # Beyond the last page, Pre points back at the last one; 0 means "none" (spec 2.2).
-            "Pre": min(page_number - 1, total_pages) if page_number > 1 else 0,
-            "Next": page_number + 1 if page_number < total_pages else 0,
-            "Data": [_task_item(task) for task in page.items],
-        }
 
-    async def get_mail_task_status(self, principal: accounts.Principal, params: dict[str, Any]) -> list[dict[str, Any]]:
-        """The latest run of a task, or the run named by `TaskId`; empty before the first run."""
-        mail_id = _mail_id(params)
-        run_id = int_param(params, "TaskId", minimum=1, maximum=2**63 - 1)
-        run = await self._services.tasks.get_run(principal, mail_id, run_id)
-        return [] if run is None else [_run_item(run, principal.time_zone)]
+async def manual_run_mail_task(services: Services, principal: accounts.Principal, params: dict[str, Any]) -> bool:
+    """Start a run now through the engine; refused while one is running."""
+    mail_id = _mail_id(params)
+    await services.tasks.run_now(principal, mail_id)
+    return True
 
-    async def manual_run_mail_task(self, principal: accounts.Principal, params: dict[str, Any]) -> bool:
-        """Start a run now through the engine; refused while one is running."""
-        mail_id = _mail_id(params)
-        await self._services.tasks.run_now(principal, mail_id)
-        return True
+
+ACTIONS: ActionTable = {
+    "GetMailTaskList": get_mail_task_list,
+    "GetMailTaskStatus": get_mail_task_status,
+    "ManualRunMailTask": manual_run_mail_task,
+}

@@ -6,18 +6,10 @@ from __future__ import annotations
 import json
 
 from fastapi import Request
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mailyard.errors import ErrorCode, InvalidInput
-
-
-class BodyTooLarge(HTTPException):
-    """Raised while the body streams in; an HTTPException so that FastAPI's body parsing lets it through
-    (it turns any other exception into a 400) and the error handlers answer 413 `body_too_large`."""
-
-    def __init__(self, max_bytes: int) -> None:
-        super().__init__(status_code=413, detail=f"request body over {max_bytes} bytes")
+from mailyard.web.doors import BodyTooLarge, capped_receive, declared_length
 
 
 class BodySizeLimit:
@@ -47,20 +39,10 @@ class BodySizeLimit:
             return
         is_upload = bool(self._upload_suffixes) and scope["path"].endswith(self._upload_suffixes)
         limit = max(self._max_upload_bytes, self._max_bytes) if is_upload else self._max_bytes
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        if declared_length(scope) > limit:
             await self._refuse(send, limit)
             return
-        received = 0
         started = False
-
-        async def capped_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise BodyTooLarge(limit)
-            return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
@@ -68,7 +50,7 @@ class BodySizeLimit:
             await send(message)
 
         try:
-            await self._app(scope, capped_receive, tracking_send)
+            await self._app(scope, capped_receive(receive, limit), tracking_send)
         except BodyTooLarge:
             if not started:
                 await self._refuse(send, limit)

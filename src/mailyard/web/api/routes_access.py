@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from mailyard.domain import accounts
+from mailyard.domain import accounts, identifiers
 from mailyard.web.api import mapping, schemas
 from mailyard.web.api.auth import CurrentPrincipal, ServicesDep
 
 router = APIRouter()
-PositiveId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+PositiveId = Annotated[int, Path(ge=1, le=identifiers.MAX_ID)]
 
 
 @router.get("/me", tags=["access"])

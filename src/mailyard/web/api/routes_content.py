@@ -9,14 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import StreamingResponse
 
-from mailyard.domain import recipient_csv
+from mailyard.domain import identifiers, recipient_csv
 from mailyard.services.recipients import RecipientFilter
 from mailyard.web.api import mapping, schemas
 from mailyard.web.api.auth import CurrentPrincipal, ServicesDep
 from mailyard.web.api.paging import PageWindow
 
 router = APIRouter()
-PositiveId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+PositiveId = Annotated[int, Path(ge=1, le=identifiers.MAX_ID)]
 
 
 @router.post("/templates", status_code=status.HTTP_201_CREATED, tags=["templates"])

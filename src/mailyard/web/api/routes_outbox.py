@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
+from mailyard.domain import identifiers
 from mailyard.domain.outbox import OutboxMessage
 from mailyard.web.api import schemas
 from mailyard.web.api.auth import CurrentPrincipal, ServicesDep
 from mailyard.web.api.paging import PageWindow
 
 router = APIRouter(tags=["outbox"])
-PositiveId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+PositiveId = Annotated[int, Path(ge=1, le=identifiers.MAX_ID)]
 
 
 class OutboxMessageOut(BaseModel):
@@ -46,7 +47,7 @@ async def list_outbox(
     principal: CurrentPrincipal,
     services: ServicesDep,
     window: PageWindow,
-    task_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    task_id: Annotated[int | None, Query(ge=1, le=identifiers.MAX_ID)] = None,
 ) -> schemas.PageOut[OutboxMessageOut]:
     """Messages of the tasks the caller may see, newest first."""
     page = await services.outbox.list(principal, window, task_id=task_id)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, status
 
-from mailyard.domain import runs, tasks
+from mailyard.domain import identifiers, runs, tasks
 from mailyard.domain.tracking import TrackingOptions
 from mailyard.domain.unsubscribe import LANGUAGE_TAGS
 from mailyard.errors import InvalidInput
@@ -16,7 +16,7 @@ from mailyard.web.api.auth import CurrentPrincipal, ServicesDep
 from mailyard.web.api.paging import PageWindow
 
 router = APIRouter(tags=["tasks"])
-PositiveId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+PositiveId = Annotated[int, Path(ge=1, le=identifiers.MAX_ID)]
 TaskStateName = Literal["pending", "sending", "suspended", "error", "done", "cancelled"]
 DeliveryStateName = Literal["queued", "sending", "sent", "failed", "skipped"]
 
@@ -53,7 +53,7 @@ async def list_tasks(
     window: PageWindow,
     state: TaskStateName | None = None,
     type: Literal["immediate", "scheduled", "recurring"] | None = None,
-    recipient_list_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    recipient_list_id: Annotated[int | None, Query(ge=1, le=identifiers.MAX_ID)] = None,
     owner: Annotated[str | None, Query(max_length=100)] = None,
     paused: bool | None = None,
 ) -> schemas.PageOut[schemas.TaskOut]:
@@ -126,7 +126,7 @@ async def list_deliveries(
     principal: CurrentPrincipal,
     services: ServicesDep,
     window: PageWindow,
-    run_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    run_id: Annotated[int | None, Query(ge=1, le=identifiers.MAX_ID)] = None,
     state: DeliveryStateName | None = None,
 ) -> schemas.PageOut[schemas.DeliveryOut]:
     page = await services.tasks.deliveries(

@@ -7,9 +7,11 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from mailyard.domain import identifiers
+
 T = TypeVar("T")
 
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Id = Annotated[int, Field(ge=1, le=identifiers.MAX_ID)]
 
 
 def _without_nul(value: Any) -> Any:

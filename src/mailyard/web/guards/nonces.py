@@ -13,7 +13,6 @@ import math
 from collections import Counter
 from typing import Protocol
 
-import redis.asyncio
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -21,7 +20,6 @@ DEFAULT_MEMORY_CAPACITY = 1_000_000
 #: live nonces one access key may hold in memory: far above a key used within its door's rate limit
 DEFAULT_CAPACITY_PER_KEY = 20_000
 DEFAULT_REDIS_PREFIX = "mailyard:aliyun:nonce:"
-REDIS_TIMEOUT_SECONDS = 1.0
 
 
 class NonceGuardUnavailable(Exception):
@@ -106,12 +104,7 @@ class RedisNonceGuard:
         return bool(created)
 
 
-def nonce_guard(redis_url: str | None, prefix: str = DEFAULT_REDIS_PREFIX) -> NonceGuard:
-    """Across processes with Redis; in memory for the single embedded process."""
-    if not redis_url:
-        return MemoryNonceGuard()
-    # Short timeouts, no retries: a Redis outage must fail fast (503), not hang the request.
-    client = redis.asyncio.from_url(
-        redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, retry=None
-    )
-    return RedisNonceGuard(client, prefix)
+def nonce_guard(redis: Redis | None, prefix: str = DEFAULT_REDIS_PREFIX) -> NonceGuard:
+    """Across processes with Redis (a client built to fail fast, so an outage answers 503 at once); in memory for
+    the single embedded process."""
+    return MemoryNonceGuard() if redis is None else RedisNonceGuard(redis, prefix)

@@ -2,14 +2,16 @@
 "Documented default rate limit"). Each door answers it in its own protocol: Tencent ``RequestLimitExceeded``
 (which the SDK's opt-in retryer retries, 1.7.6), Alibaba ``Throttling.User``, the native API 429.
 
-Counts live in process memory, or in Redis when several API processes must share them; each door counts
-under its own key prefix.
+Counts live in process memory, or in Redis when several API processes must share them (the client is built by
+the composition root and passed in).
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+import redis.asyncio
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
@@ -27,21 +29,21 @@ class ActionThrottle:
     timestamp per request and, in memory, hands its clean-up to a thread after every request: several times
     the cost of the listing it guards.)
 
-    ``redis_url`` (``redis://host:port/db``, ``rediss://`` or ``async+redis://``) selects Redis;
-    without it counts are kept in this process. If Redis cannot be reached the request is let
-    through and the failure logged: a rate limiter must not take the whole API down with it.
+    ``redis`` selects Redis (its connections are used); without it counts are kept in this process. If Redis
+    cannot be reached the request is let through and the failure logged: a rate limiter must not take the whole
+    API down with it.
     """
 
     def __init__(
         self,
         *,
         per_second: int = DEFAULT_PER_SECOND,
-        redis_url: str | None = None,
+        redis: redis.asyncio.Redis | None = None,
         key_prefix: str = DEFAULT_KEY_PREFIX,
     ) -> None:
         if per_second < 1:
             raise ValueError("per_second must be at least 1")
-        self._storage = _storage(redis_url, key_prefix)
+        self._storage = _storage(redis, key_prefix)
         self._limiter = SlidingWindowCounterRateLimiter(self._storage)
         self._item = RateLimitItemPerSecond(per_second, namespace=key_prefix)
 
@@ -64,9 +66,12 @@ class ActionThrottle:
         await self._storage.reset()
 
 
-def _storage(redis_url: str | None, key_prefix: str) -> Storage:
-    if redis_url is None:
+def _storage(client: redis.asyncio.Redis | None, key_prefix: str) -> Storage:
+    if client is None:
         return MemoryStorage(wrap_exceptions=True)
-    uri = redis_url if redis_url.startswith("async+") else "async+" + redis_url
-    # limits defaults to the coredis client; redis-py is the one this project depends on.
-    return RedisStorage(uri, wrap_exceptions=True, implementation="redispy", key_prefix=key_prefix)
+    # limits defaults to the coredis client; redis-py is the one this project depends on. Given the client's
+    # connection pool (which limits passes on untyped), the URI only names the kind of server.
+    shared: dict[str, Any] = {"connection_pool": client.connection_pool}
+    return RedisStorage(
+        "async+redis://", wrap_exceptions=True, implementation="redispy", key_prefix=key_prefix, **shared
+    )

@@ -15,8 +15,9 @@ from mailyard.domain import paging, schedules
 from mailyard.domain.accounts import Principal
 from mailyard.domain.suppressions import Suppression, local_day
 from mailyard.services.container import Services
+from mailyard.web.doors import ActionTable
 from mailyard.web.tencent.coercion import as_day
-from mailyard.web.tencent.fields import Fields, Handler
+from mailyard.web.tencent.fields import Fields
 
 MAX_EMAIL_FILTER = 320
 EMAILS_MISSING = "MissingParameter.EmailsNecessary"
@@ -46,72 +47,75 @@ def _custom_out(entry: Suppression, principal: Principal, now: datetime) -> dict
     }
 
 
-def actions(services: Services) -> dict[str, Handler]:
-    service = services.suppressions
-
-    async def list_black_email_address(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        first = as_day(fields.text("StartDate"), "StartDate", "InvalidParameter.InvalidStartTimeFormat")
-        last = as_day(fields.text("EndDate"), "EndDate", "InvalidParameter.InvalidEndTimeFormat")
-        window = paging.Window(offset=fields.offset(), limit=fields.limit())
-        page = await service.list_hard_bounces(
-            principal,
-            window,
-            first_day=first,
-            last_day=last,
-            address_contains=fields.optional_text("EmailAddress", max_length=MAX_EMAIL_FILTER),
-        )
-        return {
-            "BlackList": [_bounce_out(item, principal.time_zone) for item in page.items],
-            "TotalCount": page.total,
-        }
-
-    async def delete_black_list(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        addresses = Fields(params).text_list("EmailAddressList", missing=EMAILS_MISSING)
-        await service.remove_hard_bounces(principal, addresses)
-        return {}
-
-    async def create_custom_blacklist(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        emails = fields.text_list("Emails", missing=EMAILS_MISSING)
-        report = await service.add_custom(principal, emails, expires_on=_expire_date(fields))
-        return {
-            "TotalCount": report.total,
-            "ValidCount": report.valid,
-            "TooLongCount": report.too_long,
-            "RepeatCount": report.repeated,
-            "InvalidCount": report.invalid,
-        }
-
-    async def list_custom_blacklist(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        window = paging.Window(offset=fields.offset(), limit=fields.limit())
-        status = fields.choice("Status", (0, 1, 2))
-        page = await service.list_custom(
-            principal,
-            window,
-            active=None if status == 2 else status == 1,
-            address_contains=fields.optional_text("Email", max_length=MAX_EMAIL_FILTER),
-        )
-        now = services.clock.now()
-        return {"TotalCount": page.total, "Data": [_custom_out(item, principal, now) for item in page.items]}
-
-    async def update_custom_black_list(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        entry_id = fields.id("Id")
-        address = fields.text("Email")
-        await service.update_custom(principal, entry_id, address=address, expires_on=_expire_date(fields))
-        return {}
-
-    async def delete_custom_black_list(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        await service.remove_custom(principal, Fields(params).text_list("Emails", missing=EMAILS_MISSING))
-        return {}
-
+async def list_black_email_address(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    first = as_day(fields.text("StartDate"), "StartDate", "InvalidParameter.InvalidStartTimeFormat")
+    last = as_day(fields.text("EndDate"), "EndDate", "InvalidParameter.InvalidEndTimeFormat")
+    window = paging.Window(offset=fields.offset(), limit=fields.limit())
+    page = await services.suppressions.list_hard_bounces(
+        principal,
+        window,
+        first_day=first,
+        last_day=last,
+        address_contains=fields.optional_text("EmailAddress", max_length=MAX_EMAIL_FILTER),
+    )
     return {
-        "ListBlackEmailAddress": list_black_email_address,
-        "DeleteBlackList": delete_black_list,
-        "CreateCustomBlacklist": create_custom_blacklist,
-        "ListCustomBlacklist": list_custom_blacklist,
-        "UpdateCustomBlackList": update_custom_black_list,
-        "DeleteCustomBlackList": delete_custom_black_list,
+        "BlackList": [_bounce_out(item, principal.time_zone) for item in page.items],
+        "TotalCount": page.total,
     }
+
+
+async def delete_black_list(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    addresses = Fields(params).text_list("EmailAddressList", missing=EMAILS_MISSING)
+    await services.suppressions.remove_hard_bounces(principal, addresses)
+    return {}
+
+
+async def create_custom_blacklist(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    emails = fields.text_list("Emails", missing=EMAILS_MISSING)
+    report = await services.suppressions.add_custom(principal, emails, expires_on=_expire_date(fields))
+    return {
+        "TotalCount": report.total,
+        "ValidCount": report.valid,
+        "TooLongCount": report.too_long,
+        "RepeatCount": report.repeated,
+        "InvalidCount": report.invalid,
+    }
+
+
+async def list_custom_blacklist(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    window = paging.Window(offset=fields.offset(), limit=fields.limit())
+    status = fields.choice("Status", (0, 1, 2))
+    page = await services.suppressions.list_custom(
+        principal,
+        window,
+        active=None if status == 2 else status == 1,
+        address_contains=fields.optional_text("Email", max_length=MAX_EMAIL_FILTER),
+    )
+    now = services.clock.now()
+    return {"TotalCount": page.total, "Data": [_custom_out(item, principal, now) for item in page.items]}
+
+
+async def update_custom_black_list(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    entry_id = fields.id("Id")
+    address = fields.text("Email")
+    await services.suppressions.update_custom(principal, entry_id, address=address, expires_on=_expire_date(fields))
+    return {}
+
+
+async def delete_custom_black_list(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    await services.suppressions.remove_custom(principal, Fields(params).text_list("Emails", missing=EMAILS_MISSING))
+    return {}
+
+
+ACTIONS: ActionTable = {
+    "ListBlackEmailAddress": list_black_email_address,
+    "DeleteBlackList": delete_black_list,
+    "CreateCustomBlacklist": create_custom_blacklist,
+    "ListCustomBlacklist": list_custom_blacklist,
+    "UpdateCustomBlackList": update_custom_black_list,
+    "DeleteCustomBlackList": delete_custom_black_list,
+}

@@ -13,8 +13,9 @@ from mailyard.domain import identities
 from mailyard.domain.accounts import Principal
 from mailyard.errors import InvalidInput
 from mailyard.services.container import Services
+from mailyard.web.doors import ActionTable
 from mailyard.web.tencent.errors import TencentError
-from mailyard.web.tencent.fields import Fields, Handler
+from mailyard.web.tencent.fields import Fields
 
 DKIM_2048 = 1  #: DKIMOption: the keys made here are 2048-bit whatever was asked (0 = 1024, 1 = 2048)
 MAX_REPUTATION_LEVEL = 10
@@ -114,83 +115,85 @@ def _check_password(password: str) -> None:
         )
 
 
-def actions(services: Services) -> dict[str, Handler]:
-    service = services.identities
+async def create_email_identity(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    name = _domain_name(fields)
+    _dkim_option(fields)
+    domain = await services.identities.create_domain(principal, name)
+    return _identity_out(domain, domain.dns_records())
 
-    async def create_email_identity(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        name = _domain_name(fields)
-        _dkim_option(fields)
-        domain = await service.create_domain(principal, name)
-        return _identity_out(domain, domain.dns_records())
 
-    async def get_email_identity(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        domain = await service.get_domain(principal, _domain_name(Fields(params)))
-        return {**_identity_out(domain, domain.dns_records()), "TagList": []}
+async def get_email_identity(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    domain = await services.identities.get_domain(principal, _domain_name(Fields(params)))
+    return {**_identity_out(domain, domain.dns_records()), "TagList": []}
 
-    async def list_email_identities(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        offset = fields.optional_uint("Offset") or 0
-        limit = fields.optional_uint("Limit")
-        domains = await service.list_domains(principal)
-        quota = (await services.access.account(principal)).daily_quota
-        daily_quota = UNLIMITED_DAILY_QUOTA if quota is None else quota
-        chosen = domains[offset:] if limit is None else domains[offset : offset + limit]
-        return {
-            "EmailIdentities": [_listed_identity(domain, daily_quota) for domain in chosen],
-            "MaxReputationLevel": MAX_REPUTATION_LEVEL,
-            "MaxDailyQuota": daily_quota,
-            "Total": len(domains),
-        }
 
-    async def update_email_identity(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        name = _domain_name(fields)
-        _dkim_option(fields)
-        fields.optional_bool("NewAPI")
-        domain, records = await service.verify_domain(principal, name)
-        return _identity_out(domain, records)
-
-    async def delete_email_identity(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        await service.delete_domain(principal, _domain_name(Fields(params)))
-        return {}
-
+async def list_email_identities(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    offset = fields.optional_uint("Offset") or 0
+    limit = fields.optional_uint("Limit")
+    domains = await services.identities.list_domains(principal)
+    quota = (await services.access.account(principal)).daily_quota
+    daily_quota = UNLIMITED_DAILY_QUOTA if quota is None else quota
+    chosen = domains[offset:] if limit is None else domains[offset : offset + limit]
     return {
-        "CreateEmailIdentity": create_email_identity,
-        "GetEmailIdentity": get_email_identity,
-        "ListEmailIdentities": list_email_identities,
-        "UpdateEmailIdentity": update_email_identity,
-        "DeleteEmailIdentity": delete_email_identity,
-        **_sender_actions(services),
+        "EmailIdentities": [_listed_identity(domain, daily_quota) for domain in chosen],
+        "MaxReputationLevel": MAX_REPUTATION_LEVEL,
+        "MaxDailyQuota": daily_quota,
+        "Total": len(domains),
     }
 
 
-def _sender_actions(services: Services) -> dict[str, Handler]:
-    service = services.identities
+async def update_email_identity(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    name = _domain_name(fields)
+    _dkim_option(fields)
+    fields.optional_bool("NewAPI")
+    domain, records = await services.identities.verify_domain(principal, name)
+    return _identity_out(domain, records)
 
-    async def create_email_address(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        address, display_name = _sender_address(Fields(params))
-        await service.create_sender(principal, address=address, display_name=display_name)
-        return {}
 
-    async def list_email_address(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        return {"EmailSenders": [_sender_out(sender) for sender in await service.list_senders(principal)]}
+async def delete_email_identity(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    await services.identities.delete_domain(principal, _domain_name(Fields(params)))
+    return {}
 
-    async def delete_email_address(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        await service.delete_sender(principal, Fields(params).text("EmailAddress", max_length=MAX_ADDRESS_FIELD))
-        return {}
 
-    async def update_email_smtp_password(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        password = fields.text("Password", max_length=MAX_PASSWORD_FIELD)
-        address = fields.text("EmailAddress", max_length=MAX_ADDRESS_FIELD)
-        _check_password(password)
-        await service.set_smtp_password(principal, address, password)
-        return {}
+async def create_email_address(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    address, display_name = _sender_address(Fields(params))
+    await services.identities.create_sender(principal, address=address, display_name=display_name)
+    return {}
 
-    return {
-        "CreateEmailAddress": create_email_address,
-        "ListEmailAddress": list_email_address,
-        "DeleteEmailAddress": delete_email_address,
-        "UpdateEmailSmtpPassWord": update_email_smtp_password,
-    }
+
+async def list_email_address(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    return {"EmailSenders": [_sender_out(sender) for sender in await services.identities.list_senders(principal)]}
+
+
+async def delete_email_address(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    await services.identities.delete_sender(
+        principal, Fields(params).text("EmailAddress", max_length=MAX_ADDRESS_FIELD)
+    )
+    return {}
+
+
+async def update_email_smtp_password(
+    services: Services, principal: Principal, params: dict[str, Any]
+) -> dict[str, Any]:
+    fields = Fields(params)
+    password = fields.text("Password", max_length=MAX_PASSWORD_FIELD)
+    address = fields.text("EmailAddress", max_length=MAX_ADDRESS_FIELD)
+    _check_password(password)
+    await services.identities.set_smtp_password(principal, address, password)
+    return {}
+
+
+ACTIONS: ActionTable = {
+    "CreateEmailIdentity": create_email_identity,
+    "GetEmailIdentity": get_email_identity,
+    "ListEmailIdentities": list_email_identities,
+    "UpdateEmailIdentity": update_email_identity,
+    "DeleteEmailIdentity": delete_email_identity,
+    "CreateEmailAddress": create_email_address,
+    "ListEmailAddress": list_email_address,
+    "DeleteEmailAddress": delete_email_address,
+    "UpdateEmailSmtpPassWord": update_email_smtp_password,
+}

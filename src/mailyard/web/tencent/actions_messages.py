@@ -13,9 +13,10 @@ from mailyard.domain.accounts import Principal
 from mailyard.domain.events import EventType
 from mailyard.services.container import Services
 from mailyard.services.single_sends import AttachmentUpload, SendRequest
+from mailyard.web.doors import ActionTable
 from mailyard.web.tencent.coercion import as_day
 from mailyard.web.tencent.errors import TencentError
-from mailyard.web.tencent.fields import Fields, Handler
+from mailyard.web.tencent.fields import Fields
 from mailyard.web.tencent.template_param import SEND_PARAMS, read_template
 
 ATTACHMENT_WRONG = "InvalidParameterValue.AttachContentIsWrong"
@@ -110,24 +111,26 @@ def _status_out(status: messages.EmailStatus) -> dict[str, Any]:
     }
 
 
-def actions(services: Services) -> dict[str, Handler]:
-    service = services.single_sends
+async def send_email(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    sent = await services.single_sends.send(principal, _send_request(Fields(params)))
+    return {"MessageId": sent.message_id}
 
-    async def send_email(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        sent = await service.send(principal, _send_request(Fields(params)))
-        return {"MessageId": sent.message_id}
 
-    async def get_send_email_status(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        request_date = as_day(fields.text("RequestDate"), "RequestDate")
-        window = paging.Window(offset=fields.offset(), limit=fields.limit())
-        found = await service.statuses(
-            principal,
-            request_date,
-            window,
-            message_id=fields.optional_text("MessageId", max_length=200) or None,
-            to_address=fields.optional_text("ToEmailAddress", max_length=MAX_ADDRESS) or None,
-        )
-        return {"EmailStatusList": [_status_out(status) for status in found]}
+async def get_send_email_status(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    request_date = as_day(fields.text("RequestDate"), "RequestDate")
+    window = paging.Window(offset=fields.offset(), limit=fields.limit())
+    found = await services.single_sends.statuses(
+        principal,
+        request_date,
+        window,
+        message_id=fields.optional_text("MessageId", max_length=200) or None,
+        to_address=fields.optional_text("ToEmailAddress", max_length=MAX_ADDRESS) or None,
+    )
+    return {"EmailStatusList": [_status_out(status) for status in found]}
 
-    return {"SendEmail": send_email, "GetSendEmailStatus": get_send_email_status}
+
+ACTIONS: ActionTable = {
+    "SendEmail": send_email,
+    "GetSendEmailStatus": get_send_email_status,
+}

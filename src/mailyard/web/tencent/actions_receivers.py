@@ -15,34 +15,13 @@ from mailyard.domain.accounts import Principal
 from mailyard.errors import InvalidInput
 from mailyard.services.container import Services
 from mailyard.services.recipients import RecipientFilter
+from mailyard.web.doors import ActionTable
 from mailyard.web.tencent.errors import TencentError
-from mailyard.web.tencent.fields import Fields, Handler
+from mailyard.web.tencent.fields import Fields
 
-MAX_LIST_NAME = 200
-MAX_DESCRIPTION = 300
 MAX_EMAIL_FILTER = 50
 _HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z!]")
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _list_name(fields: Fields) -> str:
-    name = fields.text("ReceiversName").strip()
-    if not name or len(name) > MAX_LIST_NAME:
-        raise TencentError(
-            "InvalidParameterValue.ReceiverNameIllegal",
-            f"The recipient list name must be 1 to {MAX_LIST_NAME} characters.",
-        )
-    return name
-
-
-def _description(fields: Fields) -> str:
-    description = fields.optional_text("Desc") or ""
-    if len(description) > MAX_DESCRIPTION:
-        raise TencentError(
-            "InvalidParameterValue.ReceiverDescIllegal",
-            f"The recipient list description must be at most {MAX_DESCRIPTION} characters.",
-        )
-    return description
 
 
 def _recipient_data(item: Fields) -> dict[str, Any]:
@@ -124,65 +103,71 @@ def _recipient_out(recipient: recipients.Recipient, time_zone: str) -> dict[str,
     }
 
 
-def actions(services: Services) -> dict[str, Handler]:
-    service = services.recipients
+async def create_receiver(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    created = await services.recipients.create_list(
+        principal, name=fields.text("ReceiversName"), description=fields.optional_text("Desc") or ""
+    )
+    return {"ReceiverId": created.id}
 
-    async def create_receiver(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        name, description = _list_name(fields), _description(fields)
-        created = await service.create_list(principal, name=name, description=description)
-        return {"ReceiverId": created.id}
 
-    async def create_receiver_detail(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        list_id = fields.id("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
-        emails = fields.text_list("Emails", missing="MissingParameter.EmailsNecessary")
-        report = await service.add_recipients(principal, list_id, ((email, None) for email in emails))
-        return _upload_counts(report)
+async def create_receiver_detail(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    list_id = fields.id("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
+    emails = fields.text_list("Emails", missing="MissingParameter.EmailsNecessary")
+    report = await services.recipients.add_recipients(principal, list_id, ((email, None) for email in emails))
+    return _upload_counts(report)
 
-    async def create_receiver_detail_with_data(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        list_id = fields.id("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
-        items = fields.nested_list("Datas", missing="MissingParameter.EmailsNecessary")
-        entries = [(item.text("Email"), _recipient_data(item)) for item in items]
-        report = await service.add_recipients(principal, list_id, entries)
-        return _upload_counts(report)
 
-    async def list_receivers(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        window = paging.Window(offset=fields.offset(), limit=fields.limit())
-        status = fields.optional_choice("Status", (1, 2, 3))
-        page = await service.list_lists(
-            principal,
-            window,
-            keyword=fields.optional_text("KeyWord") or None,
-            status=None if status is None else recipients.ListStatus(status),
-        )
-        return {"TotalCount": page.total, "Data": [_list_out(item, principal.time_zone) for item in page.items]}
+async def create_receiver_detail_with_data(
+    services: Services, principal: Principal, params: dict[str, Any]
+) -> dict[str, Any]:
+    fields = Fields(params)
+    list_id = fields.id("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
+    items = fields.nested_list("Datas", missing="MissingParameter.EmailsNecessary")
+    entries = [(item.text("Email"), _recipient_data(item)) for item in items]
+    report = await services.recipients.add_recipients(principal, list_id, entries)
+    return _upload_counts(report)
 
-    async def list_receiver_details(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        list_id = fields.id("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
-        window = paging.Window(offset=fields.offset(), limit=fields.limit())
-        chosen = _recipient_filter(fields, principal.time_zone)
-        found, page = await service.list_recipients(principal, list_id, window, chosen)
-        return {
-            "TotalCount": page.total,
-            "Data": [_recipient_out(item, principal.time_zone) for item in page.items],
-            "ValidCount": found.valid_count,
-            "InvalidCount": found.invalid_count,
-        }
 
-    async def delete_receiver(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        list_id = Fields(params).id("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
-        await service.delete_list(principal, list_id)
-        return {}
+async def list_receivers(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    window = paging.Window(offset=fields.offset(), limit=fields.limit())
+    status = fields.optional_choice("Status", (1, 2, 3))
+    page = await services.recipients.list_lists(
+        principal,
+        window,
+        keyword=fields.optional_text("KeyWord") or None,
+        status=None if status is None else recipients.ListStatus(status),
+    )
+    return {"TotalCount": page.total, "Data": [_list_out(item, principal.time_zone) for item in page.items]}
 
+
+async def list_receiver_details(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    list_id = fields.id("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
+    window = paging.Window(offset=fields.offset(), limit=fields.limit())
+    chosen = _recipient_filter(fields, principal.time_zone)
+    found, page = await services.recipients.list_recipients(principal, list_id, window, chosen)
     return {
-        "CreateReceiver": create_receiver,
-        "CreateReceiverDetail": create_receiver_detail,
-        "CreateReceiverDetailWithData": create_receiver_detail_with_data,
-        "ListReceivers": list_receivers,
-        "ListReceiverDetails": list_receiver_details,
-        "DeleteReceiver": delete_receiver,
+        "TotalCount": page.total,
+        "Data": [_recipient_out(item, principal.time_zone) for item in page.items],
+        "ValidCount": found.valid_count,
+        "InvalidCount": found.invalid_count,
     }
+
+
+async def delete_receiver(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    list_id = Fields(params).id("ReceiverId", missing="MissingParameter.ReceiverIdNecessary")
+    await services.recipients.delete_list(principal, list_id)
+    return {}
+
+
+ACTIONS: ActionTable = {
+    "CreateReceiver": create_receiver,
+    "CreateReceiverDetail": create_receiver_detail,
+    "CreateReceiverDetailWithData": create_receiver_detail_with_data,
+    "ListReceivers": list_receivers,
+    "ListReceiverDetails": list_receiver_details,
+    "DeleteReceiver": delete_receiver,
+}

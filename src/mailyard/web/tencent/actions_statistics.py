@@ -12,9 +12,10 @@ from typing import Any
 from mailyard.domain import events, messages, paging, schedules
 from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
+from mailyard.web.doors import ActionTable
 from mailyard.web.tencent.coercion import INT64_MAX, as_day, as_int64
 from mailyard.web.tencent.errors import TencentError
-from mailyard.web.tencent.fields import Fields, Handler
+from mailyard.web.tencent.fields import Fields
 
 ABUSE_REPORT_LIMIT = 1000  #: GetAbuseReport's default Limit (spec 1.3 "Paging")
 MAX_DOMAIN = 253
@@ -83,49 +84,49 @@ def _optional_int64(params: dict[str, Any], key: str) -> int | None:
     return number
 
 
-def actions(services: Services) -> dict[str, Handler]:
-    service = services.statistics
+async def get_statistics_report(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    first_day = as_day(fields.text("StartDate"), "StartDate")
+    last_day = as_day(fields.text("EndDate"), "EndDate")
+    report = await services.statistics.report(
+        principal,
+        first_day,
+        last_day,
+        sender_domain=fields.optional_text("Domain", max_length=MAX_DOMAIN),
+        recipient_domain=fields.optional_text("ReceivingMailboxType", max_length=MAX_DOMAIN),
+    )
+    return {
+        "DailyVolumes": [_volume_out(volume) for volume in report.daily],
+        "OverallVolume": _volume_out(report.overall),
+    }
 
-    async def get_statistics_report(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        first_day = as_day(fields.text("StartDate"), "StartDate")
-        last_day = as_day(fields.text("EndDate"), "EndDate")
-        report = await service.report(
-            principal,
-            first_day,
-            last_day,
-            sender_domain=fields.optional_text("Domain", max_length=MAX_DOMAIN),
-            recipient_domain=fields.optional_text("ReceivingMailboxType", max_length=MAX_DOMAIN),
-        )
-        return {
-            "DailyVolumes": [_volume_out(volume) for volume in report.daily],
-            "OverallVolume": _volume_out(report.overall),
-        }
 
-    async def get_abuse_report(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        first_day = _abuse_day(fields, "StartTime", "InvalidParameter.InvalidStartTimeFormat")
-        last_day = _abuse_day(fields, "EndTime", "InvalidParameter.InvalidEndTimeFormat")
-        offset = _optional_int64(params, "Offset") or 0
-        limit = _optional_int64(params, "Limit")
-        texts = {key: fields.optional_text(key, max_length=320) for key in _ABUSE_FILTERS}
-        template = (texts["TemplateId"] or "").strip()
-        if template and not template.isdigit():
-            return {"Data": [], "TotalCount": 0}  # no template has such an id
-        window = paging.Window(
-            offset=min(offset, INT64_MAX), limit=min(limit or ABUSE_REPORT_LIMIT, ABUSE_REPORT_LIMIT)
-        )
-        page = await service.abuse_reports(
-            principal,
-            first_day,
-            last_day,
-            window,
-            from_domain=texts["FromDomain"],
-            from_address=texts["FromAddress"],
-            recipient_domain=texts["Mta"],
-            recipient=texts["ToAddress"],
-            template_id=int(template) if template and len(template) <= 18 else None,
-        )
-        return {"Data": [_abuse_out(item, principal.time_zone) for item in page.items], "TotalCount": page.total}
+async def get_abuse_report(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    first_day = _abuse_day(fields, "StartTime", "InvalidParameter.InvalidStartTimeFormat")
+    last_day = _abuse_day(fields, "EndTime", "InvalidParameter.InvalidEndTimeFormat")
+    offset = _optional_int64(params, "Offset") or 0
+    limit = _optional_int64(params, "Limit")
+    texts = {key: fields.optional_text(key, max_length=320) for key in _ABUSE_FILTERS}
+    template = (texts["TemplateId"] or "").strip()
+    if template and not template.isdigit():
+        return {"Data": [], "TotalCount": 0}  # no template has such an id
+    window = paging.Window(offset=min(offset, INT64_MAX), limit=min(limit or ABUSE_REPORT_LIMIT, ABUSE_REPORT_LIMIT))
+    page = await services.statistics.abuse_reports(
+        principal,
+        first_day,
+        last_day,
+        window,
+        from_domain=texts["FromDomain"],
+        from_address=texts["FromAddress"],
+        recipient_domain=texts["Mta"],
+        recipient=texts["ToAddress"],
+        template_id=int(template) if template and len(template) <= 18 else None,
+    )
+    return {"Data": [_abuse_out(item, principal.time_zone) for item in page.items], "TotalCount": page.total}
 
-    return {"GetStatisticsReport": get_statistics_report, "GetAbuseReport": get_abuse_report}
+
+ACTIONS: ActionTable = {
+    "GetStatisticsReport": get_statistics_report,
+    "GetAbuseReport": get_abuse_report,
+}

@@ -14,9 +14,10 @@ from mailyard.domain.accounts import Principal
 from mailyard.errors import InvalidInput
 from mailyard.services.container import Services
 from mailyard.services.tasks import TaskRequest
+from mailyard.web.doors import ActionTable
 from mailyard.web.tencent.envelope import RawJson
 from mailyard.web.tencent.errors import TencentError
-from mailyard.web.tencent.fields import Fields, Handler
+from mailyard.web.tencent.fields import Fields
 from mailyard.web.tencent.template_param import SEND_PARAMS, read_template
 
 TIMED_PARAMS = "MissingParameter.TimedParamNecessary"
@@ -132,16 +133,20 @@ SEND_TASK_DATA = documents.Document.of(
 )
 
 
-def actions(services: Services) -> dict[str, Handler]:
-    async def batch_send_email(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        request = _task_request(Fields(params), principal.time_zone)
-        task = await services.tasks.create(principal, request)
-        return {"TaskId": task.id}
+async def batch_send_email(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    request = _task_request(Fields(params), principal.time_zone)
+    task = await services.tasks.create(principal, request)
+    return {"TaskId": task.id}
 
-    async def list_send_tasks(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        window = paging.Window(offset=fields.offset(), limit=fields.limit())
-        page = await services.tasks.list_documents(principal, _task_filter(fields), window, SEND_TASK_DATA)
-        return {"TotalCount": page.total, "Data": RawJson(page.documents)}
 
-    return {"BatchSendEmail": batch_send_email, "ListSendTasks": list_send_tasks}
+async def list_send_tasks(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    window = paging.Window(offset=fields.offset(), limit=fields.limit())
+    page = await services.tasks.list_documents(principal, _task_filter(fields), window, SEND_TASK_DATA)
+    return {"TotalCount": page.total, "Data": RawJson(page.documents)}
+
+
+ACTIONS: ActionTable = {
+    "BatchSendEmail": batch_send_email,
+    "ListSendTasks": list_send_tasks,
+}

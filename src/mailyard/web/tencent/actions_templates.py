@@ -11,8 +11,9 @@ from typing import Any
 from mailyard.domain import paging, templates
 from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
+from mailyard.web.doors import ActionTable
 from mailyard.web.tencent.errors import TencentError
-from mailyard.web.tencent.fields import Fields, Handler
+from mailyard.web.tencent.fields import Fields
 
 MAX_TEMPLATES_PAGE = paging.MAX_PAGE_SIZE
 REVIEW_REASONS = {
@@ -41,28 +42,14 @@ def _encoded(text: str | None) -> str | None:
 
 
 def _template_name(fields: Fields) -> str:
-    name = fields.text("TemplateName").strip()
-    if not name:
-        raise TencentError("InvalidParameterValue.TemplateNameIsNULL", "The template name cannot be empty.")
-    if len(name) > templates.MAX_NAME_LENGTH:
-        raise TencentError(
-            "InvalidParameterValue.TemplateNameIllegal",
-            f"The template name must be at most {templates.MAX_NAME_LENGTH} characters.",
-        )
-    return name
+    return fields.text("TemplateName").strip()
 
 
 def _content(fields: Fields) -> tuple[str | None, str | None]:
-    """``(text, html)`` of the required ``TemplateContent``; at least one of them."""
+    """``(text, html)`` of the required ``TemplateContent``, decoded; the core checks them."""
     content = fields.nested("TemplateContent")
     assert content is not None
-    text, html = _decoded(content, "Text"), _decoded(content, "Html")
-    if text is None and html is None:
-        raise TencentError("InvalidParameterValue.TemplateContentIsNULL", "TemplateContent needs Text or Html.")
-    for part in (text, html):
-        if part is not None and len(part.encode()) > templates.MAX_CONTENT_BYTES:
-            raise TencentError("FailedOperation.TemplateContentToolarge", "The template content is too large.")
-    return text, html
+    return _decoded(content, "Text"), _decoded(content, "Html")
 
 
 def _content_out(template: templates.Template) -> dict[str, Any]:
@@ -70,51 +57,44 @@ def _content_out(template: templates.Template) -> dict[str, Any]:
     return {key: value for key, value in parts.items() if value is not None}
 
 
-def actions(services: Services) -> dict[str, Handler]:
-    service = services.templates
+async def create_email_template(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    name = _template_name(fields)
+    text, html = _content(fields)
+    template = await services.templates.create(principal, name=name, subject=None, text=text, html=html)
+    return {"TemplateID": template.id}
 
-    async def create_email_template(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        name = _template_name(fields)
-        text, html = _content(fields)
-        template = await service.create(principal, name=name, subject=None, text=text, html=html)
-        return {"TemplateID": template.id}
 
-    async def get_email_template(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        template = await service.get(principal, Fields(params).id("TemplateID"))
-        return {
-            "TemplateContent": _content_out(template),
-            "TemplateStatus": int(template.review_status),
-            "TemplateName": template.name,
-        }
-
-    async def update_email_template(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        template_id = fields.id("TemplateID")
-        name = _template_name(fields)
-        text, html = _content(fields)
-        current = await service.get(principal, template_id)
-        await service.update(principal, template_id, name=name, subject=current.subject, text=text, html=html)
-        return {}
-
-    async def delete_email_template(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        await service.delete(principal, Fields(params).id("TemplateID"))
-        return {}
-
-    async def list_email_templates(principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
-        fields = Fields(params)
-        # Limit and Offset are required here, and no maximum is documented: larger pages are cut.
-        limit = min(fields.uint("Limit"), MAX_TEMPLATES_PAGE)
-        page = await service.list(principal, paging.Window(offset=fields.offset(), limit=limit))
-        return {"TemplatesMetadata": [_metadata(item) for item in page.items], "TotalCount": page.total}
-
+async def get_email_template(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    template = await services.templates.get(principal, Fields(params).id("TemplateID"))
     return {
-        "CreateEmailTemplate": create_email_template,
-        "GetEmailTemplate": get_email_template,
-        "UpdateEmailTemplate": update_email_template,
-        "DeleteEmailTemplate": delete_email_template,
-        "ListEmailTemplates": list_email_templates,
+        "TemplateContent": _content_out(template),
+        "TemplateStatus": int(template.review_status),
+        "TemplateName": template.name,
     }
+
+
+async def update_email_template(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    template_id = fields.id("TemplateID")
+    name = _template_name(fields)
+    text, html = _content(fields)
+    current = await services.templates.get(principal, template_id)
+    await services.templates.update(principal, template_id, name=name, subject=current.subject, text=text, html=html)
+    return {}
+
+
+async def delete_email_template(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    await services.templates.delete(principal, Fields(params).id("TemplateID"))
+    return {}
+
+
+async def list_email_templates(services: Services, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(params)
+    # Limit and Offset are required here, and no maximum is documented: larger pages are cut.
+    limit = min(fields.uint("Limit"), MAX_TEMPLATES_PAGE)
+    page = await services.templates.list(principal, paging.Window(offset=fields.offset(), limit=limit))
+    return {"TemplatesMetadata": [_metadata(item) for item in page.items], "TotalCount": page.total}
 
 
 def _metadata(template: templates.Template) -> dict[str, Any]:
@@ -125,3 +105,12 @@ def _metadata(template: templates.Template) -> dict[str, Any]:
         "TemplateID": template.id,
         "ReviewReason": REVIEW_REASONS[template.review_status],
     }
+
+
+ACTIONS: ActionTable = {
+    "CreateEmailTemplate": create_email_template,
+    "GetEmailTemplate": get_email_template,
+    "UpdateEmailTemplate": update_email_template,
+    "DeleteEmailTemplate": delete_email_template,
+    "ListEmailTemplates": list_email_templates,
+}

@@ -9,13 +9,14 @@ including a failure inside a handler, is an HTTP 200 envelope (spec 1.7.5).
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mailyard.ports.clock import Clock
+from mailyard.web import doors
 from mailyard.web.guards.clients import ClientGate
 from mailyard.web.guards.nonces import MemoryNonceGuard, NonceGuard
 from mailyard.web.tencent import preauth
@@ -48,6 +49,7 @@ class TencentFrontDoor(Generic[PrincipalT]):
     - ``account_of(principal)`` names the account the rate limit counts against.
     - ``translate_error(exc)`` may map other exceptions to a ``TencentError``; the rest become
       ``InternalError`` with the traceback logged, never sent.
+    - ``clock``: the service's clock, against which request times are checked.
     - ``regions``: accepted ``X-TC-Region`` values; ``None`` accepts any (a missing one is fine).
     - ``nonce_guard`` remembers legacy v1 nonces; ``client_gate`` limits requests per client address.
     """
@@ -59,7 +61,7 @@ class TencentFrontDoor(Generic[PrincipalT]):
         actions: Mapping[str, Callable[[PrincipalT, dict[str, Any]], Awaitable[Mapping[str, Any]]]],
         throttle: Throttle,
         account_of: Callable[[PrincipalT], str],
-        clock: Callable[[], float] = time.time,
+        clock: Clock,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         regions: Collection[str] | None = None,
         translate_error: Callable[[Exception], TencentError | None] | None = None,
@@ -102,7 +104,7 @@ class TencentFrontDoor(Generic[PrincipalT]):
         except TencentError as error:
             return error_response(error.code, error.message, request_id)
         except Exception as error:
-            translated = self._translated(error)
+            translated = doors.translated(self._translate_error, error)
             if translated is not None:
                 return error_response(translated.code, translated.message, request_id)
             logger.exception("Tencent front door: unexpected error (RequestId %s)", request_id)
@@ -132,19 +134,10 @@ class TencentFrontDoor(Generic[PrincipalT]):
         if found is None:
             raise SignatureError("AuthFailure.SecretIdNotFound", "The SecretId does not exist or is disabled.")
         secret_key, principal = found
-        now = self._clock()
+        now = self._clock.now().timestamp()
         verify(wire, credential, secret_key, now=now)
         await self._replays.claim(credential, now)
         return principal
-
-    def _translated(self, error: Exception) -> TencentError | None:
-        if self._translate_error is None:
-            return None
-        try:
-            return self._translate_error(error)
-        except Exception:
-            logger.exception("Tencent front door: translate_error failed")
-            return None
 
     def _check_region(self, call: ActionCall) -> None:
         if self._regions is not None and call.region is not None and call.region not in self._regions:

@@ -9,11 +9,10 @@ action's own, more precise code), a value of the wrong type is ``InvalidParamete
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from mailyard.domain import identifiers
-from mailyard.domain.accounts import Principal
 from mailyard.web.tencent.coercion import UINT64_MAX, as_bool, as_str, as_uint64
 from mailyard.web.tencent.errors import TencentError
 
@@ -153,7 +152,3 @@ class Fields:
                 INVALID_VALUE, f"The parameter {self.name(key)} must be at most {max_length} characters."
             )
         return text
-
-
-Handler = Callable[[Principal, dict[str, Any]], Awaitable[Mapping[str, Any]]]
-"""An action: ``(caller, params) → Response payload`` without ``RequestId``; raises on failure."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from mailyard.domain.accounts import Principal
 from mailyard.services.container import Services
+from mailyard.web.doors import Handler, bind_actions
 from mailyard.web.guards.nonces import nonce_guard
 from mailyard.web.guards.shared import SharedGuards, account_of
 from mailyard.web.guards.throttle import DEFAULT_PER_SECOND, ActionThrottle
@@ -21,7 +22,6 @@ from mailyard.web.tencent import (
 )
 from mailyard.web.tencent.door import TencentFrontDoor
 from mailyard.web.tencent.failures import translate_error
-from mailyard.web.tencent.fields import Handler
 
 NONCE_PREFIX = "mailyard:tencent:nonce:"
 
@@ -38,15 +38,8 @@ ACTION_MODULES = (
 
 
 def action_table(services: Services) -> dict[str, Handler]:
-    """Every action by its exact (case-sensitive) name; a name defined twice is a programming error."""
-    table: dict[str, Handler] = {}
-    for module in ACTION_MODULES:
-        handlers = module.actions(services)
-        repeated = table.keys() & handlers.keys()
-        if repeated:
-            raise RuntimeError(f"Tencent actions defined twice: {sorted(repeated)}")
-        table.update(handlers)
-    return table
+    """Every action by its exact (case-sensitive) name, bound to the running services."""
+    return bind_actions((module.ACTIONS for module in ACTION_MODULES), services)
 
 
 def create_door(
@@ -55,9 +48,10 @@ def create_door(
     return TencentFrontDoor(
         lookup_secret=guards.keys,
         actions=action_table(services),
-        throttle=ActionThrottle(per_second=per_second, redis_url=guards.redis_url),
+        throttle=ActionThrottle(per_second=per_second, redis=guards.redis),
+        clock=services.clock,
         account_of=account_of,
         translate_error=translate_error,
-        nonce_guard=nonce_guard(guards.redis_url, NONCE_PREFIX),
+        nonce_guard=nonce_guard(guards.redis, NONCE_PREFIX),
         client_gate=guards.clients,
     )

@@ -13,11 +13,9 @@ from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.requests import ClientDisconnect, Request
 
+from mailyard.web.doors import BodyTooLarge, read_body
 from mailyard.web.tencent.errors import TencentError
 
-# After the cap is passed the rest of the body is read and thrown away, so the client gets to read
-# the error envelope instead of a reset connection; past this multiple of the cap we stop reading.
-_DRAIN_FACTOR = 4
 _SINGLE_HEADERS = frozenset({"authorization", "content-type", "host"})
 # The largest action takes 20,000 addresses with a variable each (``Datas.N.Email``, ``Datas.N.TemplateData``);
 # the count is checked before any pair is decoded.
@@ -105,7 +103,12 @@ def _not_url_encoding() -> TencentError:
 
 async def read_wire_request(request: Request, max_body_bytes: int) -> WireRequest:
     """Snapshot ``request``; a body over ``max_body_bytes`` is ``RequestSizeLimitExceeded`` (1.6.2)."""
-    body = await _read_capped_body(request, max_body_bytes)
+    try:
+        body = await read_body(request, max_body_bytes)
+    except BodyTooLarge as error:
+        raise TencentError("RequestSizeLimitExceeded", str(error.detail)) from None
+    except ClientDisconnect:
+        raise TencentError("InvalidRequest", "The client closed the connection mid-request.") from None
     # The raw scope rather than request.url, which decodes the query as strict UTF-8 and can raise.
     return WireRequest(
         method=request.method,
@@ -127,35 +130,3 @@ def _decode_headers(raw_headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str
         elif name in _SINGLE_HEADERS or name.startswith("x-tc-"):
             raise TencentError("InvalidParameter", f"The header {name} is repeated.")
     return headers
-
-
-async def _read_capped_body(request: Request, limit: int) -> bytes:
-    # Content-Length is only a hint: a chunked body has none, so the cap is enforced while reading.
-    drain_limit = limit * _DRAIN_FACTOR
-    if _declared_length(request) > drain_limit:
-        raise _too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size <= limit:
-                chunks.append(chunk)
-            elif size > drain_limit:
-                break
-            else:
-                chunks.clear()
-    except ClientDisconnect:
-        raise TencentError("InvalidRequest", "The client closed the connection mid-request.") from None
-    if size > limit:
-        raise _too_large(limit)
-    return b"".join(chunks)
-
-
-def _declared_length(request: Request) -> int:
-    value = request.headers.get("content-length", "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else 0
-
-
-def _too_large(limit: int) -> TencentError:
-    return TencentError("RequestSizeLimitExceeded", f"The request body is larger than {limit} bytes.")
