@@ -13,12 +13,13 @@ import smtplib
 import socket
 import ssl
 import subprocess
+import time
 from email.message import EmailMessage
 from typing import Any
 
 import dkim
 import pytest
-from tencentcloud.common import credential
+from tencentcloud.common import abstract_client, credential
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.ses.v20201002 import models, ses_client
@@ -137,9 +138,30 @@ async def statuses(submission: Submission) -> list[Any]:
     return await submission.runtime.services.single_sends.statuses(submission.principal, today, window)
 
 
+class SdkTime:
+    """The `time` module as the Tencent SDK sees it, telling the test's fixed clock: the door checks signatures
+    against the service's clock, so the SDK signs at that moment."""
+
+    def __init__(self, clock: Any) -> None:
+        self._clock = clock
+
+    def time(self) -> float:
+        return float(self._clock.now().timestamp())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
 async def test_implicit_tls_login_and_the_status_through_the_official_sdk(
-    submission: Submission, team: Any, http_url: str, deliver: Any, relay: Any
+    submission: Submission,
+    team: Any,
+    http_url: str,
+    deliver: Any,
+    relay: Any,
+    clock: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(abstract_client, "time", SdkTime(clock))
     assert fingerprint(submission.certificate) == submission.listeners.tls.fingerprint  # type: ignore[union-attr]
     code, reply = await asyncio.to_thread(implicit_tls_login, submission, message(message_id=True))
     assert code == 250
