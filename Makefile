@@ -9,7 +9,7 @@ RUN_STAMP := $(VENV)/.installed-run-$(HASH)
 STAMP := $(VENV)/.installed-test-$(HASH)
 TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 # Line coverage of the test run (in-process code; `mailyard serve` processes the tests start are not measured).
-COVERAGE_FLOOR ?= 76
+COVERAGE_FLOOR ?= 88
 
 .PHONY: run test lint typecheck contracts pytest install clean clients browser
 
