@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -49,6 +50,7 @@ def create_engine(url: str, *, pool_size: int = 10, ping_after_idle: float = PIN
     # its statements anew). Callers wait for one of pool_size connections instead.
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, hide_parameters=True)
     _ping_when_idle(engine, ping_after_idle)
+    event.listen(engine.sync_engine, "handle_error", _discard_stuck_connections)
     return engine
 
 
@@ -85,6 +87,19 @@ def _ping_when_idle(engine: AsyncEngine, seconds: float) -> None:
             raise exc.DisconnectionError(str(error)) from error
         if not alive:
             raise exc.DisconnectionError("the connection did not answer a ping")
+
+
+def _discard_stuck_connections(context: Any) -> None:
+    """Treat a connection whose protocol is stuck mid-operation as gone.
+
+    When the server ends a backend while an operation is under way (a restart, `pg_terminate_backend`), asyncpg
+    can keep the socket open with the operation half done; every later use then fails with "another operation
+    is in progress". SQLAlchemy counts only closed connections as disconnects and would hand this one out again
+    and again; marked as a disconnect, it is replaced instead and the pool's other connections are checked.
+    """
+    cause = getattr(context.original_exception, "__cause__", None)
+    if isinstance(cause, asyncpg.InternalClientError):
+        context.is_disconnect = True
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
