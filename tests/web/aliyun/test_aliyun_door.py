@@ -130,7 +130,7 @@ async def test_version_is_checked_first(captured, door_kit):
 
 async def test_unknown_access_key(door_kit, harness):
     raw = harness.sign_v3({}, at=CAPTURE_TIME - 86400, access_key_id="LTAIunknown")
-    # Looked up before the time window is checked, as the order in the brief says.
+    # Looked up before the time window is checked, in the order Alibaba's gateway checks them.
     assert_error(await send_raw(door_kit[2](), raw), "InvalidAccessKeyId.NotFound", 404)
 
 

@@ -278,7 +278,7 @@ def assert_no_crash(response: httpx.Response, action: str, params: object) -> di
         code = body["Error"]["Code"]
         assert isinstance(code, str) and code and isinstance(body["Error"]["Message"], str)
         assert code not in ("InternalError", "AuthFailure.SignatureFailure", "InvalidAction"), (action, params, body)
-        fuzzing.assert_no_internal_details(response.text)
+        fuzzing.assert_no_internal_details(response.text, sent=f"{params!r} {json.dumps(params, default=str)}")
     return body
 
 
