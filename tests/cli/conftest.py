@@ -6,10 +6,11 @@ private loop through `run_outside_loop`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from click.testing import Result
@@ -25,10 +26,10 @@ T = TypeVar("T")
 
 @dataclass
 class Cli:
-    """Runs `mailyard ...` with the test's settings in the environment."""
+    """Runs `mailyard ...` in-process with `env` as its environment (the test's settings, when it has them)."""
 
     env: dict[str, str]
-    settings: Settings
+    settings: Settings | None = None
 
     def __call__(self, *args: str, succeeds: bool = True) -> Result:
         result = CliRunner().invoke(app, list(args), env=self.env)
@@ -36,11 +37,22 @@ class Cli:
             assert result.exit_code == 0, (result.output, result.exception)
         return result
 
+    def output(self, *args: str, code: int = 0) -> str:
+        """What the command printed, once it exited with `code`; an unexpected exception fails the test."""
+        result = CliRunner().invoke(app, list(args), env=self.env, catch_exceptions=False)
+        assert result.exit_code == code, f"{args}: {result.output}"
+        return result.output
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.output(*args, "--json"))
+
     def with_services(self, work: Callable[[bootstrap.Runtime], Awaitable[T]]) -> T:
         """Run `work` against an open runtime over the same database."""
+        settings = self.settings
+        assert settings is not None, "this Cli was made without settings"
 
         async def opened() -> T:
-            runtime = await bootstrap.open_runtime(self.settings)
+            runtime = await bootstrap.open_runtime(settings)
             try:
                 return await work(runtime)
             finally:

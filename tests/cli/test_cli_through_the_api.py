@@ -3,40 +3,20 @@ against a remote server with --url and a key. Each command's output is what a pe
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from tests.cli.conftest import Cli
 from tests.web.conftest import LiveService, start_service, stop_service
-from typer.testing import CliRunner
-
-from mailyard.cli.main import app
 
 pytestmark = pytest.mark.timeout(120)
-
-
-class Cli:
-    """Runs `mailyard` in-process with its own environment."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-        self.runner = CliRunner()
-
-    def __call__(self, *args: str, code: int = 0) -> str:
-        result = self.runner.invoke(app, list(args), env=self.env, catch_exceptions=False)
-        assert result.exit_code == code, f"{args}: {result.output}"
-        return result.output
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self(*args, "--json"))
 
 
 @pytest.fixture
 def local(tmp_path: Path) -> Cli:
     cli = Cli({"MAILYARD_DATA_DIR": str(tmp_path / "data"), "MAILYARD_IDENTITY_VERIFICATION": "trust"})
-    cli("keys", "create", "--account", "acme", "--user", "alice", "--json")
+    cli.output("keys", "create", "--account", "acme", "--user", "alice", "--json")
     return cli
 
 
@@ -49,7 +29,7 @@ def test_a_first_task_from_the_command_line_alone(local: Cli, tmp_path: Path) ->
     added = local.json("domains", "add", "example.com")
     assert added["verified"] is True
     assert {record["type"] for record in added["dns_records"]} >= {"TXT"}
-    assert "DNS records to publish" in local("domains", "show", "example.com")
+    assert "DNS records to publish" in local.output("domains", "show", "example.com")
     assert local.json("senders", "add", "news@example.com", "--name", "News")["address"] == "news@example.com"
 
     text = write(tmp_path / "welcome.txt", "Hello {{name}}!")
@@ -57,15 +37,15 @@ def test_a_first_task_from_the_command_line_alone(local: Cli, tmp_path: Path) ->
     template = local.json("templates", "create", "--name", "welcome", "--text", str(text), "--html", str(html))
     preview = local.json("templates", "preview", str(template["id"]), "--variables", '{"name": "Ada"}')
     assert preview["text"] == "Hello Ada!" and preview["missing"] == []
-    assert "missing variables: name" in local("templates", "preview", str(template["id"]))
+    assert "missing variables: name" in local.output("templates", "preview", str(template["id"]))
 
     created = local.json("lists", "create", "friends")
     people = write(tmp_path / "friends.csv", "email,name\nada@example.org,Ada\nalan@example.org,Alan\nbroken,X\n")
-    imported = local("lists", "import", str(created["id"]), str(people))
+    imported = local.output("lists", "import", str(created["id"]), str(people))
     assert "imported 3 recipients into list 1: 2 valid, 1 invalid" in imported
     assert "line 4: 'broken'" in imported
     exported = tmp_path / "export.csv"
-    local("lists", "export", "1", str(exported))
+    local.output("lists", "export", "1", str(exported))
     assert exported.read_text().splitlines() == [
         "email,variables",
         'ada@example.org,"{""name"": ""Ada""}"',
@@ -88,20 +68,20 @@ def test_a_first_task_from_the_command_line_alone(local: Cli, tmp_path: Path) ->
     assert task["counters"]["requested"] == 2  # the invalid address is not sent to
     listed = local.json("tasks", "list")
     assert [item["id"] for item in listed["items"]] == [task["id"]]
-    assert "Deliveries" in local("tasks", "show", str(task["id"]))
-    assert "task 1 paused" in local("tasks", "pause", "1")
+    assert "Deliveries" in local.output("tasks", "show", str(task["id"]))
+    assert "task 1 paused" in local.output("tasks", "pause", "1")
     assert local.json("tasks", "list", "--paused")["total"] == 1
-    assert "resumed" in local("tasks", "resume", "1")
+    assert "resumed" in local.output("tasks", "resume", "1")
 
 
 def test_every_read_command_pages_and_prints_json(local: Cli) -> None:
-    local("users", "create", "bob")
+    local.output("users", "create", "bob")
     users = local.json("users", "list", "--limit", "1")
     assert (users["total"], len(users["items"]), users["items"][0]["nickname"]) == (2, 1, "alice")
-    assert "next page: --offset 1" in local("users", "list", "--limit", "1")
+    assert "next page: --offset 1" in local.output("users", "list", "--limit", "1")
     keys = local.json("keys", "list")
     assert keys["total"] == 2
-    assert "revoked" in local("keys", "revoke", str(keys["items"][-1]["id"]))
+    assert "revoked" in local.output("keys", "revoke", str(keys["items"][-1]["id"]))
     assert local.json("keys", "list")["total"] == 1
     for command in (
         ("domains", "list"),
@@ -117,28 +97,28 @@ def test_every_read_command_pages_and_prints_json(local: Cli) -> None:
 
 
 def test_suppressions_from_the_command_line(local: Cli) -> None:
-    assert "1 suppressed, 1 not valid" in local("suppressions", "add", "trap@example.org", "nope")
+    assert "1 suppressed, 1 not valid" in local.output("suppressions", "add", "trap@example.org", "nope")
     assert [item["address"] for item in local.json("suppressions", "list")["items"]] == ["trap@example.org"]
-    assert "no longer suppressed" in local("suppressions", "remove", "trap@example.org")
-    missing = local("suppressions", "remove", "trap@example.org", code=1)
+    assert "no longer suppressed" in local.output("suppressions", "remove", "trap@example.org")
+    missing = local.output("suppressions", "remove", "trap@example.org", code=1)
     assert missing.strip().startswith("error:") and len(missing.strip().splitlines()) == 1
 
 
 def test_errors_are_one_line_and_a_non_zero_exit(local: Cli, tmp_path: Path) -> None:
     for args in (("tasks", "show", "99"), ("domains", "show", "nowhere.example"), ("templates", "delete", "7")):
-        output = local(*args, code=1)
+        output = local.output(*args, code=1)
         assert output.startswith("error: ") and len(output.strip().splitlines()) == 1, output
-    assert "--variables is not JSON" in local("templates", "preview", "1", "--variables", "{", code=1)
+    assert "--variables is not JSON" in local.output("templates", "preview", "1", "--variables", "{", code=1)
     unreachable = Cli(
         {**local.env, "MAILYARD_URL": "http://127.0.0.1:9", "MAILYARD_SECRET_ID": "x", "MAILYARD_SECRET_KEY": "y"}
     )
-    assert unreachable("tasks", "list", code=1).startswith("error: cannot reach the server")
+    assert unreachable.output("tasks", "list", code=1).startswith("error: cannot reach the server")
     keyless = Cli({**local.env, "MAILYARD_URL": "http://127.0.0.1:9"})
-    assert "needs a key" in keyless("tasks", "list", code=1)
+    assert "needs a key" in keyless.output("tasks", "list", code=1)
 
 
 def test_version() -> None:
-    assert Cli({})("--version").startswith("mailyard ")
+    assert Cli({}).output("--version").startswith("mailyard ")
 
 
 # --- a remote server ----------------------------------------------------------------------------------------
@@ -162,12 +142,12 @@ def test_an_operator_steers_a_server_they_do_not_run_on(remote: LiveService, tmp
             "MAILYARD_DATA_DIR": str(tmp_path / "nothing-here"),
         }
     )
-    cli("domains", "add", "example.com")
-    cli("senders", "add", "news@example.com")
+    cli.output("domains", "add", "example.com")
+    cli.output("senders", "add", "news@example.com")
     template = cli.json("templates", "create", "--name", "t", "--text", str(write(tmp_path / "t.txt", "Hi {{name}}")))
     listed = cli.json("lists", "create", "remote")
     rows = "email,name\n" + "".join(f"user{number}@example.org,User {number}\n" for number in range(50))
-    cli("lists", "import", str(listed["id"]), str(write(tmp_path / "r.csv", rows)))
+    cli.output("lists", "import", str(listed["id"]), str(write(tmp_path / "r.csv", rows)))
     task = cli.json(
         "tasks",
         "create",
@@ -180,9 +160,9 @@ def test_an_operator_steers_a_server_they_do_not_run_on(remote: LiveService, tmp
         "--list",
         str(listed["id"]),
     )
-    assert "done" in cli("tasks", "watch", str(task["id"]), "--interval", "0.2")
+    assert "done" in cli.output("tasks", "watch", str(task["id"]), "--interval", "0.2")
     kept = cli.json("outbox", "list", "--task", str(task["id"]), "--limit", "100")
     assert kept["total"] == 50
-    raw = cli("outbox", "show", str(kept["items"][0]["id"]), "--raw")
+    raw = cli.output("outbox", "show", str(kept["items"][0]["id"]), "--raw")
     assert "Subject: Hello" in raw and "User " in raw  # the quoted-printable body may fold the line
     assert not (tmp_path / "nothing-here").exists()  # nothing was opened locally
