@@ -140,7 +140,6 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
     make_private_directory(settings.data_dir)
     engine = engines.create_engine(settings.resolved_database_url)
     keys = MasterKeyRing(settings.master_key, settings.data_dir)
-    master_key = keys.keys()[0]
     cipher, passwords = FernetCipher(keys), Argon2PasswordHasher()
     if upgrade_schema:
         await migrate.upgrade(engine, smtp_password_rehash=rehash_sealed(cipher, passwords))
@@ -162,15 +161,15 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         composer=MimeComposer(),
         lease_for=timedelta(seconds=settings.lease_seconds),
         retry_policy=RetryPolicy(max_age=timedelta(hours=settings.retry_max_age_hours)),
-        signer=HmacSigner(master_key, purpose="mailyard unsubscribe links"),
+        signer=HmacSigner(keys, purpose="mailyard unsubscribe links"),
         public_url=public_url,
         list_limits=ListLimits(
             cloud_per_upload=settings.tencent_upload_max_recipients,
             cloud_per_list=settings.tencent_list_max_recipients,
             per_list=settings.list_max_recipients,
         ),
-        return_path_signer=HmacSigner(master_key, purpose="mailyard return path"),
-        tracking_signer=HmacSigner(master_key, purpose="mailyard tracking links"),
+        return_path_signer=HmacSigner(keys, purpose="mailyard return path"),
+        tracking_signer=HmacSigner(keys, purpose="mailyard tracking links"),
         webhook_transport=webhook_transport,
         return_path=ReturnPathSettings(
             label=settings.return_path_label,
@@ -337,6 +336,11 @@ async def rotate_master_key(settings: Settings) -> tuple[int, bool]:
         return resealed, finished
     finally:
         await engine.dispose()
+
+
+def forget_retired_master_keys(settings: Settings) -> bool:
+    """Delete the master keys rotations retired (links signed under them stop working); True when some were."""
+    return MasterKeyRing(settings.master_key, settings.data_dir).forget_retired()
 
 
 def create_web_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
