@@ -230,7 +230,9 @@ def build_services(
     """Every service over one store; each takes only the ports it uses. Event sources record through one
     EventRecorder, whose sinks (webhooks) are given here."""
     links = UnsubscribeLinks(signer, public_url)
-    recorder = EventRecorder((*event_sinks, WebhookSink()) if webhook_transport else tuple(event_sinks))
+    recorder = EventRecorder(
+        (*event_sinks, WebhookSink()) if webhook_transport else tuple(event_sinks), metrics=metrics
+    )
     tracking_links = TrackingLinks(tracking_signer, public_url) if tracking_signer else None
     task_service = TaskService(store, clock)
     return_path = return_path or ReturnPathSettings()
@@ -283,7 +285,7 @@ def build_services(
         tracking=TrackingService(store, clock, tracking_links, recorder) if tracking_links else None,
         webhooks=WebhookService(store, cipher, webhook_transport) if webhook_transport else None,
         retention=RetentionService(store, clock, retention or RetentionPolicy()),
-        webhook_poster=WebhookPoster(store, clock, cipher, webhook_transport, lease=lease_for)
+        webhook_poster=WebhookPoster(store, clock, cipher, webhook_transport, lease=lease_for, metrics=metrics)
         if webhook_transport
         else None,
         clock=clock,
@@ -385,8 +387,13 @@ def _probe_routes(runtime: Runtime) -> list[BaseRoute]:
     async def loops() -> bool:
         return runtime.supervisor.healthy
 
+    async def sample_queues() -> None:
+        await runtime.services.sending.sample_queue()
+        if runtime.services.webhook_poster is not None:
+            await runtime.services.webhook_poster.sample_queue()
+
     checks = {"database": database, "schema": lambda: migrate.is_current(runtime.engine), "loops": loops}
-    return probe_routes(checks, runtime.metrics, before_scrape=runtime.services.sending.sample_queue)
+    return probe_routes(checks, runtime.metrics, before_scrape=sample_queues)
 
 
 def create_operator_api(runtime: Runtime, principal: Principal) -> FastAPI:
