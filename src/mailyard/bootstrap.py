@@ -80,6 +80,7 @@ from mailyard.system.vault import FernetCipher, MasterKeyRing, load_master_key, 
 from mailyard.web.access_log import redact_access_log
 from mailyard.web.aliyun import front as aliyun_front
 from mailyard.web.app import DOOR_SCOPE_KEY, WebOptions, create_app
+from mailyard.web.request_account import ACCOUNT_SCOPE_KEY
 from mailyard.web.tencent import front as tencent_front
 from mailyard.webhook_client.transport import HttpWebhookTransport
 from mailyard.worker.runner import Worker, WorkerOptions
@@ -356,7 +357,8 @@ def create_web_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
         "aliyun": aliyun_front.action_table(runtime.services),
     }
     app.add_middleware(RequestMetrics, metrics=runtime.metrics, door_key=DOOR_SCOPE_KEY, cloud_actions=cloud_actions)
-    app.add_middleware(RequestIds)  # outermost: the request id covers every log line of the request
+    # outermost: the request id (and the account, once a door noted it) covers every log line of the request
+    app.add_middleware(RequestIds, account_key=ACCOUNT_SCOPE_KEY)
     return app
 
 
