@@ -184,7 +184,9 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         session_lifetime=timedelta(hours=settings.dashboard_session_hours),
         metrics=metrics,
         retention=RetentionPolicy(
-            outbox_days=settings.retain_outbox_days, deliveries_days=settings.retain_deliveries_days
+            outbox_days=settings.retain_outbox_days,
+            deliveries_days=settings.retain_deliveries_days,
+            events_days=settings.retain_events_days,
         ),
     )
     return Runtime(
