@@ -80,6 +80,7 @@ from mailyard.system.vault import FernetCipher, MasterKeyRing, load_master_key, 
 from mailyard.web.access_log import redact_access_log
 from mailyard.web.aliyun import front as aliyun_front
 from mailyard.web.app import DOOR_SCOPE_KEY, WebOptions, create_app
+from mailyard.web.request_account import ACCOUNT_SCOPE_KEY
 from mailyard.web.tencent import front as tencent_front
 from mailyard.webhook_client.transport import HttpWebhookTransport
 from mailyard.worker.runner import Worker, WorkerOptions
@@ -140,7 +141,6 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
     make_private_directory(settings.data_dir)
     engine = engines.create_engine(settings.resolved_database_url)
     keys = MasterKeyRing(settings.master_key, settings.data_dir)
-    master_key = keys.keys()[0]
     cipher, passwords = FernetCipher(keys), Argon2PasswordHasher()
     if upgrade_schema:
         await migrate.upgrade(engine, smtp_password_rehash=rehash_sealed(cipher, passwords))
@@ -162,15 +162,15 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         composer=MimeComposer(),
         lease_for=timedelta(seconds=settings.lease_seconds),
         retry_policy=RetryPolicy(max_age=timedelta(hours=settings.retry_max_age_hours)),
-        signer=HmacSigner(master_key, purpose="mailyard unsubscribe links"),
+        signer=HmacSigner(keys, purpose="mailyard unsubscribe links"),
         public_url=public_url,
         list_limits=ListLimits(
             cloud_per_upload=settings.tencent_upload_max_recipients,
             cloud_per_list=settings.tencent_list_max_recipients,
             per_list=settings.list_max_recipients,
         ),
-        return_path_signer=HmacSigner(master_key, purpose="mailyard return path"),
-        tracking_signer=HmacSigner(master_key, purpose="mailyard tracking links"),
+        return_path_signer=HmacSigner(keys, purpose="mailyard return path"),
+        tracking_signer=HmacSigner(keys, purpose="mailyard tracking links"),
         webhook_transport=webhook_transport,
         return_path=ReturnPathSettings(
             label=settings.return_path_label,
@@ -184,7 +184,9 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         session_lifetime=timedelta(hours=settings.dashboard_session_hours),
         metrics=metrics,
         retention=RetentionPolicy(
-            outbox_days=settings.retain_outbox_days, deliveries_days=settings.retain_deliveries_days
+            outbox_days=settings.retain_outbox_days,
+            deliveries_days=settings.retain_deliveries_days,
+            events_days=settings.retain_events_days,
         ),
     )
     return Runtime(
@@ -231,7 +233,9 @@ def build_services(
     """Every service over one store; each takes only the ports it uses. Event sources record through one
     EventRecorder, whose sinks (webhooks) are given here."""
     links = UnsubscribeLinks(signer, public_url)
-    recorder = EventRecorder((*event_sinks, WebhookSink()) if webhook_transport else tuple(event_sinks))
+    recorder = EventRecorder(
+        (*event_sinks, WebhookSink()) if webhook_transport else tuple(event_sinks), metrics=metrics
+    )
     tracking_links = TrackingLinks(tracking_signer, public_url) if tracking_signer else None
     task_service = TaskService(store, clock)
     return_path = return_path or ReturnPathSettings()
@@ -284,7 +288,7 @@ def build_services(
         tracking=TrackingService(store, clock, tracking_links, recorder) if tracking_links else None,
         webhooks=WebhookService(store, cipher, webhook_transport) if webhook_transport else None,
         retention=RetentionService(store, clock, retention or RetentionPolicy()),
-        webhook_poster=WebhookPoster(store, clock, cipher, webhook_transport, lease=lease_for)
+        webhook_poster=WebhookPoster(store, clock, cipher, webhook_transport, lease=lease_for, metrics=metrics)
         if webhook_transport
         else None,
         clock=clock,
@@ -339,6 +343,11 @@ async def rotate_master_key(settings: Settings) -> tuple[int, bool]:
         await engine.dispose()
 
 
+def forget_retired_master_keys(settings: Settings) -> bool:
+    """Delete the master keys rotations retired (links signed under them stop working); True when some were."""
+    return MasterKeyRing(settings.master_key, settings.data_dir).forget_retired()
+
+
 def create_web_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
     """The ASGI app serving every front door of one process; optionally sending mail in the same process."""
     redact_access_log()  # uvicorn's configuring its loggers later keeps the filter
@@ -350,7 +359,8 @@ def create_web_app(runtime: Runtime, *, with_worker: bool = False) -> FastAPI:
         "aliyun": aliyun_front.action_table(runtime.services),
     }
     app.add_middleware(RequestMetrics, metrics=runtime.metrics, door_key=DOOR_SCOPE_KEY, cloud_actions=cloud_actions)
-    app.add_middleware(RequestIds)  # outermost: the request id covers every log line of the request
+    # outermost: the request id (and the account, once a door noted it) covers every log line of the request
+    app.add_middleware(RequestIds, account_key=ACCOUNT_SCOPE_KEY)
     return app
 
 
@@ -381,8 +391,13 @@ def _probe_routes(runtime: Runtime) -> list[BaseRoute]:
     async def loops() -> bool:
         return runtime.supervisor.healthy
 
+    async def sample_queues() -> None:
+        await runtime.services.sending.sample_queue()
+        if runtime.services.webhook_poster is not None:
+            await runtime.services.webhook_poster.sample_queue()
+
     checks = {"database": database, "schema": lambda: migrate.is_current(runtime.engine), "loops": loops}
-    return probe_routes(checks, runtime.metrics, before_scrape=runtime.services.sending.sample_queue)
+    return probe_routes(checks, runtime.metrics, before_scrape=sample_queues)
 
 
 def create_operator_api(runtime: Runtime, principal: Principal) -> FastAPI:

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(default=1024 * 1024 * 1024, ge=1)
     tencent_list_max_recipients: int = Field(default=50_000, ge=1)
     tencent_upload_max_recipients: int = Field(default=20_000, ge=1)
-    # Operations: probes and metrics, logs, retention (unset keeps records forever; events will join)
+    # Operations: probes and metrics, logs, retention (unset keeps records forever)
     #: HOST:PORT where `mailyard worker` serves /healthz, /readyz and /metrics; unset, it serves none
     worker_metrics: str | None = None
     log_format: Literal["text", "json"] = "text"
@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     prometheus_multiproc_dir: Path | None = Field(default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
     retain_outbox_days: int | None = Field(default=None, ge=1)
     retain_deliveries_days: int | None = Field(default=None, ge=1)
+    retain_events_days: int | None = Field(default=None, ge=1)  #: events, and the webhooks posted for them
 
     # Hearing back: each copy's return path (VERP) and the inbound SMTP listener for bounces and complaints
     return_path_label: str = Field(default="bounce", pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")

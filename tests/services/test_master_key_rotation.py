@@ -18,7 +18,8 @@ from tests.services.test_encryption import sealed_values, store_every_kind_of_se
 from mailyard import bootstrap
 from mailyard.services.key_rotation import KeyRotation
 from mailyard.settings import Settings
-from mailyard.system.vault import MASTER_KEY_FILE, FernetCipher, MasterKeyRing
+from mailyard.system.signing import HmacSigner
+from mailyard.system.vault import MASTER_KEY_FILE, RETIRED_KEYS_FILE, FernetCipher, MasterKeyRing
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -79,7 +80,7 @@ def test_rotate_master_command(tmp_path: Path) -> None:
     mailyard("keys", "create", "--account", "acme", "--user", "alice", "--json")
     old_key = (tmp_path / "data" / MASTER_KEY_FILE).read_bytes()
     output = mailyard("keys", "rotate-master")
-    assert "1 secrets re-encrypted" in output and "removed" in output
+    assert "1 secrets re-encrypted" in output and "removed" in output and "forget-retired" in output
     assert (tmp_path / "data" / MASTER_KEY_FILE).read_bytes() != old_key
 
 
@@ -111,3 +112,51 @@ def test_a_loose_master_key_file_is_reported(tmp_path: Path, caplog: pytest.LogC
         MasterKeyRing(None, tmp_path)
     assert "open to other users (mode 644)" in caplog.text
     assert key_file.read_bytes().decode() not in caplog.text
+
+
+def test_link_tokens_are_signed_under_the_newest_key_and_read_under_every_key_held(tmp_path: Path) -> None:
+    ring = MasterKeyRing(None, tmp_path)
+    before = HmacSigner(ring, purpose="links")  # a process started before the rotation
+    old_mac = before.sign(b"message")
+    ring.begin_rotation()
+    after = HmacSigner(MasterKeyRing(None, tmp_path), purpose="links")
+    new_mac = after.sign(b"message")
+    assert new_mac != old_mac
+    assert after.verify(b"message", old_mac) and after.verify(b"message", old_mac[:8])
+    assert before.verify(b"message", new_mac[:9])  # sees the rotated file when a token does not verify
+    ring.finish_rotation()
+    assert (tmp_path / RETIRED_KEYS_FILE).read_bytes().strip() == ring.link_keys()[1]
+    assert _mode(tmp_path / RETIRED_KEYS_FILE) == 0o600
+    finished = HmacSigner(MasterKeyRing(None, tmp_path), purpose="links")
+    assert finished.sign(b"message") == new_mac and finished.verify(b"message", old_mac)
+    for refused in (b"", old_mac[:7], bytes(32), new_mac[:-1] + bytes([new_mac[-1] ^ 1])):
+        assert not finished.verify(b"message", refused)
+    assert not finished.verify(b"other message", old_mac)
+    assert not HmacSigner(MasterKeyRing(None, tmp_path), purpose="other").verify(b"message", new_mac)
+
+    ring.forget_retired()
+    assert not HmacSigner(MasterKeyRing(None, tmp_path), purpose="links").verify(b"message", old_mac)
+    assert not ring.forget_retired()
+
+
+def test_a_second_rotation_keeps_every_retired_key(tmp_path: Path) -> None:
+    ring = MasterKeyRing(None, tmp_path)
+    first = ring.keys()[0]
+    for _ in range(2):
+        ring.begin_rotation()
+        ring.finish_rotation()
+    held = ring.link_keys()
+    assert len(held) == 3 and held[-1] == first and len(ring.keys()) == 1
+
+
+def test_forget_retired_command(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MAILYARD_")}
+    env["MAILYARD_DATA_DIR"] = str(tmp_path / "data")
+    ring = MasterKeyRing(None, tmp_path / "data")
+    ring.begin_rotation()
+    ring.finish_rotation()
+    command = [sys.executable, "-m", "mailyard", "keys", "forget-retired"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    second = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    assert "deleted" in first.stdout and "no retired" in second.stdout
+    assert not (tmp_path / "data" / RETIRED_KEYS_FILE).exists()

@@ -1,5 +1,6 @@
-"""Retention: the outbox's copies and the ledger's finished deliveries older than their limit are purged in
-small batches (by `mailyard db purge` and in the workers' background); open deliveries and counters stay."""
+"""Retention: the outbox's copies, the ledger's finished deliveries, events and the webhooks done with them older
+than their limit are purged in small batches (by `mailyard db purge` and in the workers' background); open
+deliveries, webhooks still to post, counters and statistics stay."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from mailyard import bootstrap
-from mailyard.domain import paging, runs
+from mailyard.domain import paging, runs, webhooks
 from mailyard.domain.retention import RetainedKind, RetentionPolicy
 from mailyard.services.retention import RetentionService
 from mailyard.worker.runner import Worker, WorkerOptions
@@ -84,6 +85,40 @@ async def test_workers_purge_in_the_background(
     finally:
         stop.set()
         await asyncio.wait_for(running, 10)
+
+
+async def test_old_events_and_posted_webhooks_are_purged(
+    runtime: bootstrap.Runtime, clock: Any, team: Any, make_content: Any
+) -> None:
+    principal = team.admin.principal
+    async with runtime.store.transaction() as repositories:  # an endpoint, so each event queues a webhook
+        await repositories.webhooks.create_endpoint(
+            account_id=team.account_id,
+            url="https://hooks.example.com/in",
+            event_types=frozenset(webhooks.check_events(None)),
+            custom=None,
+            sender=None,
+            secret_sealed="unused",
+        )
+    sent = await _sent_task(runtime, principal, await make_content(principal, addresses=ADDRESSES))
+    async with runtime.store.transaction() as repositories:
+        queued = await repositories.webhooks.claim(10, clock.now())
+        for message in queued[1:]:  # the first one is still to be posted
+            await repositories.webhooks.finish(
+                message.id, state=webhooks.MessageState.DONE, attempts=1, next_attempt_at=None, status=200, answer=""
+            )
+    clock.advance(days=3)
+    retention = RetentionService(runtime.store, clock, RetentionPolicy(events_days=2))
+
+    assert await retention.purge(limit=2) == {RetainedKind.EVENTS: 5, RetainedKind.WEBHOOKS: 4}
+    assert (await runtime.services.engagement.list_events(principal, sent, WINDOW)).total == 0
+    async with runtime.store.transaction() as repositories:
+        assert (await repositories.webhooks.backlog()).pending == 1
+    assert (await runtime.services.engagement.totals(principal, sent)).delivered == len(ADDRESSES)
+    assert await RetentionService(runtime.store, clock, RetentionPolicy(events_days=4)).purge() == {
+        RetainedKind.EVENTS: 0,
+        RetainedKind.WEBHOOKS: 0,
+    }
 
 
 def test_db_purge_command(tmp_path: Path) -> None:

@@ -20,12 +20,20 @@ def other_key(message: bytes) -> bytes:
     return hmac.digest(b"x" * 32, message, hashlib.sha256)
 
 
+def verify(message: bytes, mac: bytes) -> bool:
+    return hmac.compare_digest(sign(message)[: len(mac)], mac)
+
+
+def verify_other(message: bytes, mac: bytes) -> bool:
+    return hmac.compare_digest(other_key(message)[: len(mac)], mac)
+
+
 @given(st.integers(min_value=1, max_value=2**63 - 1), st.integers(min_value=1, max_value=2**63 - 1))
 def test_a_copy_token_names_its_delivery_and_run(delivery_id: int, run_id: int) -> None:
     ref = CopyRef(delivery_id=delivery_id, run_id=run_id)
     token = tracking.copy_token(sign, ref)
-    assert tracking.read_copy_token(sign, token) == ref
-    assert tracking.read_copy_token(other_key, token) is None
+    assert tracking.read_copy_token(verify, token) == ref
+    assert tracking.read_copy_token(verify_other, token) is None
     assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
 
 
@@ -34,25 +42,25 @@ def test_copy_tokens_are_short_and_refuse_every_change() -> None:
     assert len(token) <= 20
     for position in range(len(token)):
         changed = token[:position] + ("A" if token[position] != "A" else "B") + token[position + 1 :]
-        assert tracking.read_copy_token(sign, changed) is None
+        assert tracking.read_copy_token(verify, changed) is None
     for broken in ("", ".", token[:-1], token + "A", token.replace(".", ""), "é" + token):
-        assert tracking.read_copy_token(sign, broken) is None
+        assert tracking.read_copy_token(verify, broken) is None
 
 
 @given(st.text(max_size=300))
 def test_garbage_is_never_a_token(text: str) -> None:
-    assert tracking.read_copy_token(sign, text) is None
-    assert tracking.read_link_token(sign, 1, text) is None
+    assert tracking.read_copy_token(verify, text) is None
+    assert tracking.read_link_token(verify, 1, text) is None
 
 
 def test_a_link_token_holds_its_url_for_its_run_only() -> None:
     token = tracking.link_token(sign, 7, "https://example.com/a?b=1&c=2")
-    assert tracking.read_link_token(sign, 7, token) == "https://example.com/a?b=1&c=2"
-    assert tracking.read_link_token(sign, 8, token) is None
+    assert tracking.read_link_token(verify, 7, token) == "https://example.com/a?b=1&c=2"
+    assert tracking.read_link_token(verify, 8, token) is None
     forged = tracking.link_token(other_key, 7, "https://evil.example")
-    assert tracking.read_link_token(sign, 7, forged) is None
+    assert tracking.read_link_token(verify, 7, forged) is None
     not_web = tracking.link_token(sign, 7, "javascript:alert(1)")
-    assert tracking.read_link_token(sign, 7, not_web) is None
+    assert tracking.read_link_token(verify, 7, not_web) is None
 
 
 def test_the_rewrite_tracks_web_links_and_adds_one_pixel() -> None:

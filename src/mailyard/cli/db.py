@@ -20,7 +20,10 @@ def purge() -> None:
 
     removed = context.run(work)
     if not removed:
-        context.console.print("nothing to purge: set MAILYARD_RETAIN_OUTBOX_DAYS or MAILYARD_RETAIN_DELIVERIES_DAYS")
+        context.console.print(
+            "nothing to purge: set MAILYARD_RETAIN_OUTBOX_DAYS, MAILYARD_RETAIN_DELIVERIES_DAYS or"
+            " MAILYARD_RETAIN_EVENTS_DAYS"
+        )
     for kind, count in removed.items():
         context.console.print(f"{kind}: {count} purged")
 

@@ -71,6 +71,20 @@ def rotate_master() -> None:
     resealed, finished = context.run(lambda: bootstrap.rotate_master_key(settings))
     context.console.print(f"{resealed} secrets re-encrypted under the new master key")
     if finished:
-        context.console.print("the old master key was removed from the key file")
+        context.console.print(
+            "the old master key was removed from the key file; it still authenticates links in mail already sent"
+            " until `mailyard keys forget-retired`"
+        )
     else:
         context.console.print("every secret now reads under the first key of MAILYARD_MASTER_KEY: drop the others")
+
+
+@app.command("forget-retired")
+def forget_retired() -> None:
+    """Delete the master keys a rotation retired: links in mail sent before it (bounces' return paths, tracked
+    links, unsubscribe links) stop working. Do it at once if an old key leaked."""
+    settings = context.settings()
+    if bootstrap.forget_retired_master_keys(settings):
+        output.done("retired master keys deleted")
+    else:
+        output.done("no retired master keys")

@@ -1,4 +1,5 @@
-"""How long records are kept: the outbox's copies and the ledger's finished deliveries (events join later)."""
+"""How long records are kept: the outbox's copies, the ledger's finished deliveries, and events with the
+webhooks posted for them. Counters and daily statistics are never purged."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ class RetainedKind(enum.StrEnum):
 
     OUTBOX = "outbox"
     DELIVERIES = "deliveries"
+    EVENTS = "events"
+    WEBHOOKS = "webhooks"  #: posted or given up; those still to be posted stay
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +23,7 @@ class RetentionPolicy:
 
     outbox_days: int | None = None
     deliveries_days: int | None = None
+    events_days: int | None = None  #: events, and the webhooks done with them
 
     def cutoffs(self, now: datetime) -> dict[RetainedKind, datetime]:
         """For each kind with a limit, the moment before which its records go."""
@@ -30,5 +34,10 @@ class RetentionPolicy:
         return bool(self._limits())
 
     def _limits(self) -> dict[RetainedKind, int]:
-        days = {RetainedKind.OUTBOX: self.outbox_days, RetainedKind.DELIVERIES: self.deliveries_days}
+        days = {
+            RetainedKind.OUTBOX: self.outbox_days,
+            RetainedKind.DELIVERIES: self.deliveries_days,
+            RetainedKind.EVENTS: self.events_days,
+            RetainedKind.WEBHOOKS: self.events_days,
+        }
         return {kind: kept for kind, kept in days.items() if kept is not None}

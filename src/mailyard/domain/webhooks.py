@@ -34,6 +34,26 @@ class MessageState(enum.StrEnum):
     FAILED = "failed"  #: given up after 24 hours, or the endpoint is gone (410) or was deleted
 
 
+class PostOutcome(enum.StrEnum):
+    """What became of one post, as the metrics count it."""
+
+    DELIVERED = "delivered"  #: the receiver answered 2xx
+    RETRYING = "retrying"  #: anything else, or nothing: tried again later
+    GAVE_UP = "gave_up"  #: failed past the last retry
+    ENDPOINT_GONE = "endpoint_gone"  #: 410: the endpoint was disabled
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """Webhooks waiting to be posted, and when the longest-waiting one was queued."""
+
+    pending: int
+    oldest: datetime | None
+
+    def oldest_age_seconds(self, now: datetime) -> float:
+        return max((now - self.oldest).total_seconds(), 0.0) if self.oldest else 0.0
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Endpoint:
     id: int

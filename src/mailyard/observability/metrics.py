@@ -70,6 +70,18 @@ class PrometheusMetrics:
         )
         self._events = Counter("mailyard_events", "Delivery events recorded, by kind", ["kind"], registry=own)
         self._webhooks = Counter("mailyard_webhooks", "Webhook posts, by outcome", ["outcome"], registry=own)
+        self._webhooks_pending = Gauge(
+            "mailyard_webhook_queue_pending",
+            "Webhooks waiting to be posted (retries included)",
+            registry=own,
+            multiprocess_mode="mostrecent",
+        )
+        self._webhooks_oldest = Gauge(
+            "mailyard_webhook_queue_oldest_age_seconds",
+            "How long the longest-waiting webhook has waited since it was queued",
+            registry=own,
+            multiprocess_mode="mostrecent",
+        )
 
     def deliveries_recorded(self, outcome: str, count: int) -> None:
         self._deliveries.labels(outcome).inc(count)
@@ -93,6 +105,10 @@ class PrometheusMetrics:
 
     def webhooks_posted(self, outcome: str, count: int) -> None:
         self._webhooks.labels(outcome).inc(count)
+
+    def webhook_queue_sampled(self, pending: int, oldest_age_seconds: float) -> None:
+        self._webhooks_pending.set(pending)
+        self._webhooks_oldest.set(oldest_age_seconds)
 
     def exposition(self) -> bytes:
         """The text format Prometheus scrapes."""

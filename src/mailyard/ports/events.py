@@ -10,6 +10,7 @@ from typing import Protocol
 from mailyard.domain import events, paging
 from mailyard.domain.visibility import TaskScope
 from mailyard.ports.access import AccountLookup
+from mailyard.ports.store import AfterCommit
 from mailyard.ports.webhooks import WebhookQueueWriter
 
 
@@ -53,7 +54,7 @@ class Events(EventWriter, Protocol):
         ...
 
 
-class EventRecordingRepositories(Protocol):
+class EventRecordingRepositories(AfterCommit, Protocol):
     """What the EventRecorder uses inside the caller's transaction (its sinks queue webhooks there)."""
 
     @property

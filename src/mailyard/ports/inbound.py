@@ -8,6 +8,7 @@ from typing import Protocol
 from mailyard.domain import inbound, paging
 from mailyard.ports.access import AccountLookup
 from mailyard.ports.events import Events
+from mailyard.ports.store import AfterCommit
 from mailyard.ports.suppressions import SuppressionAdder, SuppressionFinder
 from mailyard.ports.webhooks import WebhookQueueWriter
 
@@ -40,7 +41,7 @@ class Inbound(Protocol):
 class BounceSuppressions(SuppressionAdder, SuppressionFinder, Protocol): ...
 
 
-class InboundRepositories(Protocol):
+class InboundRepositories(AfterCommit, Protocol):
     @property
     def inbound(self) -> Inbound: ...
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 
@@ -13,10 +14,20 @@ class SecretCipher(Protocol):
 
 
 class TokenSigner(Protocol):
-    """Authenticates short messages (unsubscribe links) with a key the store never sees."""
+    """Authenticates short messages (the tokens of links in mail) with keys the store never sees: made under
+    the newest key, accepted under every key still held, so rotating keys breaks no link already sent."""
 
     def sign(self, message: bytes) -> bytes:
-        """A MAC of `message`; the same message always gets the same MAC."""
+        """A MAC of `message` under the newest key; the same message always gets the same MAC."""
+        ...
+
+    def verify(self, message: bytes, mac: bytes) -> bool:
+        """Whether `mac`, or a MAC truncated to its length, is the MAC of `message` under any key held (in
+        constant time; too short a `mac` never is)."""
+        ...
+
+    def generations(self) -> Sequence[Callable[[bytes], bytes]]:
+        """`sign` under each key held, newest first: for tokens whose reading needs the key that made them."""
         ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, TypeVar
 
@@ -12,3 +13,9 @@ class Store(Protocol[Repositories]):
     def transaction(self) -> AbstractAsyncContextManager[Repositories]:
         """A unit of work: committed when the block exits normally, rolled back on an exception."""
         ...
+
+
+class AfterCommit(Protocol):
+    """What a unit of work does once it is committed (never when it rolls back): reports about the change."""
+
+    def after_commit(self, action: Callable[[], None]) -> None: ...

@@ -8,6 +8,7 @@ from mailyard.domain import paging, unsubscribe
 from mailyard.ports.access import AccountLookup
 from mailyard.ports.events import Events
 from mailyard.ports.identities import SenderLookup
+from mailyard.ports.store import AfterCommit
 from mailyard.ports.suppressions import SuppressionAdder, SuppressionFinder
 from mailyard.ports.webhooks import WebhookQueueWriter
 
@@ -35,7 +36,7 @@ class LinkRepositories(Protocol):
 class UnsubscribeSuppressions(SuppressionAdder, SuppressionFinder, Protocol): ...
 
 
-class UnsubscribeRepositories(Protocol):
+class UnsubscribeRepositories(AfterCommit, Protocol):
     @property
     def unsubscribe_configs(self) -> UnsubscribeConfigs: ...
     @property

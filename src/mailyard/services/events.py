@@ -4,7 +4,7 @@ The sending service's outcomes, bounces and complaints from the inbound listener
 opens and clicks over HTTP) all call `EventRecorder.record` inside the transaction of the change they
 describe. It writes the events, moves their daily counters (day in the account's time zone) and hands the
 recorded events to its sinks in the same transaction, so a sink that queues webhooks is exactly as durable
-as the event itself.
+as the event itself. The metrics hear of them once that transaction is committed.
 """
 
 from __future__ import annotations
@@ -16,14 +16,17 @@ from datetime import date, datetime, timedelta
 from mailyard.domain import events
 from mailyard.domain.suppressions import local_day
 from mailyard.ports.events import EventRecordingRepositories, EventSink
+from mailyard.ports.metrics import Metrics
+from mailyard.services.monitoring import Unmonitored
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 ZONE_CACHE_FOR = timedelta(minutes=1)
 
 
 class EventRecorder:
-    def __init__(self, sinks: Sequence[EventSink] = ()) -> None:
+    def __init__(self, sinks: Sequence[EventSink] = (), *, metrics: Metrics | None = None) -> None:
         self._sinks = tuple(sinks)
+        self._metrics = metrics or Unmonitored()
         # Accounts' time zones, read at most once a minute: a zone change shows in the counters within a minute.
         self._zones: dict[int, tuple[str, datetime]] = {}
 
@@ -50,6 +53,12 @@ class EventRecorder:
         await repositories.events.count(steps)
         for sink in self._sinks:
             await sink.recorded(repositories, new)
+        kinds = Counter(event.type.value for event in new)
+        repositories.after_commit(lambda: self._report(kinds))
+
+    def _report(self, kinds: Counter[str]) -> None:
+        for kind, count in kinds.items():
+            self._metrics.events_recorded(kind, count)
 
     async def _time_zones(
         self, repositories: EventRecordingRepositories, new: Sequence[events.NewEvent]

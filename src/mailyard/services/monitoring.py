@@ -24,3 +24,6 @@ class Unmonitored:
 
     def webhooks_posted(self, outcome: str, count: int) -> None:
         pass
+
+    def webhook_queue_sampled(self, pending: int, oldest_age_seconds: float) -> None:
+        pass

@@ -34,6 +34,7 @@ class TrackingLinks:
 
     def __init__(self, signer: TokenSigner, public_url: str) -> None:
         self._sign = signer.sign
+        self._verify = signer.verify
         self._base = public_url.rstrip("/") + "/t/"
 
     def copy_values(self, values: Mapping[str, str], ref: CopyRef) -> dict[str, str]:
@@ -47,10 +48,10 @@ class TrackingLinks:
         return tracking.rewrite_html(html, self.link_tokens(run_id), opens=options.opens, clicks=options.clicks)
 
     def read_copy(self, token: str) -> CopyRef | None:
-        return tracking.read_copy_token(self._sign, token)
+        return tracking.read_copy_token(self._verify, token)
 
     def read_link(self, run_id: int, token: str) -> str | None:
-        return tracking.read_link_token(self._sign, run_id, token)
+        return tracking.read_link_token(self._verify, run_id, token)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,9 @@ honour when they expand their recipient list.
 
 Sealing is deterministic authenticated encryption built on the `TokenSigner` PRF (the SIV construction): the
 tag is a MAC of the padded payload, and the payload is XORed with a keystream the signer derives from the tag.
-Links from before sealing (``base64(account:address).base64(mac)``, told apart by their dot) keep working: they
-sit in mail already delivered, and RFC 8058 one-click must not break.
+A token reads under whichever key still held made it (see `TokenSigner`). Links from before sealing
+(``base64(account:address).base64(mac)``, told apart by their dot) keep working: they sit in mail already
+delivered, and RFC 8058 one-click must not break.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mailyard.domain import accounts, addresses, events, paging, tasks
@@ -58,7 +60,7 @@ class UnsubscribeLinks:
         payload = f"{account_id}:{address.lower()}".encode()
         padded = payload + b"\x00" * (-len(payload) % _PADDING)
         tag = self._signer.sign(_TAG_CONTEXT + padded)[:_MAC_BYTES]
-        return _encode(tag + _xor(padded, self._keystream(tag, len(padded))))
+        return _encode(tag + _xor(padded, _keystream(self._signer.sign, tag, len(padded))))
 
     def read(self, token: str) -> Recipient | None:
         """The recipient a token names, or None when it is malformed or does not authenticate."""
@@ -75,24 +77,19 @@ class UnsubscribeLinks:
         if sealed is None or len(sealed) <= _MAC_BYTES:
             return None
         tag, ciphertext = sealed[:_MAC_BYTES], sealed[_MAC_BYTES:]
-        padded = _xor(ciphertext, self._keystream(tag, len(ciphertext)))
-        if not hmac.compare_digest(tag, self._signer.sign(_TAG_CONTEXT + padded)[:_MAC_BYTES]):
-            return None
-        return padded.rstrip(b"\x00")
-
-    def _keystream(self, tag: bytes, length: int) -> bytes:
-        stream = bytearray()
-        while len(stream) < length:
-            counter = (len(stream) // _MAC_BYTES).to_bytes(4, "big")
-            stream += self._signer.sign(_STREAM_CONTEXT + tag + counter)[:_MAC_BYTES]
-        return bytes(stream[:length])
+        found = None
+        for sign in self._signer.generations():  # the key that made the tag also made the keystream
+            padded = _xor(ciphertext, _keystream(sign, tag, len(ciphertext)))
+            if hmac.compare_digest(tag, sign(_TAG_CONTEXT + padded)[:_MAC_BYTES]):
+                found = padded.rstrip(b"\x00")
+        return found
 
     def _read_legacy(self, token: str) -> bytes | None:
         encoded_payload, _, encoded_mac = token.partition(".")
         payload, mac = _decode(encoded_payload), _decode(encoded_mac)
-        if payload is None or mac is None or not hmac.compare_digest(mac, self._mac(payload)):
+        if payload is None or mac is None or len(mac) != _MAC_BYTES:
             return None
-        return payload
+        return payload if self._signer.verify(_CONTEXT + payload, mac) else None
 
     def url(self, account_id: int, address: str) -> str:
         return f"{self._base}{LINK_PATH}{self.token(account_id, address)}"
@@ -118,9 +115,6 @@ class UnsubscribeLinks:
     def with_token(self, values: dict[str, str], account_id: int, address: str) -> dict[str, str]:
         values[TOKEN_VARIABLE] = self.token(account_id, address)
         return values
-
-    def _mac(self, payload: bytes) -> bytes:
-        return self._signer.sign(_CONTEXT + payload)[:_MAC_BYTES]
 
 
 class UnsubscribeService:
@@ -231,6 +225,14 @@ async def _sender(repositories: UnsubscribeRepositories, principal: accounts.Pri
 
 def _no_config(address: str) -> NotFound:
     return NotFound(f"{address} has no unsubscribe configuration", code=ErrorCode.UNSUBSCRIBE_CONFIG_NOT_FOUND)
+
+
+def _keystream(sign: Callable[[bytes], bytes], tag: bytes, length: int) -> bytes:
+    stream = bytearray()
+    while len(stream) < length:
+        counter = (len(stream) // _MAC_BYTES).to_bytes(4, "big")
+        stream += sign(_STREAM_CONTEXT + tag + counter)[:_MAC_BYTES]
+    return bytes(stream[:length])
 
 
 def _xor(data: bytes, stream: bytes) -> bytes:

@@ -4,7 +4,8 @@
   that records the event, so a webhook is exactly as durable as its event.
 - Posting claims due messages with a lease, posts them concurrently and records each answer: 2xx is done, 410
   disables the endpoint, anything else is tried again with backoff for up to 24 hours. A poster killed
-  mid-post loses nothing: its lease runs out and the message is posted again (at least once).
+  mid-post loses nothing: its lease runs out and the message is posted again (at least once). The metrics
+  count the outcomes once they are recorded.
 - Where a webhook may go is checked when it is registered and again before every post (a name can come to
   resolve elsewhere): only http(s), never an internal address unless the installation allows it.
 """
@@ -17,18 +18,21 @@ import contextlib
 import json
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from mailyard.domain import accounts, events, paging, webhooks
-from mailyard.domain.webhooks import MessageState
+from mailyard.domain.webhooks import MessageState, PostOutcome
 from mailyard.errors import ErrorCode, InvalidInput, NotFound
 from mailyard.ports.clock import Clock
 from mailyard.ports.events import EventRecordingRepositories
+from mailyard.ports.metrics import Metrics
 from mailyard.ports.secrets import SecretCipher
 from mailyard.ports.store import Store
 from mailyard.ports.webhooks import WebhookRepositories, WebhookTransport
 from mailyard.services.access import require_admin
+from mailyard.services.monitoring import Unmonitored
 
 log = logging.getLogger(__name__)
 POST_BATCH = 64
@@ -133,12 +137,14 @@ class WebhookPoster:
         transport: WebhookTransport,
         *,
         lease: timedelta = LEASE,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._cipher = cipher
         self._transport = transport
         self._lease = lease
+        self._metrics = metrics or Unmonitored()
 
     async def post_due(self) -> int:
         """Claim one batch, post it concurrently, and record every answer in one transaction; how many."""
@@ -147,10 +153,20 @@ class WebhookPoster:
         if not claimed:
             return 0
         answers = await asyncio.gather(*(self._post(message) for message in claimed))
+        outcomes: Counter[PostOutcome] = Counter()
         async with self._store.transaction() as repositories:
             for message, (status, answer) in zip(claimed, answers, strict=True):
-                await self._record(repositories, message, status, answer[: webhooks.KEPT_ANSWER_BYTES])
+                outcomes[await self._record(repositories, message, status, answer[: webhooks.KEPT_ANSWER_BYTES])] += 1
+        for outcome, count in outcomes.items():
+            self._metrics.webhooks_posted(outcome.value, count)
         return len(claimed)
+
+    async def sample_queue(self) -> webhooks.Backlog:
+        """Report how many webhooks wait, and the oldest one's age, to the metrics."""
+        async with self._store.transaction() as repositories:
+            backlog = await repositories.webhooks.backlog()
+        self._metrics.webhook_queue_sampled(backlog.pending, backlog.oldest_age_seconds(self._clock.now()))
+        return backlog
 
     async def post_round(self, stop: asyncio.Event) -> None:
         """One round of the posting loop (the supervisor runs it until `stop`): post what is due, or wait a
@@ -170,21 +186,23 @@ class WebhookPoster:
 
     async def _record(
         self, repositories: WebhookRepositories, message: webhooks.QueuedMessage, status: int | None, answer: str
-    ) -> None:
+    ) -> PostOutcome:
         attempts = message.attempts + 1
         if status is not None and 200 <= status < 300:
-            state, next_at = MessageState.DONE, None
+            state, next_at, outcome = MessageState.DONE, None, PostOutcome.DELIVERED
         elif status == 410:  # the receiver says the endpoint is gone for good
             await repositories.webhooks.disable_endpoint(message.endpoint_id)
-            state, next_at = MessageState.FAILED, None
+            state, next_at, outcome = MessageState.FAILED, None, PostOutcome.ENDPOINT_GONE
         else:
             next_at = webhooks.next_try(message.created_at, attempts, self._clock.now())
             state = MessageState.PENDING if next_at else MessageState.FAILED
+            outcome = PostOutcome.RETRYING if next_at else PostOutcome.GAVE_UP
         await repositories.webhooks.finish(
             message.id, state=state, attempts=attempts, next_attempt_at=next_at, status=status, answer=answer
         )
         if state is not MessageState.DONE:
             log.info("webhook %d to endpoint %d: %s (%s)", message.id, message.endpoint_id, status, state.value)
+        return outcome
 
 
 async def _endpoint(

@@ -8,9 +8,11 @@ from sqlalchemy import ColumnElement, Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import retention, runs
+from mailyard.domain.webhooks import MessageState
 from mailyard.store import tables
 
 _FINISHED = (runs.DeliveryState.SENT.value, runs.DeliveryState.FAILED.value)
+_POSTED = (MessageState.DONE.value, MessageState.FAILED.value)
 
 
 class SqlRetention:
@@ -29,5 +31,10 @@ class SqlRetention:
 def _purgeable(kind: retention.RetainedKind, before: datetime) -> tuple[Table, ColumnElement[bool]]:
     if kind is retention.RetainedKind.OUTBOX:
         return tables.outbox_messages, tables.outbox_messages.c.created_at < before
+    if kind is retention.RetainedKind.EVENTS:
+        return tables.events, tables.events.c.occurred_at < before
+    if kind is retention.RetainedKind.WEBHOOKS:
+        messages = tables.webhook_messages
+        return messages, messages.c.state.in_(_POSTED) & (messages.c.updated_at < before)
     delivery = tables.deliveries
     return delivery, delivery.c.state.in_(_FINISHED) & (delivery.c.updated_at < before)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
@@ -62,6 +62,10 @@ class SqlRepositories:
         self.webhooks = SqlWebhooks(connection, now)
         self.sealed = SqlSealedSecrets(connection)
         self.retention = SqlRetention(connection)
+        self.committed_actions: list[Callable[[], None]] = []
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        self.committed_actions.append(action)
 
 
 class SqlStore:
@@ -86,4 +90,7 @@ class SqlStore:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlRepositories]:
         async with self.engine.begin() as connection:
-            yield SqlRepositories(connection, self._clock.now(), self._claim_floor)
+            repositories = SqlRepositories(connection, self._clock.now(), self._claim_floor)
+            yield repositories
+        for action in repositories.committed_actions:  # reached only when the commit succeeded
+            action()

@@ -212,10 +212,13 @@ class SqlWebhooks:
         statement = select(messages).where(messages.c.endpoint_id == endpoint_id).order_by(messages.c.id.desc())
         return await fetch_page(self._connection, statement, window, _attempt)
 
-    async def pending_count(self) -> int:
+    async def backlog(self) -> webhooks.Backlog:
         messages = tables.webhook_messages
-        statement = select(func.count()).where(messages.c.state == MessageState.PENDING.value)
-        return int((await self._connection.execute(statement)).scalar_one())
+        statement = select(func.count(), func.min(messages.c.created_at)).where(
+            messages.c.state == MessageState.PENDING.value
+        )
+        count, oldest = (await self._connection.execute(statement)).one()
+        return webhooks.Backlog(pending=int(count), oldest=oldest)
 
 
 def _queued(row: Row[Any]) -> webhooks.QueuedMessage:

@@ -4,6 +4,10 @@ The ring comes from MAILYARD_MASTER_KEY (comma-separated keys) or from the key f
 (one key a line, created with mode 0600 on first use). Secrets are encrypted under the newest key and read
 under any, so a rotation (`mailyard keys rotate-master`) can re-encrypt them one by one while every process
 keeps reading both the old and the new ones.
+
+A finished rotation moves the old keys of the key file to a file of retired keys, which only authenticates the
+tokens of links in mail already sent (return paths, tracking, unsubscribe): never a secret. `mailyard keys
+forget-retired` deletes it once those links may stop working (at once when an old key leaked).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 logger = logging.getLogger(__name__)
 
 MASTER_KEY_FILE = "master.key"
+RETIRED_KEYS_FILE = "master.key.retired"
 PRIVATE_DIRECTORY_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 
@@ -29,8 +34,11 @@ class MasterKeyRing:
     def __init__(self, configured: str | None, data_dir: Path) -> None:
         self._configured = _parse(configured) if configured else None
         self.path = data_dir / MASTER_KEY_FILE
+        self.retired_path = data_dir / RETIRED_KEYS_FILE
         self._seen: tuple[int, int] | None = None
         self._keys: tuple[bytes, ...] = ()
+        self._retired_seen: tuple[int, int] | None = None
+        self._retired: tuple[bytes, ...] = ()
         if self._configured is None:
             _ensure_key_file(self.path)
             _warn_if_loose(self.path)
@@ -48,6 +56,21 @@ class MasterKeyRing:
             self._keys, self._seen = _parse(self.path.read_text()), seen
         return self._keys
 
+    def link_keys(self) -> tuple[bytes, ...]:
+        """Every key whose link tokens are still accepted: the ring's, newest first, then the retired ones."""
+        if self._configured is not None:
+            return self._configured
+        try:
+            status = self.retired_path.stat()
+        except FileNotFoundError:
+            self._retired_seen, self._retired = None, ()
+        else:
+            seen = (status.st_mtime_ns, status.st_size)
+            if seen != self._retired_seen:
+                self._retired, self._retired_seen = _parse(self.retired_path.read_text()), seen
+        current = self.keys()
+        return current + tuple(key for key in self._retired if key not in current)
+
     def begin_rotation(self) -> bool:
         """Put a new key in front of the file's keys, unless a rotation is already under way; True when a new
         key was added. A configured ring must already list the new key first and the old ones after it."""
@@ -63,9 +86,20 @@ class MasterKeyRing:
         return True
 
     def finish_rotation(self) -> None:
-        """Keep only the newest key in the file (a configured ring is the operator's to shorten)."""
+        """Keep only the newest key in the file (a configured ring is the operator's to shorten); the others
+        join the retired keys first, so a process killed in between leaves every key somewhere."""
         if self._configured is None:
-            _write_private(self.path, [self.keys()[0]])
+            newest, *older = self.link_keys()
+            if older:
+                _write_private(self.retired_path, older)
+            _write_private(self.path, [newest])
+
+    def forget_retired(self) -> bool:
+        """Delete the retired keys: links signed under them stop working. True when there were some."""
+        if self.retired_path.exists():
+            self.retired_path.unlink()
+            return True
+        return False
 
 
 class FernetCipher:

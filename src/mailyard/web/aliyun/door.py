@@ -31,6 +31,7 @@ from mailyard.web.aliyun.signature import (
 from mailyard.web.aliyun.wire import WireRequest
 from mailyard.web.guards.clients import ClientGate
 from mailyard.web.guards.nonces import NonceGuard
+from mailyard.web.request_account import note_account
 
 API_VERSION = "2022-01-01"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -117,6 +118,7 @@ class AliyunFrontDoor(Generic[P]):
         credential = read_credential(wire)
         now = self._clock.now().timestamp()
         principal = await self._authenticate(credential, now)
+        note_account(request.scope, self._account_of(principal))
         await preauth.claim_nonce(self._nonce_guard, credential, now, self._time_window)
         handler = self._actions.get(call.action)
         if handler is None:

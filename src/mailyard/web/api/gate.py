@@ -26,6 +26,7 @@ from mailyard.domain.accounts import Principal
 from mailyard.web.api.errors import error_body
 from mailyard.web.guards.clients import ClientGate
 from mailyard.web.guards.throttle import ActionThrottle
+from mailyard.web.request_account import note_account
 
 KeyLookup = Callable[[str], Awaitable[tuple[str, Principal] | None]]
 FORM_MEDIA_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
@@ -72,6 +73,7 @@ class ApiGate:
             await _answer(send, 401, "authentication_failed", "unknown access key or wrong secret")
             return
         scope.setdefault("state", {})["principal"] = principal
+        note_account(scope, principal.account_id)
         await self._app(scope, receive, send)
 
     async def _authenticate(self, header: bytes) -> Principal | None:

@@ -18,6 +18,7 @@ from mailyard.web.dashboard.sessions import (
     services_of,
     session_token,
 )
+from mailyard.web.request_account import note_account
 
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
@@ -46,7 +47,7 @@ def add_routes(router: APIRouter, pages: Pages, cookies: CookieOptions) -> None:
         client = request.client.host if request.client else "unknown"
         context = {"next": safe_next(next), "account": account, "user": user}
         try:
-            token, _session = await services_of(request).sign_in.sign_in(
+            token, session = await services_of(request).sign_in.sign_in(
                 account_name=account or None, nickname=user, password=password, client_address=client
             )
         except SignInThrottled as error:
@@ -55,6 +56,7 @@ def add_routes(router: APIRouter, pages: Pages, cookies: CookieOptions) -> None:
             return response
         except AuthenticationFailed:
             return pages.render(request, "sign_in.html", {**context, "problem": "wrong"}, status_code=401)
+        note_account(request.scope, session.principal.account_id)
         signed_in = RedirectResponse(safe_next(next), status_code=303)
         signed_in.set_cookie(
             SESSION_COOKIE,

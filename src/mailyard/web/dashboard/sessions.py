@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from mailyard.domain.sign_in import SignedIn
 from mailyard.errors import AuthenticationFailed, ErrorCode, Forbidden
 from mailyard.services.container import Services
+from mailyard.web.request_account import note_account
 
 SESSION_COOKIE = "mailyard_session"
 CSRF_FIELD = "csrf_token"
@@ -43,9 +44,11 @@ async def signed_in(request: Request) -> SignedIn:
     if token is None:
         raise SignInRequired("sign in first")
     try:
-        return await services_of(request).sign_in.session(token)
+        session = await services_of(request).sign_in.session(token)
     except AuthenticationFailed as error:
         raise SignInRequired("your session has ended; sign in again") from error
+    note_account(request.scope, session.principal.account_id)
+    return session
 
 
 async def checked_change(request: Request, session: Annotated[SignedIn, Depends(signed_in)]) -> SignedIn:

@@ -19,6 +19,7 @@ from mailyard.ports.clock import Clock
 from mailyard.web import doors
 from mailyard.web.guards.clients import ClientGate
 from mailyard.web.guards.nonces import MemoryNonceGuard, NonceGuard
+from mailyard.web.request_account import note_account
 from mailyard.web.tencent import preauth
 from mailyard.web.tencent.envelope import error_response, new_request_id, success_response
 from mailyard.web.tencent.errors import TencentError
@@ -117,6 +118,7 @@ class TencentFrontDoor(Generic[PrincipalT]):
         wire = await read_wire_request(request, self._max_body_bytes)
         preauth.check_sizes(wire)
         principal = await self._authenticate(wire)
+        note_account(request.scope, self._account_of(principal))
         call = parse_call(wire)
         if call.version != API_VERSION:
             raise TencentError("NoSuchVersion", f"The API version must be {API_VERSION}.")
