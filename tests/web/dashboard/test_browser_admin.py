@@ -34,3 +34,19 @@ def test_an_admin_makes_a_member_admin_who_may_then_step_down(new_page: NewPage,
     assert "Administration" not in fay.locator("nav.menu").inner_text()
     refused = fay.goto("/admin")
     assert refused is not None and refused.status == 403
+
+
+def test_error_pages_in_chinese_keep_the_menu_and_the_specifics(new_page: NewPage, dashboard: Dashboard) -> None:
+    page = new_page(locale="zh-CN")
+    sign_in(page, "alice")
+    page.wait_for_url("**/tasks")
+    missing = page.goto("/no/such/page")
+    assert missing is not None and missing.status == 404
+    assert page.locator("h1").inner_text() == "找不到" and "管理" in page.locator("nav.menu").inner_text()
+
+    page.goto("/admin")
+    page.fill("#daily_quota", "99999999999")
+    page.click("form[action='/admin/account'] button[type=submit]")
+    shown = page.locator("[role=alert]").inner_text()
+    assert "填写的部分内容无效。" in shown and "2147483647" in shown
+    assert "任务" in page.locator("nav.menu").inner_text()
