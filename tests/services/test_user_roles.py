@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 from tests.conftest import Team
 
 from mailyard import bootstrap
 from mailyard.domain.accounts import Role
 from mailyard.errors import Conflict, ErrorCode, Forbidden, NotFound
+from mailyard.store import engine as engines
+from mailyard.store import tables
 
 
 async def test_an_admin_promotes_a_member_who_then_sees_as_an_admin(runtime: bootstrap.Runtime, team: Team) -> None:
@@ -61,3 +65,42 @@ async def test_two_admins_demoting_each_other_at_once_leave_one_admin(runtime: b
     assert len(refusals) == 1 and refusals[0].code is ErrorCode.LAST_ADMIN
     admins = [user.nickname for user in await access.list_users(alice) if user.role is Role.ADMIN]
     assert len(admins) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_kind", ["postgres"])
+async def test_role_changes_held_back_together_are_still_decided_one_at_a_time(
+    runtime: bootstrap.Runtime, team: Team, database_url: str
+) -> None:
+    """Both changes are made to wait on the account's users, then let go at once: each must read what the
+    other wrote, or both would see two admins and leave none."""
+    access, alice, bob = runtime.services.access, team.admin.principal, team.members[0].principal
+    await access.set_role(alice, bob.user_id, Role.ADMIN)
+    bob = await access.authenticate(*team.members[0].auth)
+    engine = engines.create_engine(database_url, pool_size=2)
+    try:
+        async with engine.connect() as holder, engine.connect() as watcher:
+            transaction = await holder.begin()
+            users = tables.users
+            await holder.execute(select(users.c.id).where(users.c.account_id == team.account_id).with_for_update())
+            changes = [
+                asyncio.create_task(access.set_role(alice, bob.user_id, Role.MEMBER)),
+                asyncio.create_task(access.set_role(bob, alice.user_id, Role.MEMBER)),
+            ]
+            await _until_waiting_on_locks(watcher, 2)
+            await transaction.commit()
+            outcomes = await asyncio.gather(*changes, return_exceptions=True)
+    finally:
+        await engine.dispose()
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Conflict", "User"]
+    assert [user.role for user in await access.list_users(alice)].count(Role.ADMIN) == 1
+
+
+async def _until_waiting_on_locks(watcher: AsyncConnection, count: int) -> None:
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    # Each query is the wait: it lets the held-back changes run up to their locks meanwhile.
+    async with asyncio.timeout(20):
+        while (await watcher.execute(waiting)).scalar_one() < count:
+            pass
