@@ -88,7 +88,7 @@ def _route_class(pages: Pages) -> type[APIRoute]:
                 except errors.MailyardError as error:
                     return await error_response(pages, request, error)
                 except RequestValidationError:
-                    invalid = errors.InvalidInput("some values in the request are not valid")
+                    invalid = errors.InvalidInput("some of the values given are not valid")
                     return await error_response(pages, request, invalid)
                 except Exception:
                     log.exception("dashboard request failed")
