@@ -40,6 +40,7 @@ class ErrorCode(enum.StrEnum):
     ADMIN_REQUIRED = "admin_required"
     USER_EXISTS = "user_exists"
     USER_NOT_FOUND = "user_not_found"
+    LAST_ADMIN = "last_admin"  #: the change would leave the account without an admin
     KEY_NOT_FOUND = "key_not_found"
     # sending domains and sender addresses
     DOMAIN_EXISTS = "domain_exists"

@@ -46,6 +46,20 @@ def list_users(
     output.print_page("Users", output.paged(answer, limit, offset), COLUMNS, as_json)
 
 
+@app.command("role")
+def role(
+    user: Annotated[str, typer.Option(help="The user's nickname.")],
+    to: Annotated[Literal["admin", "member"], typer.Option("--to", help="The new role: admin or member.")],
+    account: AccountOption = None,
+) -> None:
+    """Make a user admin or member; the account keeps at least one admin."""
+    found = [item for item in client.request(account, "GET", "/users") if item["nickname"] == user]
+    if not found:
+        context.fail(f"user {user!r} not found")
+    client.request(account, "PUT", f"/users/{found[0]['id']}/role", json={"role": to})
+    output.done(f"{user} is now {to}")
+
+
 @app.command("passwd")
 def passwd(
     user: Annotated[str, typer.Option(help="The user's nickname.")],

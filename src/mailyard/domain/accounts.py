@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+
+from mailyard.errors import Conflict, ErrorCode
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
@@ -73,3 +76,14 @@ class IssuedKey:
     secret_key: str
     account: Account
     user: User
+
+
+def check_role_change(users: Iterable[User], user_id: int, role: Role) -> None:
+    """An account keeps at least one admin: demoting its last admin (oneself included) is refused."""
+    if role is Role.ADMIN:
+        return
+    remaining = [user for user in users if user.role is Role.ADMIN and user.id != user_id]
+    if not remaining:
+        raise Conflict(
+            "the account must keep at least one admin; make another user admin first", code=ErrorCode.LAST_ADMIN
+        )

@@ -137,6 +137,18 @@ class AccessService:
                 raise Conflict(f"user {nickname!r} exists already", code=ErrorCode.USER_EXISTS)
         return await self.issue_key(account_name=principal.account_name, nickname=nickname, role=role)
 
+    async def set_role(self, principal: accounts.Principal, user_id: int, role: accounts.Role) -> accounts.User:
+        """An admin makes a user of its account admin or member; the account keeps at least one admin. The
+        user's sessions and the native API apply the new role from the next request (the cloud doors once their
+        short key cache expires)."""
+        require_admin(principal)
+        async with self._store.transaction() as repositories:
+            users = await repositories.users.list_locked(principal.account_id)
+            if not any(user.id == user_id for user in users):
+                raise NotFound(f"user {user_id} not found", code=ErrorCode.USER_NOT_FOUND)
+            accounts.check_role_change(users, user_id, role)
+            return await repositories.users.set_role(principal.account_id, user_id, role)
+
     async def create_key(self, principal: accounts.Principal, *, user_id: int | None = None) -> accounts.IssuedKey:
         """Another key for oneself, or (admins) for a user of the account."""
         target_id = principal.user_id if user_id is None else user_id

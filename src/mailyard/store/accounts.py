@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from typing import Any
 
@@ -122,6 +123,21 @@ class SqlUsers:
         users = tables.users
         statement = select(users).where(users.c.account_id == account_id).order_by(users.c.id)
         return [_user(row) for row in (await self._connection.execute(statement)).all()]
+
+    async def list_locked(self, account_id: int) -> builtins.list[accounts.User]:
+        users = tables.users
+        statement = select(users).where(users.c.account_id == account_id).order_by(users.c.id).with_for_update()
+        return [_user(row) for row in (await self._connection.execute(statement)).all()]
+
+    async def set_role(self, account_id: int, user_id: int, role: accounts.Role) -> accounts.User:
+        users = tables.users
+        statement = (
+            update(users)
+            .where(users.c.account_id == account_id, users.c.id == user_id)
+            .values(role=role.value)
+            .returning(*users.c)
+        )
+        return _user((await self._connection.execute(statement)).one())
 
     async def password_hash(self, account_id: int, user_id: int) -> str | None:
         users = tables.users

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Protocol
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
+from starlette.exceptions import HTTPException
 
 from mailyard import __version__
 from mailyard.domain.accounts import Principal
@@ -85,6 +87,26 @@ def _mount_native_api(
     app.include_router(create_router(None if operator else throttle), prefix="/v1")
 
 
+def _show_unknown_paths_to_browsers(app: FastAPI, pages: Pages, doors: Sequence[FrontDoor]) -> None:
+    """A browser asking for a path nothing serves gets the dashboard's 404 page; API clients (/v1, a cloud
+    door's request, anything not asking for HTML) keep the native API's JSON answer."""
+    answer_in_json = app.exception_handlers[HTTPException]
+
+    async def unknown_path(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        if (
+            error.status_code in (404, 405)
+            and dashboard_front.wants_page(request)
+            and dashboard_front.is_page_path(request)
+            and not any(door.claims(request) for door in doors)
+        ):
+            return await dashboard_front.not_found_page(pages, request, error.status_code)
+        answered = answer_in_json(request, error)
+        return await answered if inspect.isawaitable(answered) else answered
+
+    app.add_exception_handler(HTTPException, unknown_path)
+
+
 def create_app(
     services: Services,
     options: WebOptions,
@@ -112,10 +134,12 @@ def create_app(
     _mount_native_api(app, services, options, guards, operator)
     app.include_router(unsubscribe_routes.create_router())
     cookies = CookieOptions(secure=options.secure_cookies, max_age_seconds=options.session_seconds)
-    app.include_router(dashboard_front.create_router(Pages(), cookies))
+    pages = Pages()
+    app.include_router(dashboard_front.create_router(pages, cookies))
     app.include_router(tracking_routes.create_router())
 
     chosen_doors = cloud_doors(services, options, guards) if doors is None else doors
+    _show_unknown_paths_to_browsers(app, pages, chosen_doors)
 
     async def cloud_api(request: Request) -> Response:
         for door in chosen_doors:

@@ -27,6 +27,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     E.ADMIN_REQUIRED: FORBIDDEN,
     E.USER_EXISTS: CONFLICT,
     E.USER_NOT_FOUND: NOT_FOUND,
+    E.LAST_ADMIN: CONFLICT,
     E.KEY_NOT_FOUND: NOT_FOUND,
     # sending domains and sender addresses
     E.DOMAIN_EXISTS: CONFLICT,

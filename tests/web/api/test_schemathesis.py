@@ -144,10 +144,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bootstrap.Runti
 
 @pytest.fixture
 def admin_auth(served: bootstrap.Runtime) -> tuple[str, str]:
-    """A fresh admin key for each operation, so an operation deleting keys locks out no other."""
-    assert portal_app.portal is not None
-    issue = partial(served.services.access.issue_key, account_name="acme", nickname="alice")
-    key = portal_app.portal.call(issue)
+    """A fresh admin key for each operation, so an operation deleting keys locks out no other, and alice an admin
+    again should a fuzzed role change have made her a member (with another admin left)."""
+    portal, access = portal_app.portal, served.services.access
+    assert portal is not None
+    key = portal.call(partial(access.issue_key, account_name="acme", nickname="alice"))
+    alice = portal.call(access.authenticate, key.secret_id, key.secret_key)
+    if not alice.is_admin:
+        operator = portal.call(access.operator, "acme")
+        portal.call(access.set_role, operator, alice.user_id, accounts.Role.ADMIN)
     return key.secret_id, key.secret_key
 
 

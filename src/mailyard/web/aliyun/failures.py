@@ -35,6 +35,7 @@ ERRORS_BY_CODE: dict[ErrorCode, tuple[str, str] | None] = {
     E.ADMIN_REQUIRED: NO_FUNCTION,
     E.USER_EXISTS: INVALID,
     E.USER_NOT_FOUND: INVALID,
+    E.LAST_ADMIN: INVALID,
     E.KEY_NOT_FOUND: INVALID,
     # sending domains and sender addresses
     E.DOMAIN_EXISTS: INVALID,

@@ -36,6 +36,14 @@ async def create_user(body: schemas.UserIn, principal: CurrentPrincipal, service
     return mapping.issued_key_out(issued)
 
 
+@router.put("/users/{user_id}/role", tags=["access"])
+async def set_role(
+    user_id: PositiveId, body: schemas.RoleIn, principal: CurrentPrincipal, services: ServicesDep
+) -> schemas.UserOut:
+    """Make a user of the account admin or member (admins only); the account keeps at least one admin."""
+    return mapping.user_out(await services.access.set_role(principal, user_id, accounts.Role(body.role)))
+
+
 @router.put("/users/{user_id}/password", status_code=status.HTTP_204_NO_CONTENT, tags=["access"])
 async def set_password(
     user_id: PositiveId, body: schemas.PasswordIn, principal: CurrentPrincipal, services: ServicesDep

@@ -265,6 +265,10 @@ class UserIn(Strict):
     role: Literal["admin", "member"] = "member"
 
 
+class RoleIn(Strict):
+    role: Literal["admin", "member"]
+
+
 class PasswordIn(Strict):
     password: Annotated[str, Field(min_length=1, max_length=1024)]
 

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
 from mailyard import errors
+from mailyard.domain.sign_in import SignedIn
 from mailyard.web.dashboard import (
     routes_admin,
     routes_content,
@@ -24,18 +25,33 @@ from mailyard.web.dashboard import (
     routes_sign_in,
     routes_tasks,
 )
+from mailyard.web.dashboard.error_messages import ShownError, shown_error
 from mailyard.web.dashboard.failures import STATUS_BY_CODE
 from mailyard.web.dashboard.pages import SECURITY_HEADERS, Pages
-from mailyard.web.dashboard.sessions import CookieOptions, SignInRequired
+from mailyard.web.dashboard.sessions import CookieOptions, SignInRequired, session_if_any
 
 log = logging.getLogger(__name__)
 ASSETS = ("dashboard.css", "dashboard.js")
+INTERNAL_ERROR = 500
 ASSET_TYPES = {"css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8"}
 
 
 def wants_page(request: Request) -> bool:
-    """A browser asking for `/` (no cloud door claimed it): it gets the dashboard."""
-    return request.method == "GET" and "text/html" in request.headers.get("accept", "")
+    """A browser asking for a page (for `/`, after no cloud door claimed it): it gets the dashboard."""
+    return request.method in ("GET", "HEAD") and "text/html" in request.headers.get("accept", "")
+
+
+def is_page_path(request: Request) -> bool:
+    """Not the native API's: /v1 answers in JSON whoever asks."""
+    path = request.url.path
+    return path != "/v1" and not path.startswith("/v1/")
+
+
+async def not_found_page(pages: Pages, request: Request, status: int = 404) -> Response:
+    """An unknown path asked for by a browser: the dashboard's own 404 page, with the menu when signed in."""
+    return pages.render(
+        request, "error.html", {"status": 404}, signed_in=await _session_for_error(request), status_code=status
+    )
 
 
 def home() -> Response:
@@ -70,21 +86,21 @@ def _route_class(pages: Pages) -> type[APIRoute]:
                 try:
                     return await handler(request)
                 except errors.MailyardError as error:
-                    return _error_response(pages, request, error)
+                    return await error_response(pages, request, error)
                 except RequestValidationError:
-                    invalid = errors.InvalidInput("some values in the request are not valid")
-                    return _error_response(pages, request, invalid)
+                    invalid = errors.InvalidInput("some of the values given are not valid")
+                    return await error_response(pages, request, invalid)
                 except Exception:
                     log.exception("dashboard request failed")
                     failure = errors.MailyardError("something went wrong on our side")
-                    return _error_response(pages, request, failure, status=500)
+                    return await error_response(pages, request, failure, status=INTERNAL_ERROR)
 
             return handle
 
     return DashboardRoute
 
 
-def _error_response(
+async def error_response(
     pages: Pages, request: Request, error: errors.MailyardError, *, status: int | None = None
 ) -> Response:
     if isinstance(error, SignInRequired) and not _wants_json(request):
@@ -94,12 +110,32 @@ def _error_response(
     headers = dict(SECURITY_HEADERS)
     if isinstance(error, errors.SignInThrottled):
         headers["Retry-After"] = str(error.retry_after_seconds)
+    shown = _shown(pages, request, error, code)
     if _wants_json(request):
-        body = {"error": {"code": error.code, "message": error.message}}
-        return JSONResponse(body, status_code=code, headers=headers)
-    response = pages.render(request, "error.html", {"status": code, "message": error.message}, status_code=code)
+        message = f"{shown.summary} ({shown.detail})" if shown.detail else shown.summary
+        wire_code = "internal_error" if code == INTERNAL_ERROR else error.code
+        return JSONResponse({"error": {"code": wire_code, "message": message}}, status_code=code, headers=headers)
+    session = await _session_for_error(request)
+    context = {"status": code, "error": shown}
+    response = pages.render(request, "error.html", context, signed_in=session, status_code=code)
     response.headers.update(headers)
     return response
+
+
+def _shown(pages: Pages, request: Request, error: errors.MailyardError, status: int) -> ShownError:
+    """The error in the person's language; a failure on our side says nothing of its cause."""
+    if status == INTERNAL_ERROR:
+        return ShownError(summary=pages.gettext(request, "Something went wrong"), detail="")
+    return shown_error(error, lambda message: pages.gettext(request, message))
+
+
+async def _session_for_error(request: Request) -> SignedIn | None:
+    """Who is signed in, for the menu of an error page; an error page never fails for want of it."""
+    try:
+        return await session_if_any(request)
+    except Exception:
+        log.exception("the session of an error page could not be read")
+        return None
 
 
 def _wants_json(request: Request) -> bool:

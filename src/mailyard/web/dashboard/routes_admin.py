@@ -1,4 +1,4 @@
-"""Administration (admins): users and their passwords, access keys, the account's quota and time zone."""
+"""Administration (admins): users, their roles and passwords, access keys, the account's quota and time zone."""
 
 from __future__ import annotations
 
@@ -40,6 +40,15 @@ def add_routes(router: APIRouter, pages: Pages, _cookies: CookieOptions) -> None
     ) -> Response:
         await services_of(request).sign_in.reset_password(_admin(session).principal, user_id, password)
         return await _render(request, pages, session, notice="password")
+
+    @router.post("/admin/users/{user_id}/role")
+    async def set_role(
+        request: Request, session: ChangeDep, user_id: Id, role: Annotated[accounts.Role, Form()]
+    ) -> Response:
+        await services_of(request).access.set_role(_admin(session).principal, user_id, role)
+        if user_id == session.principal.user_id and role is not accounts.Role.ADMIN:
+            return RedirectResponse("/tasks", status_code=303)  # Administration is no longer theirs to see
+        return await _render(request, pages, session, notice="role")
 
     @router.post("/admin/keys")
     async def create_key(request: Request, session: ChangeDep) -> Response:

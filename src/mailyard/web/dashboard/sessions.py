@@ -51,6 +51,14 @@ async def signed_in(request: Request) -> SignedIn:
     return session
 
 
+async def session_if_any(request: Request) -> SignedIn | None:
+    """The live session of the request, or None: pages shown to anyone (errors) still carry the menu."""
+    try:
+        return await signed_in(request)
+    except AuthenticationFailed:
+        return None
+
+
 async def checked_change(request: Request, session: Annotated[SignedIn, Depends(signed_in)]) -> SignedIn:
     """A state-changing request: it must come from our own origin and carry the session's CSRF token."""
     check_origin(request)

@@ -30,6 +30,7 @@ ERRORS_BY_CODE: dict[ErrorCode, tuple[str, str | None]] = {
     E.ADMIN_REQUIRED: ("UnauthorizedOperation", "Only an admin of the account may do this."),
     E.USER_EXISTS: ("OperationDenied", OWN_MESSAGE),
     E.USER_NOT_FOUND: ("ResourceNotFound", OWN_MESSAGE),
+    E.LAST_ADMIN: ("OperationDenied", OWN_MESSAGE),
     E.KEY_NOT_FOUND: ("ResourceNotFound", OWN_MESSAGE),
     # sending domains and sender addresses
     E.DOMAIN_EXISTS: ("InvalidParameterValue.RepeatCreation", "The domain has already been created."),
