@@ -441,6 +441,14 @@ events = Table(
         postgresql_where=text("type = 'spamreport'"),
         sqlite_where=text("type = 'spamreport'"),
     ),
+    # Opens and clicks by time, for counting them apart by origin (people, machines) over a date range.
+    Index(
+        "ix_events_tracking_hits",
+        "account_id",
+        "occurred_at",
+        postgresql_where=text("type IN ('open', 'click')"),
+        sqlite_where=text("type IN ('open', 'click')"),
+    ),
 )
 
 # Daily counters kept as events are recorded: a report adds up these rows instead of scanning events. The day
