@@ -1,9 +1,8 @@
 """Reads for the dashboard's engagement reports: one task's daily counters, and opens and clicks counted apart
 by people and machines from the events' `machine` flag (the counters do not keep the two apart).
 
-Opens and clicks by origin count distinct deliveries. A task's are found through its events; an account's over
-a time range through the partial index of tracking hits, so neither reads the far more numerous other events
-of the account.
+Opens and clicks by origin count distinct deliveries, read through partial indexes of opens and clicks (by
+task, and by account and time), so neither read touches the far more numerous other events.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""opens and clicks by time: a partial index for counting them apart by origin
+"""opens and clicks by time and by task: partial indexes for counting them apart by origin
 
 Revision ID: 0014
 Revises: 0013
@@ -25,7 +25,15 @@ def upgrade() -> None:
         postgresql_where=HITS,
         sqlite_where=HITS,
     )
+    op.create_index(
+        "ix_events_tracking_hits_of_task",
+        "events",
+        ["task_id", "type", "machine", "delivery_id"],
+        postgresql_where=HITS,
+        sqlite_where=HITS,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_events_tracking_hits_of_task", table_name="events")
     op.drop_index("ix_events_tracking_hits", table_name="events")
