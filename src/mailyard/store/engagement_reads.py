@@ -58,8 +58,11 @@ class SqlEngagementReads:
         return await self._origins(statement)
 
     async def _origins(self, statement: Select[Any]) -> HitOrigins:
-        rows = await self._connection.execute(statement)
-        found = {(kind, bool(machine)): int(total) for kind, machine, total in rows}
+        found: dict[tuple[str, bool], int] = {}
+        for kind, machine, total in await self._connection.execute(statement):
+            # Tracking always sets the flag; a hit without one would be a person's (added, not deduplicated).
+            key = (kind, machine is True)
+            found[key] = found.get(key, 0) + int(total)
         return HitOrigins(
             human_opens=found.get((events.EventType.OPEN.value, False), 0),
             machine_opens=found.get((events.EventType.OPEN.value, True), 0),
@@ -69,13 +72,13 @@ class SqlEngagementReads:
 
 
 def _hits(*conditions: ColumnElement[bool]) -> Select[Any]:
-    """Distinct deliveries per hit type and origin; a hit of unknown origin (no flag) is a person's."""
+    """Distinct deliveries per hit type and flag, grouped by the indexes' own columns so a task's are counted
+    in index order, without sorting."""
     event = tables.events
-    machine = event.c.machine.is_(True)
     return (
-        select(event.c.type, machine.label("machine"), func.count(func.distinct(event.c.delivery_id)))
+        select(event.c.type, event.c.machine, func.count(func.distinct(event.c.delivery_id)))
         .where(event.c.type.in_(_HITS), *conditions)
-        .group_by(event.c.type, machine)
+        .group_by(event.c.type, event.c.machine)
     )
 
 

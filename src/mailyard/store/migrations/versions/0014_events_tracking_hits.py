@@ -21,14 +21,14 @@ def upgrade() -> None:
     op.create_index(
         "ix_events_tracking_hits",
         "events",
-        ["account_id", "occurred_at"],
+        ["account_id", "occurred_at", "type", "machine", "delivery_id"],
         postgresql_where=HITS,
         sqlite_where=HITS,
     )
     op.create_index(
         "ix_events_tracking_hits_of_task",
         "events",
-        ["task_id", "type", "machine", "delivery_id"],
+        ["task_id", "account_id", "type", "machine", "delivery_id"],
         postgresql_where=HITS,
         sqlite_where=HITS,
     )
