@@ -22,6 +22,7 @@ def allowing_private(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashb
     try:
         found = Dashboard(service)
         found.person("hana", "admin")
+        found.content("hana", addresses=["kim@example.org"], list_name="hook readers")  # a sender to choose
         yield found
     finally:
         stop_service(service)
@@ -51,12 +52,14 @@ def test_an_admin_adds_a_webhook_tests_it_against_a_real_receiver_and_deletes_it
         for event in ("open", "click", "spamreport", "unsubscribe", "deferred", "dropped"):
             page.uncheck(f"input[name=events][value={event}]")
         page.fill("#custom", "shop-1")
+        page.select_option("#sender", "hello@news.example.com")
         page.click("text=Add webhook")
         shown = page.locator("[data-webhook-secret]")
         secret = shown.locator("code").inner_text()
         assert secret.startswith("whsec_") and receiver.url in shown.inner_text()
         row = page.locator("tbody tr", has_text=receiver.url)
         assert "Delivered" in row.inner_text() and "Bounced" in row.inner_text() and "Opened" not in row.inner_text()
+        assert "hello@news.example.com" in row.inner_text()
 
         page.goto("/webhooks")
         assert page.locator("[data-webhook-secret]").count() == 0  # shown once
@@ -73,11 +76,30 @@ def test_an_admin_adds_a_webhook_tests_it_against_a_real_receiver_and_deletes_it
         assert body["event"] == "delivered" and body["email"] == "test@example.com"
         assert body["X-Tencentcloudses-Cb-Custom"] == "shop-1"
 
+        endpoint_path = page.url.split("?")[0].removeprefix(allowing_private.url)
+        _a_member_only_looks(browser, allowing_private, endpoint_path)
+
         page.once("dialog", lambda dialog: dialog.accept())
         page.click("button:has-text('Delete')")
         page.wait_for_url("**/webhooks")
         assert page.locator("tbody tr", has_text=receiver.url).count() == 0
         assert allowing_private.service.call("hana", "GET", "/webhooks") == []
+    finally:
+        page.context.close()
+
+
+def _a_member_only_looks(browser: Any, dashboard: Dashboard, endpoint_path: str) -> None:
+    """A member sees the endpoint and its deliveries, without the admins' buttons; an unknown one is a 404."""
+    dashboard.person("ivo")
+    page = _page_of(browser, dashboard)
+    try:
+        sign_in(page, "ivo")
+        page.wait_for_url("**/tasks")
+        page.goto(endpoint_path)
+        assert page.locator("tbody tr:has(.badge--done)").count() == 1
+        assert page.locator("button:has-text('Send a test event'), button:has-text('Delete')").count() == 0
+        missing = page.goto("/webhooks/999999")
+        assert missing is not None and missing.status == 404
     finally:
         page.context.close()
 
