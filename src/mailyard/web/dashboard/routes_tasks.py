@@ -98,7 +98,7 @@ def add_routes(router: APIRouter, pages: Pages, _cookies: CookieOptions) -> None
             "labels": labels,
             "can_manage": principal.is_admin or task.owner_id == principal.user_id,
         }
-        days = task_insight.date_range(task, today, principal.time_zone, start, end)
+        days = task_insight.date_range(task.created_at, today, principal.time_zone, start, end)
         translate = functools.partial(pages.gettext, request)
         context |= await task_insight.context(services, principal, task, task_runs.items, days, translate)
         return pages.render(request, "task.html", context, signed_in=session)

@@ -4,7 +4,7 @@ clicks by people and by machines."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup
@@ -30,11 +30,11 @@ SERIES: tuple[tuple[str, str, str, tuple[events.Counter, ...]], ...] = (
 
 
 def date_range(
-    task: tasks.Task, today: date, time_zone: str, start: date | None, end: date | None
+    created_at: datetime, today: date, time_zone: str, start: date | None, end: date | None
 ) -> tuple[date, date]:
     """The days asked for, else the last two weeks up to today, starting no earlier than the task's first day."""
     last = end or today
-    first = start or max(last - timedelta(days=DEFAULT_DAYS - 1), min(local_day(task.created_at, time_zone), last))
+    first = start or max(last - timedelta(days=DEFAULT_DAYS - 1), min(local_day(created_at, time_zone), last))
     return first, last
 
 
