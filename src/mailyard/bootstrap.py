@@ -43,6 +43,7 @@ from mailyard.services.access import AccessService
 from mailyard.services.bounces import DEFAULT_SOFT_BOUNCE_LIMIT, BounceService
 from mailyard.services.container import Services
 from mailyard.services.engagement import EngagementService
+from mailyard.services.engagement_reports import EngagementReportService
 from mailyard.services.events import EventRecorder
 from mailyard.services.identities import IdentityService
 from mailyard.services.key_rotation import KeyRotation
@@ -280,6 +281,7 @@ def build_services(
         single_sends=SingleSendService(store, clock),
         statistics=StatisticsService(store),
         engagement=EngagementService(store, task_service),
+        engagement_reports=EngagementReportService(store, task_service),
         event_recorder=recorder,
         return_paths=return_paths,
         bounces=bounces,

@@ -8,6 +8,7 @@ from mailyard.ports.clock import Clock
 from mailyard.services.access import AccessService
 from mailyard.services.bounces import BounceService
 from mailyard.services.engagement import EngagementService
+from mailyard.services.engagement_reports import EngagementReportService
 from mailyard.services.events import EventRecorder
 from mailyard.services.identities import IdentityService
 from mailyard.services.outbox import OutboxService
@@ -43,6 +44,7 @@ class Services:
     single_sends: SingleSendService
     statistics: StatisticsService
     engagement: EngagementService
+    engagement_reports: EngagementReportService  #: the dashboard's charts and opens/clicks by origin
     event_recorder: EventRecorder
     return_paths: ReturnPaths | None  #: None when copies go out without VERP (no signer given)
     bounces: BounceService | None  #: what the inbound listener hands returned mail to; needs return paths

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mailyard.ports.clock import Clock
 from mailyard.store.accounts import SqlAccessKeys, SqlAccounts, SqlUsers
+from mailyard.store.engagement_reads import SqlEngagementReads
 from mailyard.store.events import SqlEvents
 from mailyard.store.identities import SqlDomains, SqlSenders
 from mailyard.store.inbound import SqlInbound
@@ -55,6 +56,7 @@ class SqlRepositories:
         self.single_sends = SqlSingleSends(connection, now)
         self.reporting = SqlReporting(connection, now)
         self.events = SqlEvents(connection, now)
+        self.engagement_reads = SqlEngagementReads(connection, now)
         self.inbound = SqlInbound(connection, now)
         self.submissions = SqlSubmissions(connection, now)
         self.sign_in = SqlSignIn(connection, now)

@@ -137,7 +137,7 @@ def test_the_chinese_interface(new_page: NewPage, dashboard: Dashboard) -> None:
     sign_in(page, "alice")
     page.wait_for_url("**/tasks")
     assert page.locator("nav.menu").inner_text().split("\n") == [
-        "任务", "模板", "收件人列表", "发件箱", "统计", "黑名单", "域名", "管理",
+        "任务", "模板", "收件人列表", "发件箱", "统计", "黑名单", "域名", "回调", "管理",
     ]  # fmt: skip
     page.click("text=English")
     page.wait_for_url("**/tasks")
@@ -149,7 +149,7 @@ def test_pages_fit_a_phone_without_sideways_scrolling(new_page: NewPage, dashboa
     page = new_page(width=390, height=844)
     sign_in(page, "alice")
     pages = ("/tasks", f"/tasks/{task['id']}", "/tasks/new", "/lists", "/templates", "/templates/new", "/outbox")
-    for path in (*pages, "/statistics", "/suppressions", "/domains", "/admin"):
+    for path in (*pages, "/statistics", "/suppressions", "/domains", "/webhooks", "/admin"):
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"

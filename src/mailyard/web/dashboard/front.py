@@ -24,6 +24,7 @@ from mailyard.web.dashboard import (
     routes_reports,
     routes_sign_in,
     routes_tasks,
+    routes_webhooks,
 )
 from mailyard.web.dashboard.error_messages import ShownError, shown_error
 from mailyard.web.dashboard.failures import STATUS_BY_CODE
@@ -70,7 +71,7 @@ def create_router(pages: Pages, cookies: CookieOptions) -> APIRouter:
         return Response(assets[name], media_type=kind, headers={"Cache-Control": "no-cache"})
 
     modules = (routes_sign_in, routes_tasks, routes_lists, routes_content, routes_outbox, routes_reports)
-    for module in (*modules, routes_identities, routes_admin):
+    for module in (*modules, routes_identities, routes_webhooks, routes_admin):
         module.add_routes(router, pages, cookies)
     return router
 

@@ -44,6 +44,7 @@ MENU = (
     MenuItem("/statistics", translatable("Statistics")),
     MenuItem("/suppressions", translatable("Suppressions")),
     MenuItem("/domains", translatable("Domains")),
+    MenuItem("/webhooks", translatable("Webhooks")),
     MenuItem("/admin", translatable("Administration"), admin_only=True),
 )
 

@@ -24,6 +24,8 @@ SERIES = (
     ("requested", translatable("Requested"), "requested"),
     ("delivered", translatable("Delivered"), "delivered"),
     ("bounced", translatable("Bounced"), "bounced"),
+    ("opened", translatable("Opened"), "opened"),
+    ("clicked", translatable("Clicked"), "clicked"),
 )
 
 
@@ -43,7 +45,8 @@ def add_routes(router: APIRouter, pages: Pages, _cookies: CookieOptions) -> None
             for field, label, css in SERIES
         ]
         chart = Markup(charts.daily_bars(days, series, title=pages.gettext(request, "Messages per day")))
-        context = {"report": report, "chart": chart, "first": first, "last": last, "series": SERIES}
+        origins = await services.engagement_reports.origins(principal, first, last)
+        context = {"report": report, "chart": chart, "first": first, "last": last, "series": SERIES, "origins": origins}
         return pages.render(request, "statistics.html", context, signed_in=session)
 
     @router.get("/suppressions")

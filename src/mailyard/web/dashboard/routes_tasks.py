@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from mailyard.domain import paging, tasks
+from mailyard.domain.suppressions import local_day
 from mailyard.services.tasks import TaskRequest
-from mailyard.web.dashboard import labels, task_forms
+from mailyard.web.dashboard import labels, task_forms, task_insight
 from mailyard.web.dashboard.pages import Pages
 from mailyard.web.dashboard.sessions import ChangeDep, CookieOptions, SignedInDep, services_of
 
@@ -69,9 +72,12 @@ def add_routes(router: APIRouter, pages: Pages, _cookies: CookieOptions) -> None
         task_id: TaskId,
         address: Annotated[str | None, Query(max_length=254)] = None,
         page: PageNumber = 1,
+        start: date | None = None,
+        end: date | None = None,
     ) -> Response:
         services, principal = services_of(request), session.principal
         task = await services.tasks.get(principal, task_id)
+        today = local_day(services.clock.now(), principal.time_zone)
         window = paging.Window(offset=(page - 1) * DELIVERIES_PAGE_SIZE, limit=DELIVERIES_PAGE_SIZE)
         deliveries = await services.tasks.deliveries(
             principal, task_id, window, address_contains=address or None, failed_first=True
@@ -92,6 +98,9 @@ def add_routes(router: APIRouter, pages: Pages, _cookies: CookieOptions) -> None
             "labels": labels,
             "can_manage": principal.is_admin or task.owner_id == principal.user_id,
         }
+        days = task_insight.date_range(task.created_at, today, principal.time_zone, start, end)
+        translate = functools.partial(pages.gettext, request)
+        context |= await task_insight.context(services, principal, task, task_runs.items, days, translate)
         return pages.render(request, "task.html", context, signed_in=session)
 
     @router.get("/tasks/{task_id}/progress")
