@@ -12,7 +12,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import message_ids, paging, runs, tasks
-from mailyard.store import tables
+from mailyard.store import ledger_counts, tables
 from mailyard.store.rows import escape_like, fetch_one, fetch_page
 from mailyard.store.suppressions import in_force
 
@@ -95,9 +95,10 @@ class SqlRuns:
         return (await self._connection.execute(statement)).scalar_one_or_none()
 
     async def count_new_ledger(self, task_id: int, run_id: int, *, queued: int, skipped: int) -> None:
-        """Count a new run's ledger rows into the run and its task; a run with nothing to send is finished at
-        once."""
+        """Count a new run's ledger rows into the run, its task and the daily ledger counters; a run with nothing
+        to send is finished at once."""
         finished = queued == 0
+        await ledger_counts.count_new_ledger(self._connection, run_id)
         await self._connection.execute(
             update(tables.runs)
             .where(tables.runs.c.id == run_id)
@@ -179,16 +180,16 @@ class SqlRuns:
         # A delivery leased by a worker that died is as good as queued once its lease expired.
         abandoned = (delivery.c.state == runs.DeliveryState.SENDING.value) & (delivery.c.lease_expires_at < self._now)
         queued = (delivery.c.task_id == task_id) & ((delivery.c.state == runs.DeliveryState.QUEUED.value) | abandoned)
-        cancelled_runs = Counter(
-            (
-                await self._connection.execute(
-                    update(delivery)
-                    .where(queued)
-                    .values(state=runs.DeliveryState.SKIPPED.value, reason="cancelled", updated_at=self._now)
-                    .returning(delivery.c.run_id)
-                )
-            ).scalars()
-        )
+        cancelled = (
+            await self._connection.execute(
+                update(delivery)
+                .where(queued)
+                .values(state=runs.DeliveryState.SKIPPED.value, reason="cancelled", updated_at=self._now)
+                .returning(delivery.c.run_id, delivery.c.address)
+            )
+        ).all()
+        cancelled_runs = Counter(run_id for run_id, _address in cancelled)
+        await ledger_counts.count_cancelled(self._connection, ((run_id, address) for run_id, address in cancelled))
         skipped = sum(cancelled_runs.values())
         for run_id, count in cancelled_runs.items():
             # Run totals follow their ledger rows too: the cancelled ones move from requested to skipped.
