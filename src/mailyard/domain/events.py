@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.domain.runs import DeliveryState
-from mailyard.domain.sending import DeliveryResult
+from mailyard.domain.sending import ClaimedDelivery, DeliveryResult
 
 
 class EventType(enum.StrEnum):
@@ -255,14 +255,23 @@ def counts_uniquely(event_type: EventType) -> bool:
     return event_type in _UNIQUE_COUNTERS
 
 
+def ref_of(claimed: ClaimedDelivery) -> DeliveryRef:
+    return DeliveryRef(
+        delivery_id=claimed.id, task_id=claimed.task_id, account_id=claimed.account_id, address=claimed.address
+    )
+
+
+def of_late_suppression(claimed: ClaimedDelivery, reason: str, now: datetime) -> NewEvent:
+    """A claimed copy not sent after all, its address suppressed since its run began: dropped, as Tencent
+    calls a copy that will not be delivered because its address is suppressed."""
+    return NewEvent(type=EventType.DROPPED, delivery=ref_of(claimed), occurred_at=now, reason=reason)
+
+
 def of_sending(result: DeliveryResult, outcome: DeliveryOutcome, now: datetime) -> NewEvent | None:
     """The event an SMTP attempt makes: delivered; deferred while retried; a bounce when the relay refused it
     for good (5xx, hard: the address may be suppressed elsewhere); dropped when Mailyard gave up. Attempts
     that stopped the task or waited for a quota are no event of the recipient's."""
-    claimed = result.delivery
-    ref = DeliveryRef(
-        delivery_id=claimed.id, task_id=claimed.task_id, account_id=claimed.account_id, address=claimed.address
-    )
+    ref = ref_of(result.delivery)
     if outcome.kind is OutcomeKind.SENT:
         return NewEvent(type=EventType.DELIVERED, delivery=ref, occurred_at=now)
     if outcome.kind is OutcomeKind.RETRY and result.state is DeliveryState.QUEUED:
