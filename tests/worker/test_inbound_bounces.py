@@ -6,6 +6,7 @@ addresses refused or kept."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import aiosmtplib
@@ -14,18 +15,23 @@ from tests.worker import returned_mail
 
 from mailyard import bootstrap
 from mailyard.domain import events, paging, runs, suppressions
-from mailyard.smtpd.inbound.listener import InboundListener
+from mailyard.smtpd.listener import ListenerAddress, bound_port
 
 pytestmark = pytest.mark.timeout(90)
 ALL = paging.Window(offset=0, limit=500)
 ADDRESSES = ("ann@example.org", "ben@example.org", "cy@example.org", "dee@example.org", "eve@example.org")
 
 
+@dataclass(frozen=True)
+class Listener:
+    port: int
+
+
 @pytest.fixture
-async def listener(runtime: bootstrap.Runtime) -> AsyncIterator[InboundListener]:
-    started = bootstrap.create_inbound_listener(runtime, ("127.0.0.1", 0))
-    await started.start()
-    yield started
+async def listener(runtime: bootstrap.Runtime) -> AsyncIterator[Listener]:
+    address = ListenerAddress(host="127.0.0.1", port=0, explicit=True)
+    started = await bootstrap.start_inbound(runtime, address)
+    yield Listener(port=bound_port(started.servers[0]))
     await started.close()
 
 
@@ -64,7 +70,7 @@ async def blacklist(runtime: bootstrap.Runtime, account_id: int) -> dict[str, tu
 
 
 async def test_bounces_and_complaints_through_the_listener(
-    runtime: bootstrap.Runtime, relay: Any, make_worker: Any, listener: InboundListener, team: Any, make_content: Any
+    runtime: bootstrap.Runtime, relay: Any, make_worker: Any, listener: Listener, team: Any, make_content: Any
 ) -> None:
     principal = team.admin.principal
     content = await make_content(principal, addresses=ADDRESSES)
@@ -127,7 +133,7 @@ async def test_bounces_and_complaints_through_the_listener(
 
 
 async def test_refused_recipients_garbage_and_oversized_mail(
-    runtime: bootstrap.Runtime, relay: Any, make_worker: Any, listener: InboundListener, team: Any, make_content: Any
+    runtime: bootstrap.Runtime, relay: Any, make_worker: Any, listener: Listener, team: Any, make_content: Any
 ) -> None:
     principal = team.admin.principal
     content = await make_content(principal, addresses=("ann@example.org",))
@@ -159,7 +165,7 @@ async def test_refused_recipients_garbage_and_oversized_mail(
 
 
 async def test_soft_bounces_suppress_only_after_a_run(
-    runtime: bootstrap.Runtime, relay: Any, make_worker: Any, listener: InboundListener, team: Any, make_content: Any
+    runtime: bootstrap.Runtime, relay: Any, make_worker: Any, listener: Listener, team: Any, make_content: Any
 ) -> None:
     principal = team.admin.principal
     for attempt in range(3):
@@ -179,7 +185,7 @@ async def test_a_hard_bounce_or_a_complaint_stops_the_retries_of_another_copy(
     clock: Any,
     relay: Any,
     make_worker: Any,
-    listener: InboundListener,
+    listener: Listener,
     team: Any,
     make_content: Any,
 ) -> None:
