@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import events, runs
@@ -33,23 +33,28 @@ def address_domain(address: ColumnElement[Any], dialect: str) -> ColumnElement[A
     return func.replace(address, func.rtrim(address, func.replace(address, "@", "")), "")
 
 
-async def count_new_ledger(connection: AsyncConnection, run_id: int) -> None:
-    """Count a new run's ledger rows, requested and accepted, on the local day the run was requested."""
+async def count_new_ledger(connection: AsyncConnection, run_id: int) -> Tally[str]:
+    """Count a new run's ledger rows, requested and accepted, on the local day the run was requested; how many
+    rows it has in each state (one scan of the run's rows serves both)."""
     delivery = tables.deliveries
     domain = address_domain(delivery.c.address, connection.dialect.name)
-    accepted = func.sum(case((delivery.c.state != _SKIPPED, 1), else_=0))
     statement = (
-        select(domain, func.count(), accepted).where(delivery.c.run_id == run_id).group_by(domain).order_by(domain)
+        select(domain, delivery.c.state, func.count())
+        .where(delivery.c.run_id == run_id)
+        .group_by(domain, delivery.c.state)
+        .order_by(domain, delivery.c.state)
     )
     rows = (await connection.execute(statement)).all()
+    states: Tally[str] = Tally()
     if not rows:
-        return
-    requested_on = await _requested_days(connection, {run_id})
+        return states
     tally: Tally[tuple[int, events.Counter, str]] = Tally()
-    for raw_domain, requested, taken in rows:
-        tally[(run_id, events.Counter.REQUESTED, raw_domain.lower())] += requested
-        tally[(run_id, events.Counter.ACCEPTED, raw_domain.lower())] += int(taken or 0)
-    await add_to_counters(connection, _steps(tally, requested_on))
+    for raw_domain, state, count in rows:
+        states[state] += count
+        tally[(run_id, events.Counter.REQUESTED, raw_domain.lower())] += count
+        tally[(run_id, events.Counter.ACCEPTED, raw_domain.lower())] += 0 if state == _SKIPPED else count
+    await add_to_counters(connection, _steps(tally, await _requested_days(connection, {run_id})))
+    return states
 
 
 async def count_cancelled(connection: AsyncConnection, cancelled: Iterable[tuple[int, str]]) -> None:

@@ -67,9 +67,10 @@ class SqlRuns:
         if run_id is None:
             return None
         await self._expand(task, run_id)
-        queued, skipped = await self._count_new(run_id)
+        states = await ledger_counts.count_new_ledger(self._connection, run_id)
+        queued, skipped = states[runs.DeliveryState.QUEUED.value], states[runs.DeliveryState.SKIPPED.value]
         await self._refresh_statistics(queued)
-        await self.count_new_ledger(task.id, run_id, queued=queued, skipped=skipped)
+        await self._count_into_run(task.id, run_id, queued=queued, skipped=skipped)
         return await self.get(task.id, run_id)
 
     async def insert(self, task_id: int, account_id: int, *, fire_at: datetime, kind: runs.RunKind) -> int | None:
@@ -97,8 +98,11 @@ class SqlRuns:
     async def count_new_ledger(self, task_id: int, run_id: int, *, queued: int, skipped: int) -> None:
         """Count a new run's ledger rows into the run, its task and the daily ledger counters; a run with nothing
         to send is finished at once."""
-        finished = queued == 0
         await ledger_counts.count_new_ledger(self._connection, run_id)
+        await self._count_into_run(task_id, run_id, queued=queued, skipped=skipped)
+
+    async def _count_into_run(self, task_id: int, run_id: int, *, queued: int, skipped: int) -> None:
+        finished = queued == 0
         await self._connection.execute(
             update(tables.runs)
             .where(tables.runs.c.id == run_id)
@@ -168,12 +172,6 @@ class SqlRuns:
         await self._connection.execute(
             insert(delivery).from_select([*columns, "updated_at"], source.order_by(recipient.c.id))
         )
-
-    async def _count_new(self, run_id: int) -> tuple[int, int]:
-        delivery = tables.deliveries
-        statement = select(delivery.c.state, func.count()).where(delivery.c.run_id == run_id).group_by(delivery.c.state)
-        counts = {state: count for state, count in (await self._connection.execute(statement)).all()}
-        return counts.get(runs.DeliveryState.QUEUED.value, 0), counts.get(runs.DeliveryState.SKIPPED.value, 0)
 
     async def cancel_queued(self, task_id: int) -> int:
         delivery, run_table, task_table = tables.deliveries, tables.runs, tables.tasks
