@@ -237,7 +237,7 @@ class Engagement:
         )
 
 
-def counters_of(event: NewEvent, *, first_of_its_kind: bool, first_of_its_origin: bool = False) -> tuple[Counter, ...]:
+def counters_of(event: NewEvent, *, first_of_its_kind: bool, first_of_its_origin: bool) -> tuple[Counter, ...]:
     """The counters an event moves; `first_of_its_kind` says no earlier event of its type has its delivery,
     `first_of_its_origin` that none of its type by the same origin (a person, or a machine) has."""
     if event.type is EventType.BOUNCE:
