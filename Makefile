@@ -75,7 +75,7 @@ BENCH_DATABASES ?= sqlite,postgres
 BENCH_CONNECTIONS ?= 16
 BENCH_WORKERS ?= 2
 
-.PHONY: bench-tools bench-delivery bench-rss
+.PHONY: bench-tools bench-delivery bench-delivery-tracking bench-rss
 
 bench-tools:
 	@if [ ! -x /usr/sbin/smtp-sink ] || [ ! -x /usr/sbin/smtp-source ]; then \
@@ -87,6 +87,11 @@ bench-tools:
 bench-delivery: $(STAMP) bench-tools
 	$(BIN)/python bench/delivery_rate.py --databases $(BENCH_DATABASES) --recipients 100000 \
 		--connections $(BENCH_CONNECTIONS) --workers $(BENCH_WORKERS)
+
+# What open and click tracking costs the delivery rate: tasks with it on and off, alternately, in one run.
+bench-delivery-tracking: $(STAMP) bench-tools
+	$(BIN)/python bench/delivery_rate.py --compare-tracking --databases $(BENCH_DATABASES) --recipients 4000 \
+		--repetitions 8 --connections $(BENCH_CONNECTIONS) --workers $(BENCH_WORKERS)
 
 bench-rss: $(STAMP) bench-tools
 	$(BIN)/python bench/delivery_rate.py --databases postgres --recipients 1000000 \

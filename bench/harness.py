@@ -62,6 +62,19 @@ def template_text(body_bytes: int) -> str:
     return BODY_LINE * max(1, body_bytes // len(BODY_LINE))
 
 
+#: Where the HTML letter links to: five links, as a newsletter has, each rewritten when tracking is on.
+HTML_LINKS = tuple(f"https://shop.example.com/offer/{number}?utm_source=bench" for number in range(1, 6))
+
+
+def template_html(body_bytes: int) -> str:
+    """An HTML template of about `body_bytes` once rendered: the text letter's lines as paragraphs, then five
+    links (what tracking rewrites)."""
+    links = "".join(f'<p><a href="{url}">Offer {number}</a></p>\n' for number, url in enumerate(HTML_LINKS, 1))
+    paragraph = f"<p>{BODY_LINE.strip()}</p>\n"
+    count = max(1, (body_bytes - len(links)) // len(paragraph))
+    return f"<html><body>\n{paragraph * count}{links}</body></html>\n"
+
+
 def source_rate(port: int, *, sessions: int, messages: int, length: int) -> float:
     """Messages per second of `smtp-source -d` (persistent sessions) into the sink."""
     command = [SOURCE, "-d", "-s", str(sessions), "-m", str(messages), "-l", str(length)]
@@ -245,13 +258,23 @@ class Api:
             raise RuntimeError(f"task {task_id} is in error: {body['error_message']}")
         return counters
 
-    def prepare(self, body_bytes: int) -> tuple[int, int]:
-        """Domain, sender and template; (template id, its rendered body size)."""
+    def prepare(self, body_bytes: int, *, html: bool = False) -> tuple[int, int]:
+        """Domain, sender and template (text only, or text and HTML halves of the size); (template id, its
+        rendered body size)."""
         self.post("/domains", domain="bench.example")
         self.post("/senders", address="news@bench.example", display_name="Bench News")
-        text = template_text(body_bytes)
-        template = self.post("/templates", name="bench", text=text)
-        return int(str(template["id"])), len(text)
+        if not html:
+            text = template_text(body_bytes)
+            template = self.post("/templates", name="bench", text=text)
+            return int(str(template["id"])), len(text)
+        text, markup = template_text(body_bytes // 2), template_html(body_bytes // 2)
+        template = self.post("/templates", name="bench", text=text, html=markup)
+        return int(str(template["id"])), len(text) + len(markup)
+
+    def track(self, *, opens: bool, clicks: bool) -> None:
+        """The account's tracking setting (on by default)."""
+        response = self._client.put("/account/tracking", json={"opens": opens, "clicks": clicks})
+        response.raise_for_status()
 
     def recipient_list(self, number: int, first: int, count: int) -> int:
         """A list of `count` recipients (r{first}..@example.org with a name variable), in one streamed upload."""
@@ -274,13 +297,16 @@ class Api:
             raise RuntimeError(f"the upload refused some recipients: {response.json()}")
         return list_id
 
-    def task(self, template_id: int, list_id: int) -> int:
+    def task(self, template_id: int, list_id: int, *, tracking: bool | None = None) -> int:
+        """An immediate task; `tracking` on or off for its copies (None: the account's setting)."""
+        options = {} if tracking is None else {"tracking": {"opens": tracking, "clicks": tracking}}
         created = self.post(
             "/tasks",
             from_address="Bench News <news@bench.example>",
             subject="Hello {{name}}",
             template_id=template_id,
             recipient_list_id=list_id,
+            **options,
         )
         return int(str(created["id"]))
 

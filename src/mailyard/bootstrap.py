@@ -63,10 +63,9 @@ from mailyard.services.templates import TemplateService
 from mailyard.services.tracking import TrackingLinks, TrackingService
 from mailyard.services.unsubscribe import UnsubscribeLinks, UnsubscribeService
 from mailyard.services.webhooks import WebhookPoster, WebhookService, WebhookSink
-from mailyard.settings import Settings
-from mailyard.smtpd.inbound.listener import InboundListener, ListenerOptions
-from mailyard.smtpd.listener import ListenerAddress, ListenerError, start_listener, stop_listener
-from mailyard.smtpd.listener import ListenerOptions as SmtpListenerOptions
+from mailyard.settings import DEFAULT_INBOUND_SMTP, Settings
+from mailyard.smtpd.inbound.door import InboundDoor
+from mailyard.smtpd.listener import ListenerAddress, ListenerError, ListenerOptions, start_listener, stop_listener
 from mailyard.smtpd.submission.door import SubmissionDoor, SubmissionPolicy, parse_networks
 from mailyard.store import engine as engines
 from mailyard.store import migrate
@@ -469,21 +468,6 @@ async def _write_tracking_hits(runtime: Runtime, stop: asyncio.Event) -> None:
     await tracking.flush()
 
 
-def create_inbound_listener(runtime: Runtime, address: tuple[str, int]) -> InboundListener:
-    """The inbound SMTP listener for bounces and complaints, on `address` (not started)."""
-    settings, bounces = runtime.settings, runtime.services.bounces
-    assert bounces is not None  # open_runtime always gives the services return paths
-    options = ListenerOptions(
-        host=address[0],
-        port=address[1],
-        hostname=settings.inbound_hostname or "localhost",
-        max_message_bytes=settings.inbound_max_message_bytes,
-        max_connections=settings.inbound_max_connections,
-        timeout_seconds=settings.inbound_timeout_seconds,
-    )
-    return InboundListener(bounces, options)
-
-
 @dataclass
 class SmtpListeners:
     """The SMTP listeners one `mailyard serve` runs, and the TLS identity they present."""
@@ -494,6 +478,34 @@ class SmtpListeners:
     async def close(self) -> None:
         for server in self.servers:
             await stop_listener(server)
+
+
+def inbound_address(settings: Settings) -> ListenerAddress | None:
+    """MAILYARD_INBOUND_SMTP (the default address when unset), or None when off; ListenerError when malformed."""
+    return ListenerAddress.parse(
+        settings.inbound_smtp or DEFAULT_INBOUND_SMTP,
+        explicit=settings.inbound_smtp is not None,
+        setting="MAILYARD_INBOUND_SMTP",
+    )
+
+
+async def start_inbound(runtime: Runtime, address: ListenerAddress) -> SmtpListeners:
+    """The inbound listener for bounces and complaints on `address`, with the rules every SMTP door shares: an
+    address set explicitly that cannot be bound raises ListenerError; the default one, when taken, is skipped
+    (no server, a warning)."""
+    settings, bounces = runtime.settings, runtime.services.bounces
+    assert bounces is not None  # open_runtime always gives the services return paths
+    options = ListenerOptions(
+        name="inbound",
+        hostname=settings.inbound_hostname or "localhost",
+        max_message_bytes=settings.inbound_max_message_bytes,
+        max_connections=settings.inbound_max_connections,
+        timeout_seconds=settings.inbound_timeout_seconds,
+        smtputf8=True,  # bounces about addresses that are not ASCII
+        authentication=False,  # nobody signs in: return paths and the complaint address are all it takes
+    )
+    server = await start_listener(address, InboundDoor(bounces), options)
+    return SmtpListeners(servers=[server] if server is not None else [], tls=None)
 
 
 async def start_submission(runtime: Runtime) -> SmtpListeners:
@@ -516,7 +528,7 @@ async def start_submission(runtime: Runtime) -> SmtpListeners:
             if address is None:
                 continue
             door = SubmissionDoor(runtime.services.submissions, _submission_policy(settings, address))
-            options = SmtpListenerOptions(
+            options = ListenerOptions(
                 name="submission",
                 tls=tls.context,
                 implicit_tls=implicit_tls,

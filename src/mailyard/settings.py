@@ -92,20 +92,6 @@ class Settings(BaseSettings):
     dashboard_session_hours: float = Field(default=12.0, gt=0.0, le=24.0 * 90)
 
     @property
-    def inbound_address(self) -> tuple[str, int, bool] | None:
-        """(host, port, set explicitly) of the inbound listener, or None when it is off.
-
-        Raises ValueError for a value that is not HOST:PORT ("[::1]:2525" for IPv6)."""
-        text = (self.inbound_smtp or DEFAULT_INBOUND_SMTP).strip()
-        if text.lower() == "off":
-            return None
-        host, colon, port = text.rpartition(":")
-        host = host.strip("[]")
-        if not colon or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise ValueError(f"MAILYARD_INBOUND_SMTP must be HOST:PORT or off, not {text!r}")
-        return host, int(port), self.inbound_smtp is not None
-
-    @property
     def resolved_database_url(self) -> str:
         """The configured database URL, or the embedded SQLite file in the data directory."""
         if self.database_url:

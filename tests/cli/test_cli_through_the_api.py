@@ -94,6 +94,7 @@ def test_every_read_command_pages_and_prints_json(local: Cli) -> None:
         assert local.json(*command)["total"] == 0
     stats = local.json("stats", "--start", "2026-01-01", "--end", "2026-01-07")
     assert stats["overall"]["requested"] == 0
+    assert (stats["overall"]["opened_by_humans"], stats["overall"]["opened_by_machines"]) == (0, 0)
 
 
 def test_suppressions_from_the_command_line(local: Cli) -> None:

@@ -3,9 +3,8 @@ abuse reports list complaints."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -104,13 +103,3 @@ async def test_report_and_abuse_report_check_their_dates(runtime: bootstrap.Runt
     assert (await statistics.abuse_reports(principal, FIRST_DAY, FIRST_DAY, ALL)).total == 0
     empty = await statistics.report(principal, FIRST_DAY, FIRST_DAY)
     assert empty.daily == [] and empty.overall == messages.Volume(day=FIRST_DAY)
-
-
-def test_utc_offsets_follow_daylight_saving_to_the_second() -> None:
-    start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
-    assert messages.utc_offsets(start, end, ZoneInfo("Asia/Shanghai")) == ((start, 480),)
-    assert messages.utc_offsets(start, end, ZoneInfo("Europe/Berlin")) == (
-        (start, 60),
-        (datetime(2026, 3, 29, 1, 0, tzinfo=UTC), 120),
-        (datetime(2026, 10, 25, 1, 0, tzinfo=UTC), 60),
-    )

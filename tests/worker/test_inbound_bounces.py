@@ -6,6 +6,7 @@ addresses refused or kept."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import aiosmtplib
@@ -14,18 +15,23 @@ from tests.worker import returned_mail
 
 from mailyard import bootstrap
 from mailyard.domain import events, paging, runs, suppressions
-from mailyard.smtpd.inbound.listener import InboundListener
+from mailyard.smtpd.listener import ListenerAddress, bound_port
 
 pytestmark = pytest.mark.timeout(90)
 ALL = paging.Window(offset=0, limit=500)
 ADDRESSES = ("ann@example.org", "ben@example.org", "cy@example.org", "dee@example.org", "eve@example.org")
 
 
+@dataclass(frozen=True)
+class Listener:
+    port: int
+
+
 @pytest.fixture
-async def listener(runtime: bootstrap.Runtime) -> AsyncIterator[InboundListener]:
-    started = bootstrap.create_inbound_listener(runtime, ("127.0.0.1", 0))
-    await started.start()
-    yield started
+async def listener(runtime: bootstrap.Runtime) -> AsyncIterator[Listener]:
+    address = ListenerAddress(host="127.0.0.1", port=0, explicit=True)
+    started = await bootstrap.start_inbound(runtime, address)
+    yield Listener(port=bound_port(started.servers[0]))
     await started.close()
 
 
@@ -64,7 +70,7 @@ async def blacklist(runtime: bootstrap.Runtime, account_id: int) -> dict[str, tu
 
 
 async def test_bounces_and_complaints_through_the_listener(
-    runtime: bootstrap.Runtime, relay: Any, make_worker: Any, listener: InboundListener, team: Any, make_content: Any
+    runtime: bootstrap.Runtime, relay: Any, make_worker: Any, listener: Listener, team: Any, make_content: Any
 ) -> None:
     principal = team.admin.principal
     content = await make_content(principal, addresses=ADDRESSES)
@@ -127,7 +133,7 @@ async def test_bounces_and_complaints_through_the_listener(
 
 
 async def test_refused_recipients_garbage_and_oversized_mail(
-    runtime: bootstrap.Runtime, relay: Any, make_worker: Any, listener: InboundListener, team: Any, make_content: Any
+    runtime: bootstrap.Runtime, relay: Any, make_worker: Any, listener: Listener, team: Any, make_content: Any
 ) -> None:
     principal = team.admin.principal
     content = await make_content(principal, addresses=("ann@example.org",))
@@ -159,7 +165,7 @@ async def test_refused_recipients_garbage_and_oversized_mail(
 
 
 async def test_soft_bounces_suppress_only_after_a_run(
-    runtime: bootstrap.Runtime, relay: Any, make_worker: Any, listener: InboundListener, team: Any, make_content: Any
+    runtime: bootstrap.Runtime, relay: Any, make_worker: Any, listener: Listener, team: Any, make_content: Any
 ) -> None:
     principal = team.admin.principal
     for attempt in range(3):
@@ -172,3 +178,57 @@ async def test_soft_bounces_suppress_only_after_a_run(
         listed = await blacklist(runtime, principal.account_id)
         assert ("full@example.org" in listed) is (attempt == 2), attempt
     assert "3 soft bounces in a row" in (listed["full@example.org"][1] or "")
+
+
+async def test_a_hard_bounce_or_a_complaint_stops_the_retries_of_another_copy(
+    runtime: bootstrap.Runtime,
+    clock: Any,
+    relay: Any,
+    make_worker: Any,
+    listener: Listener,
+    team: Any,
+    make_content: Any,
+) -> None:
+    principal = team.admin.principal
+    content = await make_content(principal, addresses=("ann@example.org", "ben@example.org", "cy@example.org"))
+    await sent_task(runtime, relay, make_worker, principal, content)
+    verp = dict(relay.handler.envelope_senders)
+    # A second task to the same people: the relay defers Ann's and Ben's copies, which wait for their retry.
+    for address in ("ann@example.org", "ben@example.org"):
+        relay.handler.rcpt_replies[address] = ["451 4.3.0 try again later"]
+    second = await sent_task(runtime, relay, make_worker, principal, content)
+    deferred = await runtime.services.tasks.deliveries(principal, second, ALL, state=runs.DeliveryState.QUEUED)
+    assert sorted(item.address for item in deferred.items) == ["ann@example.org", "ben@example.org"]
+
+    # Meanwhile Ann's first copy hard-bounces and Ben complains about his.
+    dsn = returned_mail.postfix_dsn(verp["ann@example.org"], "ann@example.org")
+    assert await converse(listener.port, verp["ann@example.org"], dsn) == (250, 250)
+    complaint = returned_mail.complaint(
+        "complaints@bounce.news.example.com", "ben@example.org", return_path=verp["ben@example.org"]
+    )
+    assert await converse(listener.port, "complaints@bounce.news.example.com", complaint) == (250, 250)
+
+    # The retries come due and the relay would take them now: neither goes out.
+    relay.handler.rcpt_replies.clear()
+    received = len(relay.handler.received)
+    clock.advance(hours=1)
+    await make_worker(relay.config()).drain()
+    assert len(relay.handler.received) == received
+    ledger = await runtime.services.tasks.deliveries(principal, second, ALL)
+    assert {item.address: (item.state, item.reason) for item in ledger.items} == {
+        "ann@example.org": (runs.DeliveryState.SKIPPED, "suppressed: hard_bounce"),
+        "ben@example.org": (runs.DeliveryState.SKIPPED, "suppressed: complaint"),
+        "cy@example.org": (runs.DeliveryState.SENT, None),
+    }
+    task = await runtime.services.tasks.get(principal, second)
+    assert (task.counters.requested, task.counters.sent, task.counters.skipped, task.counters.cached) == (1, 1, 2, 0)
+    assert task.state.value == "done"
+    page = await runtime.services.engagement.list_events(principal, second, ALL)
+    assert [
+        (event.delivery.address, event.type.value, event.reason)
+        for event in page.items
+        if event.type.value in ("dropped",)
+    ] == [
+        ("ann@example.org", "dropped", "suppressed: hard_bounce"),
+        ("ben@example.org", "dropped", "suppressed: complaint"),
+    ]

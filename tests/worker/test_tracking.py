@@ -102,6 +102,51 @@ async def test_pixel_and_links_are_tracked_and_become_events(
     assert (report.overall.opened, report.overall.clicked) == (1, 1)
 
 
+async def test_machine_and_human_hits_are_counted_apart(
+    runtime: bootstrap.Runtime, clock: Any, relay: Any, make_worker: Any, team: Any, make_content: Any, web: Any
+) -> None:
+    principal = team.admin.principal
+    task, bodies = await send(runtime, relay, make_worker, principal, make_content)
+    ann_pixel, ben_pixel = (re.findall(r'<img src="([^"]+/o\.gif)"', bodies[rcpt])[0] for rcpt in sorted(bodies))
+    ann_link = re.findall(r'href="(http[^"]+/c/[^"]+)"', bodies["ann@example.org"])[0]
+    # A privacy proxy fetches both pixels at once; a scanner follows Ann's link; a minute later Ann opens the
+    # mail twice and clicks.
+    for pixel in (ann_pixel, ben_pixel):
+        await web.get(local(pixel), headers={"user-agent": "Mozilla/5.0 (via ggpht.com GoogleImageProxy)"})
+    await web.get(local(ann_link), headers={"user-agent": "Barracuda Sentinel (EE)"})
+    clock.advance(minutes=1)
+    for url in (ann_pixel, ann_pixel, ann_link):
+        await web.get(local(url), headers={"user-agent": BROWSER})
+    assert await runtime.services.tracking.flush() == 6
+
+    totals = await runtime.services.engagement.totals(principal, task.id)
+    assert (totals.opens, totals.unique_opens, totals.clicks, totals.unique_clicks) == (4, 2, 2, 1)
+    assert (totals.human_opens, totals.unique_human_opens, totals.machine_opens, totals.unique_machine_opens) == (
+        2,
+        1,
+        2,
+        2,
+    )
+    assert (totals.human_clicks, totals.unique_human_clicks, totals.machine_clicks, totals.unique_machine_clicks) == (
+        1,
+        1,
+        1,
+        1,
+    )
+    overall = (await runtime.services.statistics.report(principal, TODAY, TODAY)).overall
+    assert (overall.opened, overall.opened_by_humans, overall.opened_by_machines) == (2, 1, 2)
+    assert (overall.clicked, overall.clicked_by_humans, overall.clicked_by_machines) == (1, 1, 1)
+
+    # The native API shows them apart; the cloud counts (GetStatisticsReport) keep counting everyone.
+    auth = team.admin.auth
+    engagement = (await web.get(f"/v1/tasks/{task.id}/engagement", auth=auth)).json()
+    assert (engagement["unique_opens"], engagement["unique_human_opens"], engagement["machine_opens"]) == (2, 1, 2)
+    day = TODAY.isoformat()
+    statistics = (await web.get("/v1/statistics", params={"start": day, "end": day}, auth=auth)).json()["overall"]
+    assert (statistics["opened"], statistics["opened_by_humans"], statistics["opened_by_machines"]) == (2, 1, 2)
+    assert (statistics["clicked_by_humans"], statistics["clicked_by_machines"]) == (1, 1)
+
+
 async def test_forged_and_tampered_tokens_get_a_plain_404(
     runtime: bootstrap.Runtime, relay: Any, make_worker: Any, team: Any, make_content: Any, web: Any
 ) -> None:

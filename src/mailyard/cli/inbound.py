@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -12,7 +13,7 @@ import typer
 from mailyard import bootstrap
 from mailyard.cli import context
 from mailyard.domain import paging
-from mailyard.smtpd.inbound.listener import InboundListener, InboundListenerError
+from mailyard.smtpd.listener import ListenerError
 from mailyard.worker.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
@@ -34,39 +35,41 @@ def inbound(
             if kept:
                 await _list_kept(runtime, limit)
                 return
-            address = settings.inbound_address
-            if address is None:
-                context.fail("the inbound listener is off (MAILYARD_INBOUND_SMTP=off)")
-            listener = bootstrap.create_inbound_listener(runtime, (address[0], address[1]))
+            try:
+                listeners = await _start_alone(runtime)
+            except ListenerError as error:
+                context.fail(str(error))
             stop = asyncio.Event()
             stop_on_signals(stop)
-            await listener.start()
             try:
                 await stop.wait()
             finally:
-                await listener.close()
+                await listeners.close()
         finally:
             await runtime.close()
 
     context.run(work)
 
 
-async def start_beside_serve(runtime: bootstrap.Runtime) -> InboundListener | None:
-    """Start the listener under `mailyard serve`: an address set explicitly that cannot be bound stops the
-    start; the default one, when taken, is skipped with a warning."""
-    address = runtime.settings.inbound_address
+async def start_beside_serve(runtime: bootstrap.Runtime) -> bootstrap.SmtpListeners | None:
+    """Start the listener under `mailyard serve`: an address set explicitly that cannot be bound (or a malformed
+    one) raises ListenerError; the default one, when taken, is skipped with a warning."""
+    address = bootstrap.inbound_address(runtime.settings)
     if address is None:
         return None
-    host, port, explicit = address
-    listener = bootstrap.create_inbound_listener(runtime, (host, port))
-    try:
-        await listener.start()
-    except InboundListenerError as error:
-        if explicit:
-            raise
-        log.warning("%s; bounces and complaints are not received (set MAILYARD_INBOUND_SMTP)", error)
+    listeners = await bootstrap.start_inbound(runtime, address)
+    if not listeners.servers:
+        log.warning("bounces and complaints are not received (set MAILYARD_INBOUND_SMTP)")
         return None
-    return listener
+    return listeners
+
+
+async def _start_alone(runtime: bootstrap.Runtime) -> bootstrap.SmtpListeners:
+    """Alone, the listener is the whole command: any address that cannot be bound ends it."""
+    address = bootstrap.inbound_address(runtime.settings)
+    if address is None:
+        context.fail("the inbound listener is off (MAILYARD_INBOUND_SMTP=off)")
+    return await bootstrap.start_inbound(runtime, replace(address, explicit=True))
 
 
 async def _list_kept(runtime: bootstrap.Runtime, limit: int) -> None:

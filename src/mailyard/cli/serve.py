@@ -45,7 +45,10 @@ def serve(
                     account_name=issued.account.name, nickname=issued.user.nickname
                 )
                 _announce_first_key(issued, password, f"http://{chosen_host}:{chosen_port}")
-            listener = await inbound.start_beside_serve(runtime)
+            try:
+                listener = await inbound.start_beside_serve(runtime)
+            except ListenerError as error:
+                context.fail(str(error))
             app = bootstrap.create_web_app(runtime, with_worker=not api_only)
             config = uvicorn.Config(app, host=chosen_host, port=chosen_port, log_config=None, log_level="info")
             listeners = await _start_smtp(runtime)

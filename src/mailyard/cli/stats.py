@@ -18,7 +18,11 @@ COLUMNS: list[output.Column] = [
     ("Bounced", field("bounced")),
     ("Unsubscribed", field("unsubscribed")),
     ("Opened", field("opened")),
+    ("Opened by people", field("opened_by_humans")),
+    ("Opened by machines", field("opened_by_machines")),
     ("Clicked", field("clicked")),
+    ("Clicked by people", field("clicked_by_humans")),
+    ("Clicked by machines", field("clicked_by_machines")),
     ("Complaints", field("complained")),
 ]
 
@@ -29,7 +33,7 @@ def stats(
     account: AccountOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show what was requested, delivered and bounced per day."""
+    """Show what was requested, delivered and bounced per day, and opens and clicks by people and machines."""
     last = date.fromisoformat(end) if end else date.today()
     first = date.fromisoformat(start) if start else last - timedelta(days=6)
     report = client.request(account, "GET", "/statistics", params={"start": first.isoformat(), "end": last.isoformat()})

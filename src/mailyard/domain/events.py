@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.domain.runs import DeliveryState
-from mailyard.domain.sending import DeliveryResult
+from mailyard.domain.sending import ClaimedDelivery, DeliveryResult
 
 
 class EventType(enum.StrEnum):
@@ -48,7 +48,8 @@ class BounceType(enum.StrEnum):
 
 
 class Counter(enum.StrEnum):
-    """The daily counters; a `unique_` one moves on the first event of its kind of a delivery only."""
+    """The daily counters; a `unique_` one moves on the first event of its kind of a delivery only (a
+    `unique_human_` or `unique_machine_` one on the first of its kind by a person, or by a machine)."""
 
     DELIVERED = "delivered"
     DEFERRED = "deferred"
@@ -57,10 +58,22 @@ class Counter(enum.StrEnum):
     SOFT_BOUNCE = "soft_bounce"
     OPEN = "open"
     UNIQUE_OPEN = "unique_open"
+    HUMAN_OPEN = "human_open"
+    UNIQUE_HUMAN_OPEN = "unique_human_open"
+    MACHINE_OPEN = "machine_open"
+    UNIQUE_MACHINE_OPEN = "unique_machine_open"
     CLICK = "click"
     UNIQUE_CLICK = "unique_click"
+    HUMAN_CLICK = "human_click"
+    UNIQUE_HUMAN_CLICK = "unique_human_click"
+    MACHINE_CLICK = "machine_click"
+    UNIQUE_MACHINE_CLICK = "unique_machine_click"
     SPAMREPORT = "spamreport"
     UNSUBSCRIBE = "unsubscribe"
+    # Not events: ledger rows of the runs requested that day (GetStatisticsReport's RequestCount and
+    # AcceptedCount), moved when a run writes its ledger and when queued rows are cancelled.
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"  #: not skipped (suppressed, invalid or cancelled)
 
 
 _PLAIN_COUNTERS = {
@@ -73,6 +86,13 @@ _PLAIN_COUNTERS = {
 _UNIQUE_COUNTERS = {
     EventType.OPEN: (Counter.OPEN, Counter.UNIQUE_OPEN),
     EventType.CLICK: (Counter.CLICK, Counter.UNIQUE_CLICK),
+}
+#: (every, unique) counters of an open or a click by a person, and by a machine.
+_ORIGIN_COUNTERS = {
+    (EventType.OPEN, False): (Counter.HUMAN_OPEN, Counter.UNIQUE_HUMAN_OPEN),
+    (EventType.OPEN, True): (Counter.MACHINE_OPEN, Counter.UNIQUE_MACHINE_OPEN),
+    (EventType.CLICK, False): (Counter.HUMAN_CLICK, Counter.UNIQUE_HUMAN_CLICK),
+    (EventType.CLICK, True): (Counter.MACHINE_CLICK, Counter.UNIQUE_MACHINE_CLICK),
 }
 
 
@@ -87,7 +107,12 @@ class DeliveryRef:
 
     @property
     def recipient_domain(self) -> str:
-        return self.address.rpartition("@")[2].lower()
+        return recipient_domain(self.address)
+
+
+def recipient_domain(address: str) -> str:
+    """The domain counters are kept by: what follows the address's last "@", in lower case."""
+    return address.rpartition("@")[2].lower()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,6 +127,11 @@ class NewEvent:
     link: str | None = None  #: the URL clicked
     user_agent: str | None = None
     machine: bool | None = None  #: opened or clicked by a machine (privacy proxy, link scanner)
+
+    @property
+    def by_machine(self) -> bool:
+        """Whether a machine made it; a hit not recognised as a machine's (or of unknown origin) is a person's."""
+        return self.machine is True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -158,7 +188,9 @@ class CounterStep:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Engagement:
-    """A task's totals, from its counters: opens and clicks as unique deliveries and as hits."""
+    """A task's totals, from its counters: opens and clicks as unique deliveries and as hits, all of them (as the
+    clouds count) and apart for people and machines. A copy opened by both counts once in `unique_opens` and
+    once in each of `unique_human_opens` and `unique_machine_opens`."""
 
     delivered: int = 0
     deferred: int = 0
@@ -167,8 +199,16 @@ class Engagement:
     soft_bounces: int = 0
     opens: int = 0
     unique_opens: int = 0
+    human_opens: int = 0
+    unique_human_opens: int = 0
+    machine_opens: int = 0
+    unique_machine_opens: int = 0
     clicks: int = 0
     unique_clicks: int = 0
+    human_clicks: int = 0
+    unique_human_clicks: int = 0
+    machine_clicks: int = 0
+    unique_machine_clicks: int = 0
     complaints: int = 0
     unsubscribes: int = 0
 
@@ -182,20 +222,31 @@ class Engagement:
             soft_bounces=counts.get(Counter.SOFT_BOUNCE, 0),
             opens=counts.get(Counter.OPEN, 0),
             unique_opens=counts.get(Counter.UNIQUE_OPEN, 0),
+            human_opens=counts.get(Counter.HUMAN_OPEN, 0),
+            unique_human_opens=counts.get(Counter.UNIQUE_HUMAN_OPEN, 0),
+            machine_opens=counts.get(Counter.MACHINE_OPEN, 0),
+            unique_machine_opens=counts.get(Counter.UNIQUE_MACHINE_OPEN, 0),
             clicks=counts.get(Counter.CLICK, 0),
             unique_clicks=counts.get(Counter.UNIQUE_CLICK, 0),
+            human_clicks=counts.get(Counter.HUMAN_CLICK, 0),
+            unique_human_clicks=counts.get(Counter.UNIQUE_HUMAN_CLICK, 0),
+            machine_clicks=counts.get(Counter.MACHINE_CLICK, 0),
+            unique_machine_clicks=counts.get(Counter.UNIQUE_MACHINE_CLICK, 0),
             complaints=counts.get(Counter.SPAMREPORT, 0),
             unsubscribes=counts.get(Counter.UNSUBSCRIBE, 0),
         )
 
 
-def counters_of(event: NewEvent, *, first_of_its_kind: bool) -> tuple[Counter, ...]:
-    """The counters an event moves; `first_of_its_kind` says no earlier event of its type has its delivery."""
+def counters_of(event: NewEvent, *, first_of_its_kind: bool, first_of_its_origin: bool) -> tuple[Counter, ...]:
+    """The counters an event moves; `first_of_its_kind` says no earlier event of its type has its delivery,
+    `first_of_its_origin` that none of its type by the same origin (a person, or a machine) has."""
     if event.type is EventType.BOUNCE:
         return (Counter.SOFT_BOUNCE,) if event.bounce_type is BounceType.SOFT else (Counter.HARD_BOUNCE,)
     if event.type in _UNIQUE_COUNTERS:
         every, unique = _UNIQUE_COUNTERS[event.type]
-        return (every, unique) if first_of_its_kind else (every,)
+        by_origin, unique_by_origin = _ORIGIN_COUNTERS[(event.type, event.by_machine)]
+        firsts = ((unique,) if first_of_its_kind else ()) + ((unique_by_origin,) if first_of_its_origin else ())
+        return (every, by_origin, *firsts)
     return (_PLAIN_COUNTERS[event.type],)
 
 
@@ -204,14 +255,23 @@ def counts_uniquely(event_type: EventType) -> bool:
     return event_type in _UNIQUE_COUNTERS
 
 
+def ref_of(claimed: ClaimedDelivery) -> DeliveryRef:
+    return DeliveryRef(
+        delivery_id=claimed.id, task_id=claimed.task_id, account_id=claimed.account_id, address=claimed.address
+    )
+
+
+def of_late_suppression(claimed: ClaimedDelivery, reason: str, now: datetime) -> NewEvent:
+    """A claimed copy not sent after all, its address suppressed since its run began: dropped, as Tencent
+    calls a copy that will not be delivered because its address is suppressed."""
+    return NewEvent(type=EventType.DROPPED, delivery=ref_of(claimed), occurred_at=now, reason=reason)
+
+
 def of_sending(result: DeliveryResult, outcome: DeliveryOutcome, now: datetime) -> NewEvent | None:
     """The event an SMTP attempt makes: delivered; deferred while retried; a bounce when the relay refused it
     for good (5xx, hard: the address may be suppressed elsewhere); dropped when Mailyard gave up. Attempts
     that stopped the task or waited for a quota are no event of the recipient's."""
-    claimed = result.delivery
-    ref = DeliveryRef(
-        delivery_id=claimed.id, task_id=claimed.task_id, account_id=claimed.account_id, address=claimed.address
-    )
+    ref = ref_of(result.delivery)
     if outcome.kind is OutcomeKind.SENT:
         return NewEvent(type=EventType.DELIVERED, delivery=ref, occurred_at=now)
     if outcome.kind is OutcomeKind.RETRY and result.state is DeliveryState.QUEUED:

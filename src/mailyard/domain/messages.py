@@ -6,10 +6,9 @@ directly, one per distinct Destination, Cc and Bcc address. Its MessageId names 
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime
 from typing import Any
 
 from mailyard.domain import addresses
@@ -22,7 +21,6 @@ MAX_ATTACHMENTS = 10
 MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024  #: all attachments of one message together
 MAX_FILE_NAME = 255
 MESSAGE_ID_PREFIX = "mailyard-"
-_OFFSET_PROBE = timedelta(hours=3)  # time zones change offset at most a few times a year, never twice in 3 h
 _MESSAGE_ID = re.compile(r"mailyard-([1-9][0-9]{0,17})-[0-9]{14}")
 # RFC 5321 4.5.3.1 sizes; no whitespace, brackets or separators that could add a header or a recipient.
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
@@ -119,7 +117,7 @@ class Volume:
     """Counts of one local day (or of a whole range when ``day`` is its first day).
 
     ``requested`` and ``accepted`` count ledger rows by the day their run was requested; the others count
-    events by the day they happened (see the README's statistics section)."""
+    events by the day they happened (see the README's statistics section). All come from daily counters."""
 
     day: date
     requested: int = 0
@@ -127,49 +125,13 @@ class Volume:
     delivered: int = 0  #: `delivered` events: a relay accepted the copy
     bounced: int = 0  #: hard bounces: refused for good, at once or by a later delivery status notification
     unsubscribed: int = 0  #: `unsubscribe` events: a recipient followed the link
-    opened: int = 0  #: copies opened (each counted once)
-    clicked: int = 0  #: copies with a link clicked (each counted once)
+    opened: int = 0  #: copies opened (each counted once), by anyone: what the clouds count
+    clicked: int = 0  #: copies with a link clicked (each counted once), by anyone
+    opened_by_humans: int = 0  #: copies a person opened (each counted once)
+    opened_by_machines: int = 0  #: copies a machine opened: a privacy proxy or scanner (each counted once)
+    clicked_by_humans: int = 0  #: copies with a link a person clicked (each counted once)
+    clicked_by_machines: int = 0  #: copies with a link a machine followed (each counted once)
     complained: int = 0  #: spam complaints
-
-
-@dataclass(frozen=True, kw_only=True)
-class VolumeQuery:
-    """Ledger rows of runs requested in [start, end) (UTC), counted per local day.
-
-    ``offsets`` are the account zone's UTC offsets in minutes, each from a UTC instant on (the first from
-    ``start``): one for most zones, one more per daylight-saving change inside the range.
-    """
-
-    start: datetime
-    end: datetime
-    offsets: tuple[tuple[datetime, int], ...]
-    sender_domain: str | None = None
-    recipient_domain: str | None = None
-
-
-def utc_offsets(start: datetime, end: datetime, zone: tzinfo) -> tuple[tuple[datetime, int], ...]:
-    """The zone's offsets over [start, end): probed every few hours, each change found to the second."""
-
-    def minutes(moment: datetime) -> int:
-        offset = moment.astimezone(zone).utcoffset()
-        return int(offset.total_seconds() // 60) if offset is not None else 0
-
-    found = [(start, minutes(start))]
-    probe = start
-    while probe < end:
-        following = min(probe + _OFFSET_PROBE, end)
-        if minutes(following) != found[-1][1]:
-            low, high = int(probe.timestamp()), math.ceil(following.timestamp())  # the change is in (low, high]
-            while high - low > 1:
-                middle = (low + high) // 2
-                low, high = (middle, high) if minutes(_instant(middle)) == found[-1][1] else (low, middle)
-            found.append((_instant(high), minutes(_instant(high))))
-        probe = following
-    return tuple(found)
-
-
-def _instant(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
 
 
 def message_id_of(task_id: int, created_at: datetime) -> str:

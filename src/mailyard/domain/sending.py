@@ -48,6 +48,15 @@ class FinishedRun:
     manual: bool
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SkippedBatch:
+    """Claimed deliveries skipped because their address is suppressed now (each with its reason), and the runs
+    that became final through it."""
+
+    skipped: list[tuple[ClaimedDelivery, str]]
+    finished: list[FinishedRun]
+
+
 @dataclass(frozen=True, slots=True)
 class QueueDepth:
     """How much waits to be sent: open deliveries, and when the longest-waiting one was last touched."""

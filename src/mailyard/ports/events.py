@@ -17,8 +17,11 @@ from mailyard.ports.webhooks import WebhookQueueWriter
 class EventWriter(Protocol):
     async def add(self, new: Sequence[events.NewEvent]) -> None: ...
     async def count(self, steps: Sequence[events.CounterStep]) -> None: ...
-    async def having(self, delivery_ids: Collection[int], event_type: events.EventType) -> set[int]:
-        """Which of these deliveries have an event of this type already."""
+    async def having(
+        self, delivery_ids: Collection[int], event_type: events.EventType, *, by_machine: bool | None = None
+    ) -> set[int]:
+        """Which of these deliveries have an event of this type already (by a machine, or by a person, when
+        `by_machine` is given)."""
         ...
 
 

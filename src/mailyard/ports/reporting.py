@@ -15,9 +15,6 @@ class Ledger(Protocol):
     async def statuses(
         self, scope: TaskScope, query: messages.StatusQuery, window: paging.Window
     ) -> builtins.list[messages.EmailStatus]: ...
-    async def volumes(self, scope: TaskScope, query: messages.VolumeQuery) -> builtins.list[messages.Volume]:
-        """Ledger counts per local day that has any, oldest first."""
-        ...
 
 
 class ReportingRepositories(Protocol):
@@ -25,8 +22,8 @@ class ReportingRepositories(Protocol):
     def reporting(self) -> Ledger: ...
 
 
-class StatisticsRepositories(ReportingRepositories, EventRepositories, Protocol):
-    """Statistics add the event counters (what happened to the copies) to the ledger's requests."""
+class StatisticsRepositories(EventRepositories, Protocol):
+    """Statistics read the daily counters: the ledger's requests and what happened to the copies."""
 
 
 class Outbox(Protocol):

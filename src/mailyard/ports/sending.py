@@ -41,6 +41,10 @@ class DeliveryQueue(Protocol):
         ...
 
     async def depth(self) -> sending.QueueDepth: ...
+    async def skip_suppressed(self, *, owner: str, claimed: Sequence[sending.ClaimedDelivery]) -> sending.SkippedBatch:
+        """Skip the claimed deliveries whose address is suppressed by now, counted as skipped; the runs closed."""
+        ...
+
     async def record(self, *, owner: str, results: Sequence[sending.DeliveryResult]) -> sending.RecordedBatch:
         """Write outcomes of deliveries still leased by `owner`, with task and run counters; the runs that
         have nothing left to send are closed. Returns the results written and the runs closed."""

@@ -35,6 +35,7 @@ class EventRecorder:
         if not new:
             return
         firsts = await _first_of_their_kind(repositories, new)
+        firsts_of_origin = await _first_of_their_kind(repositories, new, by_origin=True)
         await repositories.events.add(new)
         zones = await self._time_zones(repositories, new)
         days = _local_days(new, zones)
@@ -42,7 +43,10 @@ class EventRecorder:
         for index, event in enumerate(new):
             ref = event.delivery
             day = days[(event.occurred_at, ref.account_id)]
-            for counter in events.counters_of(event, first_of_its_kind=index in firsts):
+            moved = events.counters_of(
+                event, first_of_its_kind=index in firsts, first_of_its_origin=index in firsts_of_origin
+            )
+            for counter in moved:
                 tally[(ref.account_id, ref.task_id, day, ref.recipient_domain, counter)] += 1
         steps = [
             events.CounterStep(
@@ -75,14 +79,26 @@ class EventRecorder:
         return zones
 
 
-async def _first_of_their_kind(repositories: EventRecordingRepositories, new: Sequence[events.NewEvent]) -> set[int]:
-    """Positions of the events whose delivery has no earlier event of their type (for unique counts)."""
+async def _first_of_their_kind(
+    repositories: EventRecordingRepositories, new: Sequence[events.NewEvent], *, by_origin: bool = False
+) -> set[int]:
+    """Positions of the events whose delivery has no earlier event of their type (for unique counts); with
+    `by_origin`, none of their type by the same origin (a person, or a machine)."""
     firsts: set[int] = set()
-    for event_type in {event.type for event in new if events.counts_uniquely(event.type)}:
-        ids = {event.delivery.delivery_id for event in new if event.type is event_type}
-        seen = await repositories.events.having(ids, event_type)
-        for index, event in enumerate(new):
-            if event.type is event_type and event.delivery.delivery_id not in seen:
+    groups = {(event.type, event.by_machine if by_origin else None) for event in new}
+    for event_type, by_machine in groups:
+        if not events.counts_uniquely(event_type):
+            continue
+        members = [
+            (index, event)
+            for index, event in enumerate(new)
+            if event.type is event_type and (by_machine is None or event.by_machine is by_machine)
+        ]
+        seen = await repositories.events.having(
+            {event.delivery.delivery_id for _, event in members}, event_type, by_machine=by_machine
+        )
+        for index, event in members:
+            if event.delivery.delivery_id not in seen:
                 seen.add(event.delivery.delivery_id)
                 firsts.add(index)
     return firsts

@@ -125,14 +125,34 @@ class SendingService:
             if not self._relays_open:
                 await repositories.quotas.resume_unlimited()
                 self._relays_open = True
-            batch = await claim_within_quotas(
-                repositories, owner=owner, limit=min(limit, room.count or limit), lease_for=self.lease_for
-            )
+            while True:  # a batch whose every address was suppressed meanwhile is no sign the queue is empty
+                claimed = await claim_within_quotas(
+                    repositories, owner=owner, limit=min(limit, room.count or limit), lease_for=self.lease_for
+                )
+                batch = await self._skip_suppressed(repositories, owner, claimed)
+                if batch or not claimed:
+                    break
         self._outstanding += len(batch)
         if not self._outstanding:
             await self._relays.give_back()  # idle: let busier workers have this worker's share
         await self._prepare(batch)
         return batch
+
+    async def _skip_suppressed(
+        self, repositories: SendingRepositories, owner: str, batch: list[sending.ClaimedDelivery]
+    ) -> list[sending.ClaimedDelivery]:
+        """Never send to an address suppressed since its run began: a hard bounce or a complaint about another
+        copy stops this one, even between its retries. The skipped ones are dropped events."""
+        outcome = await repositories.queue.skip_suppressed(owner=owner, claimed=batch)
+        if not outcome.skipped:
+            return batch
+        now = self._clock.now()
+        dropped = [events.of_late_suppression(delivery, reason, now) for delivery, reason in outcome.skipped]
+        await self._events.record(repositories, dropped)
+        for run in outcome.finished:
+            await _settle(repositories, run)
+        gone = {delivery.id for delivery, _reason in outcome.skipped}
+        return [delivery for delivery in batch if delivery.id not in gone]
 
     async def renew(self, owner: str, delivery_ids: Sequence[int]) -> int:
         async with self._store.transaction() as repositories:

@@ -1,5 +1,5 @@
-"""Sending statistics (GetStatisticsReport): requests from the ledger, what happened from the daily event
-counters; and abuse reports (GetAbuseReport)."""
+"""Sending statistics (GetStatisticsReport): requests and what happened to the copies, both from daily counters
+(no scan of the ledger or the events); and abuse reports (GetAbuseReport)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,20 @@ from mailyard.ports.reporting import StatisticsRepositories
 from mailyard.ports.store import Store
 
 MAX_REPORT_DAYS = 366
-_ADDED_UP = ("requested", "accepted", "delivered", "bounced", "unsubscribed", "opened", "clicked", "complained")
+_ADDED_UP = (
+    "requested",
+    "accepted",
+    "delivered",
+    "bounced",
+    "unsubscribed",
+    "opened",
+    "clicked",
+    "opened_by_humans",
+    "opened_by_machines",
+    "clicked_by_humans",
+    "clicked_by_machines",
+    "complained",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,27 +49,16 @@ class StatisticsService:
     ) -> Report:
         """Ledger counts per local day of the account, over the runs requested from first_day to last_day."""
         _check_range(first_day, last_day)
-        zone = schedules.zone(principal.time_zone)
-        start = schedules.start_of_day(first_day, principal.time_zone)
-        end = schedules.start_of_day(last_day + timedelta(days=1), principal.time_zone)
-        query = messages.VolumeQuery(
-            start=start,
-            end=end,
-            offsets=messages.utc_offsets(start, end, zone),
-            sender_domain=_domain(sender_domain),
-            recipient_domain=_domain(recipient_domain),
-        )
         scope = visibility.TaskScope.of(principal)
         async with self._store.transaction() as repositories:
-            ledger = {volume.day: volume for volume in await repositories.reporting.volumes(scope, query)}
             counted = await repositories.events.daily(
                 scope,
                 first_day,
                 last_day,
-                sender_domain=query.sender_domain,
-                recipient_domain=query.recipient_domain,
+                sender_domain=_domain(sender_domain),
+                recipient_domain=_domain(recipient_domain),
             )
-        daily = [_volume(day, ledger.get(day), counted.get(day, {})) for day in sorted(ledger.keys() | counted.keys())]
+        daily = [_volume(day, counted[day]) for day in sorted(counted)]
         overall = messages.Volume(day=first_day)
         for volume in daily:
             overall = replace(overall, **{name: getattr(overall, name) + getattr(volume, name) for name in _ADDED_UP})
@@ -90,17 +92,21 @@ class StatisticsService:
             return await repositories.events.complaints(visibility.TaskScope.of(principal), query, window)
 
 
-def _volume(day: date, ledger: messages.Volume | None, counts: dict[events.Counter, int]) -> messages.Volume:
-    """A day's ledger counts (requests) with its event counters (what happened to the copies)."""
+def _volume(day: date, counts: dict[events.Counter, int]) -> messages.Volume:
+    """A day's ledger counters (requests) with its event counters (what happened to the copies)."""
     return messages.Volume(
         day=day,
-        requested=ledger.requested if ledger else 0,
-        accepted=ledger.accepted if ledger else 0,
+        requested=counts.get(events.Counter.REQUESTED, 0),
+        accepted=counts.get(events.Counter.ACCEPTED, 0),
         delivered=counts.get(events.Counter.DELIVERED, 0),
         bounced=counts.get(events.Counter.HARD_BOUNCE, 0),
         unsubscribed=counts.get(events.Counter.UNSUBSCRIBE, 0),
         opened=counts.get(events.Counter.UNIQUE_OPEN, 0),
         clicked=counts.get(events.Counter.UNIQUE_CLICK, 0),
+        opened_by_humans=counts.get(events.Counter.UNIQUE_HUMAN_OPEN, 0),
+        opened_by_machines=counts.get(events.Counter.UNIQUE_MACHINE_OPEN, 0),
+        clicked_by_humans=counts.get(events.Counter.UNIQUE_HUMAN_CLICK, 0),
+        clicked_by_machines=counts.get(events.Counter.UNIQUE_MACHINE_CLICK, 0),
         complained=counts.get(events.Counter.SPAMREPORT, 0),
     )
 

@@ -79,6 +79,8 @@ class ListenerOptions:
     max_message_bytes: int = 4 * 1024 * 1024
     max_connections: int = 200
     timeout_seconds: float = 300.0  #: RFC 5321 section 4.5.3.2 suggests 5 minutes
+    smtputf8: bool = False  #: offer SMTPUTF8 (RFC 6531): addresses that are not ASCII
+    authentication: bool = True  #: offer AUTH (the door decides when, in its handle_AUTH hook); off: only after TLS
 
 
 def is_encrypted(server: SMTP) -> bool:
@@ -111,7 +113,10 @@ class _GuardedSmtp(SMTP):
             ident="Mailyard",
             tls_context=None if options.implicit_tls else options.tls,
             timeout=options.timeout_seconds,
-            auth_require_tls=False,  # each door decides, in its handle_AUTH hook (implicit TLS counts too)
+            # A door that signs clients in decides, in its handle_AUTH hook (implicit TLS counts too); one that
+            # does not keeps AUTH out of a plain session's EHLO.
+            auth_require_tls=not options.authentication,
+            enable_SMTPUTF8=options.smtputf8,
             loop=asyncio.get_running_loop(),
         )
         self._sessions = sessions

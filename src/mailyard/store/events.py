@@ -94,37 +94,22 @@ class SqlEvents:
         await self._connection.execute(insert(event).from_select(columns, copied))
 
     async def count(self, steps: Sequence[events.CounterStep]) -> None:
-        tally: Tally[tuple[int, date, str, str, int]] = Tally()
-        for step in steps:
-            tally[(step.task_id, step.day, step.recipient_domain, step.counter.value, step.account_id)] += step.amount
-        table = tables.event_counts
-        upsert = (postgresql if self._connection.dialect.name == "postgresql" else sqlite).insert(table)
-        statement = upsert.on_conflict_do_update(
-            index_elements=["task_id", "day", "recipient_domain", "counter"],
-            set_={"event_count": table.c.event_count + upsert.excluded.event_count},
-        )
-        rows = [
-            {
-                "task_id": task_id,
-                "day": day,
-                "recipient_domain": domain,
-                "counter": counter,
-                "account_id": account_id,
-                "event_count": amount,
-            }
-            for (task_id, day, domain, counter, account_id), amount in sorted(tally.items())
-        ]
-        if rows:
-            await self._connection.execute(statement, rows)
+        await add_to_counters(self._connection, steps)
 
-    async def having(self, delivery_ids: Collection[int], event_type: events.EventType) -> set[int]:
-        """Which of these deliveries have an event of this type already."""
+    async def having(
+        self, delivery_ids: Collection[int], event_type: events.EventType, *, by_machine: bool | None = None
+    ) -> set[int]:
+        """Which of these deliveries have an event of this type already (only by a machine, or only by a
+        person, when `by_machine` says so)."""
         if not delivery_ids:
             return set()
         table = tables.events
         statement = select(table.c.delivery_id).where(
             table.c.delivery_id.in_(sorted(delivery_ids)), table.c.type == event_type.value
         )
+        if by_machine is not None:
+            machine = table.c.machine.is_(True)
+            statement = statement.where(machine if by_machine else ~machine)
         return set((await self._connection.execute(statement)).scalars())
 
     async def bounces_of(self, delivery_id: int) -> set[events.BounceType]:
@@ -221,6 +206,32 @@ class SqlEvents:
         for day, counter, total in await self._connection.execute(statement):
             found.setdefault(_as_date(day), {})[events.Counter(counter)] = int(total)
         return found
+
+
+async def add_to_counters(connection: AsyncConnection, steps: Sequence[events.CounterStep]) -> None:
+    """Move daily counters: one upsert per counter row, the steps of a batch added up first."""
+    tally: Tally[tuple[int, date, str, str, int]] = Tally()
+    for step in steps:
+        tally[(step.task_id, step.day, step.recipient_domain, step.counter.value, step.account_id)] += step.amount
+    table = tables.event_counts
+    upsert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(table)
+    statement = upsert.on_conflict_do_update(
+        index_elements=["task_id", "day", "recipient_domain", "counter"],
+        set_={"event_count": table.c.event_count + upsert.excluded.event_count},
+    )
+    rows = [
+        {
+            "task_id": task_id,
+            "day": day,
+            "recipient_domain": domain,
+            "counter": counter,
+            "account_id": account_id,
+            "event_count": amount,
+        }
+        for (task_id, day, domain, counter, account_id), amount in sorted(tally.items())
+    ]
+    if rows:
+        await connection.execute(statement, rows)
 
 
 def _as_date(value: date | str) -> date:

@@ -21,7 +21,8 @@ from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select, 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import message_ids, runs, sending, tasks
-from mailyard.store import tables
+from mailyard.store import ledger_counts, tables
+from mailyard.store.suppressions import in_force
 
 _QUEUED = runs.DeliveryState.QUEUED.value
 _SENDING = runs.DeliveryState.SENDING.value
@@ -187,6 +188,82 @@ class SqlDeliveryQueue:
         await self._count_tasks(kept)
         run_ids = await self._count_runs(kept)
         return sending.RecordedBatch(written=kept, finished=await self._finish_runs(run_ids))
+
+    async def skip_suppressed(self, *, owner: str, claimed: Sequence[sending.ClaimedDelivery]) -> sending.SkippedBatch:
+        """Skip the claimed deliveries whose address is suppressed now, as the run's expansion would have had
+        it been then (a bounce or complaint about another copy, or an unsubscribe, came meanwhile): with the
+        reason, out of the run's and task's requested counts into skipped, the runs left with nothing closed."""
+        reasons = await self._suppression_reasons(claimed)
+        skipped = [
+            (delivery, f"suppressed: {reasons[(delivery.account_id, delivery.address)]}")
+            for delivery in sorted(claimed, key=lambda delivery: delivery.id)
+            if (delivery.account_id, delivery.address) in reasons
+        ]
+        if not skipped:
+            return sending.SkippedBatch(skipped=[], finished=[])
+        delivery = tables.deliveries
+        statement = (
+            update(delivery)
+            .where(
+                delivery.c.id.in_([item.id for item, _ in skipped]),
+                delivery.c.lease_owner == owner,
+                delivery.c.state == _SENDING,
+            )
+            .values(
+                state=runs.DeliveryState.SKIPPED.value,
+                reason=case({item.id: reason for item, reason in skipped}, value=delivery.c.id),
+                lease_owner=None,
+                lease_expires_at=None,
+                updated_at=self._now,
+            )
+            .returning(delivery.c.id)
+        )
+        owned = set((await self._connection.execute(statement)).scalars())
+        skipped = [(item, reason) for item, reason in skipped if item.id in owned]
+        await self._move_to_skipped([item for item, _ in skipped])
+        run_ids = sorted({item.run_id for item, _ in skipped})
+        return sending.SkippedBatch(skipped=skipped, finished=await self._finish_runs(run_ids))
+
+    async def _suppression_reasons(self, claimed: Sequence[sending.ClaimedDelivery]) -> dict[tuple[int, str], str]:
+        """(account id, address) → the reason of a suppression in force, for the claimed deliveries' addresses."""
+        if not claimed:
+            return {}
+        suppression = tables.suppressions
+        statement = (
+            select(suppression.c.account_id, suppression.c.address, suppression.c.reason)
+            .where(
+                suppression.c.account_id.in_(sorted({item.account_id for item in claimed})),
+                suppression.c.address.in_(sorted({item.address for item in claimed})),
+                in_force(self._now),
+            )
+            .order_by(suppression.c.id)
+        )
+        found: dict[tuple[int, str], str] = {}
+        for account_id, address, reason in await self._connection.execute(statement):
+            found.setdefault((account_id, address), reason)
+        return found
+
+    async def _move_to_skipped(self, skipped: Sequence[sending.ClaimedDelivery]) -> None:
+        """Counters follow the ledger: skipped rows leave requested (and cached) for skipped."""
+        task, run = tables.tasks, tables.runs
+        for task_id, count in sorted(Counter(item.task_id for item in skipped).items()):
+            await self._connection.execute(
+                update(task)
+                .where(task.c.id == task_id)
+                .values(
+                    requested_count=task.c.requested_count - count,
+                    cached_count=task.c.cached_count - count,
+                    skipped_count=task.c.skipped_count + count,
+                    updated_at=self._now,
+                )
+            )
+        for run_id, count in sorted(Counter(item.run_id for item in skipped).items()):
+            await self._connection.execute(
+                update(run)
+                .where(run.c.id == run_id)
+                .values(requested_count=run.c.requested_count - count, skipped_count=run.c.skipped_count + count)
+            )
+        await ledger_counts.count_cancelled(self._connection, [(item.run_id, item.address) for item in skipped])
 
     async def _write_outcomes(
         self, owner: str, results: Sequence[sending.DeliveryResult]

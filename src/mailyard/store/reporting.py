@@ -1,12 +1,12 @@
-"""Reports read from the ledger: the statuses of single sends' recipients and sending volumes per local day."""
+"""Reports read from the ledger: the statuses of single sends' recipients."""
 
 from __future__ import annotations
 
 import builtins
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, case, cast, func, literal, select
+from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -14,7 +14,7 @@ from mailyard.domain import messages, paging, runs, tasks
 from mailyard.domain.suppressions import SuppressionReason
 from mailyard.domain.visibility import TaskScope
 from mailyard.store import tables
-from mailyard.store.tasks import scope_condition, sent_from_domain
+from mailyard.store.tasks import scope_condition
 
 _SKIPPED = runs.DeliveryState.SKIPPED.value
 _UNSUBSCRIBED = f"suppressed: {SuppressionReason.UNSUBSCRIBE.value}"
@@ -48,65 +48,6 @@ class SqlReporting:
         statement = statement.order_by(delivery.c.id).offset(window.offset).limit(window.limit)
         return [_status(row) for row in await self._connection.execute(statement)]
 
-    async def volumes(self, scope: TaskScope, query: messages.VolumeQuery) -> builtins.list[messages.Volume]:
-        delivery, run, task = tables.deliveries, tables.runs, tables.tasks
-        rows = (
-            select(
-                self._local_day(run.c.created_at, query).label("day"),
-                delivery.c.state.label("state"),
-                delivery.c.reason.label("reason"),
-            )
-            .join(run, run.c.id == delivery.c.run_id)
-            .join(task, task.c.id == delivery.c.task_id)
-            .where(scope_condition(scope), run.c.created_at >= query.start, run.c.created_at < query.end)
-        )
-        if query.sender_domain is not None:
-            rows = rows.where(sent_from_domain(query.sender_domain))
-        if query.recipient_domain is not None:
-            rows = rows.where(func.lower(delivery.c.address).endswith(f"@{query.recipient_domain}", autoescape=True))
-        ledger = rows.subquery()
-        state = ledger.c.state
-
-        def count(condition: ColumnElement[bool]) -> Any:
-            return func.sum(case((condition, 1), else_=0))
-
-        statement = (
-            select(
-                ledger.c.day,
-                func.count(),
-                count(state != _SKIPPED),
-                count(state == runs.DeliveryState.SENT.value),
-                count(state == runs.DeliveryState.FAILED.value),
-                count((state == _SKIPPED) & (ledger.c.reason == _UNSUBSCRIBED)),
-            )
-            .group_by(ledger.c.day)
-            .order_by(ledger.c.day)
-        )
-        return [
-            messages.Volume(
-                day=_as_date(day),
-                requested=requested,
-                accepted=accepted,
-                delivered=sent,
-                bounced=failed,
-                unsubscribed=gone,
-            )
-            for day, requested, accepted, sent, failed, gone in await self._connection.execute(statement)
-        ]
-
-    def _local_day(self, moment: Any, query: messages.VolumeQuery) -> ColumnElement[Any]:
-        """The account-local date of a stored UTC time: shifted by the zone's offset at that instant.
-
-        ``query.offsets`` lists (UTC instant, offset minutes) from the start of the range on; DST zones have
-        more than one. SQLite shifts with a date() modifier, PostgreSQL with an interval.
-        """
-        minutes: ColumnElement[Any] = literal(query.offsets[0][1])
-        for since, offset in query.offsets[1:]:
-            minutes = case((moment >= literal(since, tables.UtcDateTime()), literal(offset)), else_=minutes)
-        if self._connection.dialect.name == "sqlite":
-            return func.date(moment, func.printf("%+d minutes", minutes))
-        return cast(moment + func.make_interval(0, 0, 0, 0, 0, minutes), Date)
-
 
 def _status(row: Row[Any]) -> messages.EmailStatus:
     return messages.EmailStatus(
@@ -122,7 +63,3 @@ def _status(row: Row[Any]) -> messages.EmailStatus:
         updated_at=row.updated_at,
         delivery_id=row.id,
     )
-
-
-def _as_date(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import message_ids, paging, runs, tasks
-from mailyard.store import tables
+from mailyard.store import ledger_counts, tables
 from mailyard.store.rows import escape_like, fetch_one, fetch_page
 from mailyard.store.suppressions import in_force
 
@@ -67,9 +67,10 @@ class SqlRuns:
         if run_id is None:
             return None
         await self._expand(task, run_id)
-        queued, skipped = await self._count_new(run_id)
+        states = await ledger_counts.count_new_ledger(self._connection, run_id)
+        queued, skipped = states[runs.DeliveryState.QUEUED.value], states[runs.DeliveryState.SKIPPED.value]
         await self._refresh_statistics(queued)
-        await self.count_new_ledger(task.id, run_id, queued=queued, skipped=skipped)
+        await self._count_into_run(task.id, run_id, queued=queued, skipped=skipped)
         return await self.get(task.id, run_id)
 
     async def insert(self, task_id: int, account_id: int, *, fire_at: datetime, kind: runs.RunKind) -> int | None:
@@ -95,8 +96,12 @@ class SqlRuns:
         return (await self._connection.execute(statement)).scalar_one_or_none()
 
     async def count_new_ledger(self, task_id: int, run_id: int, *, queued: int, skipped: int) -> None:
-        """Count a new run's ledger rows into the run and its task; a run with nothing to send is finished at
-        once."""
+        """Count a new run's ledger rows into the run, its task and the daily ledger counters; a run with nothing
+        to send is finished at once."""
+        await ledger_counts.count_new_ledger(self._connection, run_id)
+        await self._count_into_run(task_id, run_id, queued=queued, skipped=skipped)
+
+    async def _count_into_run(self, task_id: int, run_id: int, *, queued: int, skipped: int) -> None:
         finished = queued == 0
         await self._connection.execute(
             update(tables.runs)
@@ -168,27 +173,21 @@ class SqlRuns:
             insert(delivery).from_select([*columns, "updated_at"], source.order_by(recipient.c.id))
         )
 
-    async def _count_new(self, run_id: int) -> tuple[int, int]:
-        delivery = tables.deliveries
-        statement = select(delivery.c.state, func.count()).where(delivery.c.run_id == run_id).group_by(delivery.c.state)
-        counts = {state: count for state, count in (await self._connection.execute(statement)).all()}
-        return counts.get(runs.DeliveryState.QUEUED.value, 0), counts.get(runs.DeliveryState.SKIPPED.value, 0)
-
     async def cancel_queued(self, task_id: int) -> int:
         delivery, run_table, task_table = tables.deliveries, tables.runs, tables.tasks
         # A delivery leased by a worker that died is as good as queued once its lease expired.
         abandoned = (delivery.c.state == runs.DeliveryState.SENDING.value) & (delivery.c.lease_expires_at < self._now)
         queued = (delivery.c.task_id == task_id) & ((delivery.c.state == runs.DeliveryState.QUEUED.value) | abandoned)
-        cancelled_runs = Counter(
-            (
-                await self._connection.execute(
-                    update(delivery)
-                    .where(queued)
-                    .values(state=runs.DeliveryState.SKIPPED.value, reason="cancelled", updated_at=self._now)
-                    .returning(delivery.c.run_id)
-                )
-            ).scalars()
-        )
+        cancelled = (
+            await self._connection.execute(
+                update(delivery)
+                .where(queued)
+                .values(state=runs.DeliveryState.SKIPPED.value, reason="cancelled", updated_at=self._now)
+                .returning(delivery.c.run_id, delivery.c.address)
+            )
+        ).all()
+        cancelled_runs = Counter(run_id for run_id, _address in cancelled)
+        await ledger_counts.count_cancelled(self._connection, ((run_id, address) for run_id, address in cancelled))
         skipped = sum(cancelled_runs.values())
         for run_id, count in cancelled_runs.items():
             # Run totals follow their ledger rows too: the cancelled ones move from requested to skipped.

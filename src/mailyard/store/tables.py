@@ -474,7 +474,7 @@ event_counts = Table(
     Column("task_id", Id, primary_key=True, autoincrement=False),
     Column("day", Date, primary_key=True),
     Column("recipient_domain", String(253), primary_key=True),
-    Column("counter", String(16), primary_key=True),
+    Column("counter", String(24), primary_key=True),
     Column("account_id", Id, nullable=False),
     Column("event_count", BigInteger, nullable=False),
     Index("ix_event_counts_account_day", "account_id", "day"),

@@ -25,10 +25,18 @@ class EngagementOut(BaseModel):
     dropped: int
     hard_bounces: int
     soft_bounces: int
-    opens: int
+    opens: int  #: by anyone, as the clouds count; apart for people and machines below
     unique_opens: int
+    human_opens: int
+    unique_human_opens: int
+    machine_opens: int  #: privacy proxies prefetching images
+    unique_machine_opens: int
     clicks: int
     unique_clicks: int
+    human_clicks: int
+    unique_human_clicks: int
+    machine_clicks: int  #: link scanners
+    unique_machine_clicks: int
     complaints: int
     unsubscribes: int
 

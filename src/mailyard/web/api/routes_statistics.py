@@ -22,8 +22,12 @@ class VolumeOut(BaseModel):
     delivered: int
     bounced: int
     unsubscribed: int
-    opened: int
+    opened: int  #: by anyone, as the clouds count
     clicked: int
+    opened_by_humans: int
+    opened_by_machines: int  #: privacy proxies and scanners (see the README's "How counts are defined")
+    clicked_by_humans: int
+    clicked_by_machines: int
     complained: int
 
 
@@ -33,17 +37,7 @@ class StatisticsOut(BaseModel):
 
 
 def _volume_out(volume: Volume) -> VolumeOut:
-    return VolumeOut(
-        day=volume.day,
-        requested=volume.requested,
-        accepted=volume.accepted,
-        delivered=volume.delivered,
-        bounced=volume.bounced,
-        unsubscribed=volume.unsubscribed,
-        opened=volume.opened,
-        clicked=volume.clicked,
-        complained=volume.complained,
-    )
+    return VolumeOut(**{name: getattr(volume, name) for name in VolumeOut.model_fields})
 
 
 @router.get("/statistics")
