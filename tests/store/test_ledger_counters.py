@@ -108,7 +108,7 @@ async def test_ledger_counters_equal_the_scan_and_the_migration_fills_them(
     engine = engines.create_engine(settings.database_url)
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(lambda sync: command.downgrade(migrate.alembic_config(sync), "0013"))
+            await connection.run_sync(lambda sync: command.downgrade(migrate.alembic_config(sync), "0014"))
             left = "SELECT count(*) FROM event_counts WHERE counter IN ('requested', 'accepted', 'human_open')"
             assert (await connection.execute(text(left))).scalar_one() == 0
         await migrate.upgrade(engine)

@@ -1,8 +1,8 @@
 """daily ledger counters (requested, accepted) and opens and clicks by people and by machines, filled from
 the existing ledger and events
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from alembic import op
 from mailyard.domain.events import recipient_domain
 from mailyard.store.ledger_counts import address_domain
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
