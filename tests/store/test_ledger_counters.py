@@ -103,7 +103,7 @@ async def test_ledger_counters_equal_the_scan_and_the_migration_fills_them(
     )
     engagement_before = await runtime.services.engagement.totals(principal, sent.id)
 
-    # Data from before migration 0014 has none of the new counters; the migration fills them from the ledger
+    # Data from before migration 0015 has none of the new counters; the migration fills them from the ledger
     # and the events.
     engine = engines.create_engine(settings.database_url)
     try:
