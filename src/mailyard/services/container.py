@@ -44,7 +44,7 @@ class Services:
     single_sends: SingleSendService
     statistics: StatisticsService
     engagement: EngagementService
-    engagement_reports: EngagementReportService  #: the dashboard's charts and opens/clicks by origin
+    engagement_reports: EngagementReportService  #: the dashboard's chart of one task's days
     event_recorder: EventRecorder
     return_paths: ReturnPaths | None  #: None when copies go out without VERP (no signer given)
     bounces: BounceService | None  #: what the inbound listener hands returned mail to; needs return paths

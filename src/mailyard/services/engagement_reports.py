@@ -1,12 +1,11 @@
-"""The dashboard's engagement reports: what happened to one task's copies per day, and opens and clicks by
-people and by machines, for a task or for the account over a date range. Both apply the caller's view."""
+"""The dashboard's engagement report of one task: what happened to its copies per day, from the task's daily
+counters (the statistics report adds up the tasks the caller sees, not one). It applies the caller's view."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from mailyard.domain import accounts, events, schedules, visibility
-from mailyard.domain.hit_origins import HitOrigins
+from mailyard.domain import accounts, events, schedules
 from mailyard.errors import ErrorCode, InvalidInput
 from mailyard.ports.engagement_reads import EngagementReadRepositories
 from mailyard.ports.store import Store
@@ -27,19 +26,6 @@ class EngagementReportService:
         await self._tasks.get(principal, task_id)  # NotFound / Forbidden outside the caller's view
         async with self._store.transaction() as repositories:
             return await repositories.engagement_reads.task_daily(task_id, first_day, last_day)
-
-    async def task_origins(self, principal: accounts.Principal, task_id: int) -> HitOrigins:
-        await self._tasks.get(principal, task_id)
-        async with self._store.transaction() as repositories:
-            return await repositories.engagement_reads.task_origins(principal.account_id, task_id)
-
-    async def origins(self, principal: accounts.Principal, first_day: date, last_day: date) -> HitOrigins:
-        """Opens and clicks of the tasks the caller sees, made between two local days of the account."""
-        _check_range(first_day, last_day)
-        start = schedules.start_of_day(first_day, principal.time_zone)
-        end = schedules.start_of_day(last_day + timedelta(days=1), principal.time_zone)
-        async with self._store.transaction() as repositories:
-            return await repositories.engagement_reads.origins(visibility.TaskScope.of(principal), start, end)
 
 
 def _check_range(first_day: date, last_day: date) -> None:

@@ -45,8 +45,7 @@ def add_routes(router: APIRouter, pages: Pages, _cookies: CookieOptions) -> None
             for field, label, css in SERIES
         ]
         chart = Markup(charts.daily_bars(days, series, title=pages.gettext(request, "Messages per day")))
-        origins = await services.engagement_reports.origins(principal, first, last)
-        context = {"report": report, "chart": chart, "first": first, "last": last, "series": SERIES, "origins": origins}
+        context = {"report": report, "chart": chart, "first": first, "last": last, "series": SERIES}
         return pages.render(request, "statistics.html", context, signed_in=session)
 
     @router.get("/suppressions")

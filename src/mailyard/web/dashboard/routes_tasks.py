@@ -83,10 +83,13 @@ def add_routes(router: APIRouter, pages: Pages, _cookies: CookieOptions) -> None
             principal, task_id, window, address_contains=address or None, failed_first=True
         )
         task_runs = await services.tasks.list_runs(principal, task_id, paging.Window(limit=RUNS_CHARTED))
+        # The task's totals, as the native API answers them: its progress, and opens and clicks by origin.
+        engagement = await services.engagement.totals(principal, task_id)
         context: dict[str, Any] = {
             "task": task,
             "names": await task_forms.reference_names(services, principal, task),
-            "progress": task_forms.progress(task, await services.engagement.totals(principal, task_id)),
+            "progress": task_forms.progress(task, engagement),
+            "engagement": engagement,
             "deliveries": deliveries,
             "runs": task_runs.items[:RUNS_LISTED],
             "chart": task_forms.runs_chart(

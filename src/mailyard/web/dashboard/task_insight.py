@@ -1,5 +1,4 @@
-"""A task's own statistics on its page: what happened to its copies per day, as a chart, and its opens and
-clicks by people and by machines."""
+"""A task's own statistics on its page: what happened to its copies per day, as a chart."""
 
 from __future__ import annotations
 
@@ -66,7 +65,6 @@ async def context(
         "insight_series": SERIES,
         "insight_first": first,
         "insight_last": last,
-        "origins": await reports.task_origins(principal, task.id),
     }
 
 
