@@ -399,6 +399,8 @@ outbox_messages = Table(
     Column("content", LargeBinary, nullable=False),
     _created(),
     Index("ix_outbox_messages_account_id_id", "account_id", "id"),
+    # The retention purge's oldest copies first: without it each round scans the table even when none is old.
+    Index("ix_outbox_messages_created_at_id", "created_at", "id"),
 )
 
 # A relay's daily quota, shared by every worker: the sends handed out for each day (relay names come from
@@ -441,29 +443,8 @@ events = Table(
         postgresql_where=text("type = 'spamreport'"),
         sqlite_where=text("type = 'spamreport'"),
     ),
-    # Opens and clicks by time and by task, for counting them apart by origin (people, machines): partial, so
-    # the far more numerous other events cost nothing more and are never read for it.
-    # They cover the reads, which then never visit the table.
-    Index(
-        "ix_events_tracking_hits",
-        "account_id",
-        "occurred_at",
-        "type",
-        "machine",
-        "delivery_id",
-        postgresql_where=text("type IN ('open', 'click')"),
-        sqlite_where=text("type IN ('open', 'click')"),
-    ),
-    Index(
-        "ix_events_tracking_hits_of_task",
-        "task_id",
-        "account_id",
-        "type",
-        "machine",
-        "delivery_id",
-        postgresql_where=text("type IN ('open', 'click')"),
-        sqlite_where=text("type IN ('open', 'click')"),
-    ),
+    # The retention purge's oldest events first: without it each round scans the table even when none is old.
+    Index("ix_events_occurred_at_id", "occurred_at", "id"),
 )
 
 # Daily counters kept as events are recorded: a report adds up these rows instead of scanning events. The day
