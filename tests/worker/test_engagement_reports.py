@@ -1,6 +1,7 @@
 """Opens and clicks by people and by machines on the dashboard, on SQLite and PostgreSQL, after real hits on the
 pixel and the tracked links at fixed times: the task page and the statistics page show the daily counters' split,
-the very figures the native API answers, each in the caller's view; and a task's counters per day for its chart."""
+the very figures the native API answers, each in the caller's view, still after the events are purged; and a
+task's counters per day for its chart."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from tests.worker.test_tracking import BROWSER, TODAY, local, send
 
 from mailyard import bootstrap
 from mailyard.domain import events
+from mailyard.domain.retention import RetainedKind, RetentionPolicy
 from mailyard.errors import MailyardError
+from mailyard.services.retention import RetentionService
 
 pytestmark = pytest.mark.timeout(60)
 SCANNER = "Barracuda Sentinel (EE)"
@@ -109,6 +112,15 @@ async def test_the_pages_show_opens_and_clicks_by_people_and_machines_as_the_nat
     await runtime.services.tasks.grant(admin, task.id, team.members[0].nickname)
     assert _split(await bob.get(task_page)) == await _task_api(web, team.members[0], task.id) == expected
     assert _split(await bob.get(statistics_page)) == await _statistics_api(web, team.members[0]) == expected
+
+    # The events may be purged (MAILYARD_RETAIN_EVENTS_DAYS); the counters, and so the pages, keep the split.
+    clock.advance(days=8)
+    retention = RetentionService(runtime.store, clock, RetentionPolicy(events_days=7))
+    assert (await retention.purge())[RetainedKind.EVENTS] == 8
+    await alice.aclose()
+    alice = await _browser(runtime, team.admin, "acme")  # the first session has expired by now
+    assert _split(await alice.get(task_page)) == await _task_api(web, team.admin, task.id) == expected
+    assert _split(await alice.get(statistics_page)) == await _statistics_api(web, team.admin) == expected
     for client in (alice, bob, gina):
         await client.aclose()
 
