@@ -92,6 +92,25 @@ def read_headers(content: bytes) -> SubmittedHeaders:
     return SubmittedHeaders(from_address=found[0].strip().lower(), subject=_decoded(headers.get("Subject")))
 
 
+def without_bcc(content: bytes) -> bytes:
+    """The message without its Bcc header fields (RFC 5322 section 3.6.3): the blind recipients are in the
+    envelope only, so no copy shows them. Folded continuation lines go with their field."""
+    lines = content.splitlines(keepends=True)
+    kept: list[bytes] = []
+    dropping = False
+    for index, line in enumerate(lines):
+        if line in (b"\r\n", b"\n", b"\r"):  # the end of the header section: the body is kept as it is
+            return b"".join(kept) + b"".join(lines[index:])
+        if line[:1] in (b" ", b"\t"):
+            if not dropping:
+                kept.append(line)
+            continue
+        dropping = line[:4].lower() == b"bcc:" or line.split(b":", 1)[0].strip().lower() == b"bcc"
+        if not dropping:
+            kept.append(line)
+    return b"".join(kept)
+
+
 def _decoded(subject: object) -> str:
     if subject is None:
         return ""

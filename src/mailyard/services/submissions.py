@@ -105,7 +105,9 @@ class SubmissionService:
             variables={},
             recipients=messages.Recipients(to=addresses, cc=(), bcc=()),
         )
-        checked = CheckedSubmission(submitter=submitter, envelope_from=envelope_from, send=send, content=content)
+        checked = CheckedSubmission(
+            submitter=submitter, envelope_from=envelope_from, send=send, content=submissions.without_bcc(content)
+        )
         return await self._commits.commit(checked)
 
     def _take_rates(self, account_id: int, sender: str, addresses: Sequence[str]) -> None:

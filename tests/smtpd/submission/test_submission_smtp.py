@@ -329,3 +329,22 @@ async def test_large_submitted_messages_leave_the_worker_cache_without_failing(
     assert await deliver() == 3
     assert sorted(relay.handler.recipients) == ["r0@example.org", "r1@example.org", "r2@example.org"]
     assert all(attachment_of(data) == ATTACHMENT for _, data in relay.handler.received)
+
+
+async def test_bcc_recipients_get_the_message_without_the_bcc_header(
+    submission: Submission, deliver: Any, relay: Any
+) -> None:
+    made = EmailMessage()
+    made["From"], made["To"], made["Subject"] = SENDER, "ann@example.org", "blind copy"
+    made["Bcc"] = "hidden@example.org"
+    made.set_content("For Ann, and someone she does not see.\n")
+    content = made.as_bytes(policy=email.policy.SMTP)
+    assert b"\r\nBcc: hidden@example.org\r\n" in content
+    recipients = ["ann@example.org", "hidden@example.org"]
+    code, _ = await asyncio.to_thread(starttls_plain, submission, content, recipients=recipients)
+    assert code == 250
+    assert await deliver() == 2
+    assert sorted(relay.handler.recipients) == recipients
+    for _, data in relay.handler.received:
+        assert b"hidden@example.org" not in data
+        assert email.message_from_bytes(data)["Bcc"] is None
