@@ -506,6 +506,7 @@ async def start_submission(runtime: Runtime) -> SmtpListeners:
                 max_message_bytes=settings.submission_max_message_bytes,
                 max_connections=settings.submission_max_connections,
                 timeout_seconds=settings.submission_timeout_seconds,
+                smtputf8=True,
             )
             server = await start_listener(address, door, options)
             if server is not None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import email.header
 import email.policy
 import email.utils
+import re
 from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.errors import HeaderParseError, MessageError
-from email.parser import BytesHeaderParser
+from email.parser import HeaderParser
 
 from mailyard.domain import messages
 from mailyard.errors import ErrorCode, Forbidden, InvalidInput
@@ -25,7 +26,8 @@ MAX_RECIPIENTS = messages.MAX_DESTINATIONS  #: envelope recipients of one submit
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024  #: Tencent's limit, images and attachments included
 ACCOUNT_RATE = 20  #: submissions a second per account (Tencent's SMTP limit)
 RECIPIENT_HOURLY = 10  #: messages an hour from one sender to the same recipient (Tencent's SMTP limit)
-_HEADERS = BytesHeaderParser(policy=email.policy.compat32)  # plain strings: much cheaper than the default policy
+_HEADERS = HeaderParser(policy=email.policy.compat32)  # plain strings: much cheaper than the default policy
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,7 +84,7 @@ class SubmittedHeaders:
 def read_headers(content: bytes) -> SubmittedHeaders:
     """The From address (lower-cased) and decoded Subject; refuses a message without exactly one From address."""
     try:
-        headers = _HEADERS.parsebytes(content, headersonly=True)
+        headers = _HEADERS.parsestr(_header_text(content), headersonly=True)
         addresses = email.utils.getaddresses([str(field) for field in headers.get_all("From") or []])
     except (HeaderParseError, MessageError, IndexError, ValueError, TypeError) as error:
         raise InvalidInput("the From header cannot be read", field="from", code=ErrorCode.MESSAGE_INVALID) from error
@@ -90,6 +92,12 @@ def read_headers(content: bytes) -> SubmittedHeaders:
     if len(found) != 1 or "@" not in found[0]:
         raise Forbidden("the message needs exactly one From address", code=ErrorCode.SENDER_NOT_ALLOWED)
     return SubmittedHeaders(from_address=found[0].strip().lower(), subject=_decoded(headers.get("Subject")))
+
+
+def _header_text(content: bytes) -> str:
+    """The header section as text: UTF-8 (RFC 6532, sent under SMTPUTF8), anything undecodable replaced."""
+    found = _HEADER_END.search(content)
+    return content[: found.end() if found else len(content)].decode("utf-8", "replace")
 
 
 def without_bcc(content: bytes) -> bytes:

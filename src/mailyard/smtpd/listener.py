@@ -15,7 +15,8 @@ Rules every door gets:
 - a session idle for `timeout_seconds` is closed; a command line is at most 1,000 bytes (RFC 5321);
 - whatever a client sends, the server never crashes and never shows a traceback: an exception in the
   handler is logged and answered with 451 4.3.0;
-- STARTTLS is offered when `tls` is given; with `implicit_tls` the whole session is TLS (RFC 8314, port 465).
+- STARTTLS is offered when `tls` is given; with `implicit_tls` the whole session is TLS (RFC 8314, port 465);
+- SMTPUTF8 is offered when `smtputf8` is set; the door still checks each address against the session's MAIL.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class ListenerOptions:
     max_message_bytes: int = 4 * 1024 * 1024
     max_connections: int = 200
     timeout_seconds: float = 300.0  #: RFC 5321 section 4.5.3.2 suggests 5 minutes
+    smtputf8: bool = False  #: offer SMTPUTF8 (RFC 6531): UTF-8 addresses and headers from clients that use it
 
 
 def is_encrypted(server: SMTP) -> bool:
@@ -112,6 +114,7 @@ class _GuardedSmtp(SMTP):
             tls_context=None if options.implicit_tls else options.tls,
             timeout=options.timeout_seconds,
             auth_require_tls=False,  # each door decides, in its handle_AUTH hook (implicit TLS counts too)
+            enable_SMTPUTF8=options.smtputf8,
             loop=asyncio.get_running_loop(),
         )
         self._sessions = sessions

@@ -85,6 +85,8 @@ class SubmissionDoor:
             submitter = await self._submitter(server, session)
             if submitter is None:
                 return replies.AUTHENTICATION_REQUIRED
+            if not address.isascii() and "SMTPUTF8" not in mail_options:
+                return replies.UTF8_UNDECLARED
             submitter.check_envelope_sender(address)
         except MailyardError as error:
             return replies.reply_for(error)
@@ -97,6 +99,8 @@ class SubmissionDoor:
     ) -> str:
         if len(envelope.rcpt_tos) >= submissions.MAX_RECIPIENTS:
             return f"452 4.5.3 At most {submissions.MAX_RECIPIENTS} recipients a message"
+        if not address.isascii() and not envelope.smtp_utf8:
+            return replies.UTF8_UNDECLARED
         try:
             envelope.rcpt_tos.append(messages.check_address(address, "recipient"))
         except MailyardError as error:
