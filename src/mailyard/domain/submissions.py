@@ -102,18 +102,24 @@ def _header_text(content: bytes) -> str:
 
 def without_bcc(content: bytes) -> bytes:
     """The message without its Bcc header fields (RFC 5322 section 3.6.3): the blind recipients are in the
-    envelope only, so no copy shows them. Folded continuation lines go with their field."""
+    envelope only, so no copy shows them."""
+    return without_fields(content, frozenset({b"bcc"}))
+
+
+def without_fields(content: bytes, names: frozenset[bytes]) -> bytes:
+    """The message (or a header section) without the header fields of `names` (lower case), folded
+    continuation lines included; the body is kept as it is."""
     lines = content.splitlines(keepends=True)
     kept: list[bytes] = []
     dropping = False
     for index, line in enumerate(lines):
-        if line in (b"\r\n", b"\n", b"\r"):  # the end of the header section: the body is kept as it is
+        if line in (b"\r\n", b"\n", b"\r"):  # the end of the header section
             return b"".join(kept) + b"".join(lines[index:])
         if line[:1] in (b" ", b"\t"):
             if not dropping:
                 kept.append(line)
             continue
-        dropping = line[:4].lower() == b"bcc:" or line.split(b":", 1)[0].strip().lower() == b"bcc"
+        dropping = line.split(b":", 1)[0].strip().lower() in names
         if not dropping:
             kept.append(line)
     return b"".join(kept)
