@@ -38,6 +38,7 @@ from mailyard.ports.identities import DkimKeyMaker, DnsResolver
 from mailyard.ports.mailer import Mailer, MessageComposer
 from mailyard.ports.metrics import Metrics
 from mailyard.ports.secrets import PasswordHasher, SecretCipher, TokenSigner
+from mailyard.ports.submissions import SubmissionCounts
 from mailyard.ports.webhooks import WebhookTransport
 from mailyard.services.access import AccessService
 from mailyard.services.bounces import DEFAULT_SOFT_BOUNCE_LIMIT, BounceService
@@ -75,6 +76,7 @@ from mailyard.store.unit_of_work import SqlStore
 from mailyard.system.certificates import TlsIdentity, load_tls_identity
 from mailyard.system.clock import SystemClock
 from mailyard.system.passwords import Argon2PasswordHasher
+from mailyard.system.redis_counts import RedisCounts
 from mailyard.system.signing import HmacSigner
 from mailyard.system.vault import FernetCipher, MasterKeyRing, load_master_key, make_private_directory
 from mailyard.web.access_log import redact_access_log
@@ -149,6 +151,7 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
     public_url = settings.public_url or _local_url(settings.host, settings.port)
     webhook_transport = HttpWebhookTransport(allow_private=settings.webhook_allow_private)
     metrics = PrometheusMetrics(settings.prometheus_multiproc_dir)
+    shared_redis = create_redis(settings.redis_url)
     services = build_services(
         store=store,
         clock=chosen_clock,
@@ -180,6 +183,7 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         submission_limits=SubmissionLimits(
             account_rate=settings.submission_account_rate, recipient_hourly=settings.submission_recipient_hourly
         ),
+        submission_counts=RedisCounts(shared_redis) if shared_redis is not None else None,
         password_hasher=Argon2PasswordHasher(),
         session_lifetime=timedelta(hours=settings.dashboard_session_hours),
         metrics=metrics,
@@ -195,7 +199,7 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         metrics=metrics,
         supervisor=Supervisor(metrics),
         closers=[webhook_transport],
-        redis=create_redis(settings.redis_url),
+        redis=shared_redis,
     )
 
 
@@ -221,6 +225,7 @@ def build_services(
     return_path: ReturnPathSettings | None = None,
     soft_bounce_limit: int = DEFAULT_SOFT_BOUNCE_LIMIT,
     submission_limits: SubmissionLimits | None = None,
+    submission_counts: SubmissionCounts | None = None,
     password_hasher: PasswordHasher,
     session_lifetime: timedelta = timedelta(hours=12),
     tracking_signer: TokenSigner | None = None,
@@ -279,7 +284,7 @@ def build_services(
         event_recorder=recorder,
         return_paths=return_paths,
         bounces=bounces,
-        submissions=SubmissionService(store, clock, passwords, submission_limits),
+        submissions=SubmissionService(store, clock, passwords, submission_limits, submission_counts),
         sign_in=SignInService(store, clock, password_hasher, session_lifetime=session_lifetime),
         tracking=TrackingService(store, clock, tracking_links, recorder) if tracking_links else None,
         webhooks=WebhookService(store, cipher, webhook_transport) if webhook_transport else None,

@@ -13,7 +13,7 @@ import email.policy
 import email.utils
 import re
 from collections import deque
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.errors import HeaderParseError, MessageError
@@ -135,11 +135,45 @@ def _decoded(subject: object) -> str:
     return " ".join(text.split())
 
 
-class SlidingLog:
-    """At most `limit` events per key within `window`: each key keeps the times of its recent events.
+@dataclass(frozen=True, slots=True)
+class LimitWindow:
+    """At most `limit` events per key within `span`; `name` keeps its keys apart from other windows'."""
 
-    Kept in the process (a restart forgets it, so a lockout never lasts longer than the window).
-    """
+    name: str
+    limit: int
+    span: timedelta
+
+
+class ProcessCounts:
+    """The `SubmissionCounts` port kept in this process: right for one process, and what the Redis counts fall
+    back on while Redis cannot be reached. A restart forgets it, so a lockout never outlasts its window."""
+
+    def __init__(self) -> None:
+        self._logs: dict[LimitWindow, SlidingLog] = {}
+
+    async def full(self, window: LimitWindow, key: str, now: datetime) -> bool:
+        return self._log(window).full(key, now)
+
+    async def add(self, window: LimitWindow, key: str, now: datetime) -> None:
+        self._log(window).add(key, now)
+
+    async def take(self, hits: Sequence[tuple[LimitWindow, str]], now: datetime) -> int | None:
+        for index, (window, key) in enumerate(hits):
+            if self._log(window).full(key, now):
+                return index
+        for window, key in hits:
+            self._log(window).add(key, now)
+        return None
+
+    def _log(self, window: LimitWindow) -> SlidingLog:
+        log = self._logs.get(window)
+        if log is None:
+            log = self._logs[window] = SlidingLog(window.limit, window.span)
+        return log
+
+
+class SlidingLog:
+    """At most `limit` events per key within `window`: each key keeps the times of its recent events."""
 
     def __init__(self, limit: int, window: timedelta, *, keys: int = 100_000) -> None:
         self.limit = limit
