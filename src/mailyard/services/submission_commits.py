@@ -18,7 +18,7 @@ from mailyard.errors import ErrorCode, LimitExceeded
 from mailyard.ports.clock import Clock
 from mailyard.ports.store import Store
 from mailyard.ports.submissions import SubmissionRepositories
-from mailyard.services.single_sends import SentMessage, store_single
+from mailyard.services.single_sends import SentMessage, store_singles
 
 MOST_PER_TRANSACTION = 256
 
@@ -73,20 +73,14 @@ class SubmissionCommits:
         now = self._clock.now()
         async with self._store.transaction() as repositories:
             outcomes = await _within_quotas(repositories, batch, now)
-            groups: dict[tuple[int, int], list[int]] = {}
-            for index, outcome in enumerate(outcomes):
-                if outcome is None:
-                    submitter = batch[index].submitter
-                    groups.setdefault((submitter.account_id, submitter.owner_id), []).append(index)
-            stored: dict[int, SentMessage] = {}
-            for (account_id, owner_id), indexes in groups.items():
-                for index in indexes:
-                    stored[index] = await store_single(
-                        repositories, account_id=account_id, owner_id=owner_id, send=batch[index].send
-                    )
-            contents = [(stored[index], batch[index]) for index in sorted(stored)]
+            taken = [index for index, outcome in enumerate(outcomes) if outcome is None]
+            sends = [
+                (batch[index].submitter.account_id, batch[index].submitter.owner_id, batch[index].send)
+                for index in taken
+            ]
+            stored = dict(zip(taken, await store_singles(repositories, sends), strict=True))
             await repositories.submissions.store_contents(
-                [(message.task_id, item.envelope_from, item.content) for message, item in contents]
+                [(stored[index].task_id, batch[index].envelope_from, batch[index].content) for index in taken]
             )
         return [stored[index] if outcome is None else outcome for index, outcome in enumerate(outcomes)]
 
