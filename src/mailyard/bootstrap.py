@@ -184,6 +184,8 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
             account_rate=settings.submission_account_rate, recipient_hourly=settings.submission_recipient_hourly
         ),
         submission_counts=RedisCounts(shared_redis) if shared_redis is not None else None,
+        # PostgreSQL commits transactions side by side; SQLite's one writer would only make the next one wait.
+        submission_transactions=2 if engine.dialect.name == "postgresql" else 1,
         password_hasher=Argon2PasswordHasher(),
         session_lifetime=timedelta(hours=settings.dashboard_session_hours),
         metrics=metrics,
@@ -226,6 +228,7 @@ def build_services(
     soft_bounce_limit: int = DEFAULT_SOFT_BOUNCE_LIMIT,
     submission_limits: SubmissionLimits | None = None,
     submission_counts: SubmissionCounts | None = None,
+    submission_transactions: int = 1,
     password_hasher: PasswordHasher,
     session_lifetime: timedelta = timedelta(hours=12),
     tracking_signer: TokenSigner | None = None,
@@ -284,7 +287,9 @@ def build_services(
         event_recorder=recorder,
         return_paths=return_paths,
         bounces=bounces,
-        submissions=SubmissionService(store, clock, passwords, submission_limits, submission_counts),
+        submissions=SubmissionService(
+            store, clock, passwords, submission_limits, submission_counts, transactions_at_once=submission_transactions
+        ),
         sign_in=SignInService(store, clock, password_hasher, session_lifetime=session_lifetime),
         tracking=TrackingService(store, clock, tracking_links, recorder) if tracking_links else None,
         webhooks=WebhookService(store, cipher, webhook_transport) if webhook_transport else None,

@@ -45,8 +45,10 @@ class SubmissionService:
         passwords: PasswordHasher,
         limits: SubmissionLimits | None = None,
         counts: SubmissionCounts | None = None,
+        transactions_at_once: int = 1,
     ) -> None:
-        """`counts` shares the limits between processes (Redis); by default each process keeps its own."""
+        """`counts` shares the limits between processes (Redis); by default each process keeps its own.
+        `transactions_at_once` pipelines the commits (see SubmissionCommits)."""
         self._store = store
         self._clock = clock
         self._passwords = passwords
@@ -57,7 +59,7 @@ class SubmissionService:
         self._failed_by_address = LimitWindow("failed-address", limits.failed_logins_per_address, limits.login_window)
         self._failed_by_client = LimitWindow("failed-client", limits.failed_logins_per_client, limits.login_window)
         self._known_client = LimitWindow("known-client", 1, timedelta(days=KNOWN_CLIENT_DAYS))
-        self._commits = SubmissionCommits(store, clock)
+        self._commits = SubmissionCommits(store, clock, at_once=transactions_at_once)
         self._decoy: str | None = None  # checked when no address matches, so that costs as long as a wrong password
 
     async def sign_in(self, address: str, password: str, client: str) -> Submitter:

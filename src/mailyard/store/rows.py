@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from mailyard.domain import paging
 
 T = TypeVar("T")
-_ROWS_A_STATEMENT = 500  # x ~30 columns stays under both databases' 32,766 parameters a statement
 
 
 async def fetch_page(
@@ -40,15 +39,13 @@ def escape_like(text: str) -> str:
 
 
 async def insert_in_order(connection: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert rows with a multi-row VALUES statement (one per 500 rows); their new ids, in the rows' order.
+    """Insert rows (SQLAlchemy batches them into multi-row statements); their new ids, in the rows' order.
 
-    One statement takes the ids of its rows in the order of its VALUES, each above the last (the next rowid of
-    SQLite's single writer, one `nextval` a row of a PostgreSQL sequence), so its ids sorted are its rows' ids
-    in order. (SQLAlchemy's `sort_by_parameter_order` would insert row by row on SQLite.)
+    A statement takes the ids of its rows in the order of its VALUES, each above the last (the next rowid of
+    SQLite's single writer, one `nextval` a row of a PostgreSQL sequence), and its batches run in order, so the
+    ids sorted are the rows' ids in order. (`sort_by_parameter_order` would insert row by row on SQLite.)
     """
-    ids: list[int] = []
-    for start in range(0, len(rows), _ROWS_A_STATEMENT):
-        chunk = list(rows[start : start + _ROWS_A_STATEMENT])
-        found = await connection.execute(insert(table).values(chunk).returning(table.c.id))
-        ids += sorted(int(row_id) for row_id in found.scalars())
-    return ids
+    if not rows:
+        return []
+    found = await connection.execute(insert(table).returning(table.c.id), list(rows))
+    return sorted(int(row_id) for row_id in found.scalars())
