@@ -25,3 +25,8 @@ def test_a_message_without_bcc_is_unchanged() -> None:
     content = b"From: a@news.example.com\nSubject: Bcc: not a field\n X-Bcc-Like: folded\n\nbody\n"
     assert without_bcc(content) == content
     assert without_bcc(b"Subject: headers only\r\n") == b"Subject: headers only\r\n"
+
+
+def test_a_last_bcc_field_leaves_the_blank_line_and_body_as_they_are() -> None:
+    assert without_bcc(b"From: a@b.example\r\nBcc: x@b.example\r\n\r\nbody\r\n") == b"From: a@b.example\r\n\r\nbody\r\n"
+    assert without_bcc(b"Bcc: x@b.example\n\nBcc: body\n") == b"\nBcc: body\n"

@@ -109,12 +109,14 @@ def without_bcc(content: bytes) -> bytes:
 def without_fields(content: bytes, names: frozenset[bytes]) -> bytes:
     """The message (or a header section) without the header fields of `names` (lower case), folded
     continuation lines included; the body is kept as it is."""
-    lines = content.splitlines(keepends=True)
+    found = _HEADER_END.search(content)
+    end = found.end() if found else len(content)  # the body is never split into lines
+    lines = content[:end].splitlines(keepends=True)
     kept: list[bytes] = []
     dropping = False
     for index, line in enumerate(lines):
         if line in (b"\r\n", b"\n", b"\r"):  # the end of the header section
-            return b"".join(kept) + b"".join(lines[index:])
+            return b"".join(kept) + b"".join(lines[index:]) + content[end:]
         if line[:1] in (b" ", b"\t"):
             if not dropping:
                 kept.append(line)
@@ -122,7 +124,7 @@ def without_fields(content: bytes, names: frozenset[bytes]) -> bytes:
         dropping = line.split(b":", 1)[0].strip().lower() in names
         if not dropping:
             kept.append(line)
-    return b"".join(kept)
+    return b"".join(kept) + content[end:]
 
 
 def _decoded(subject: object) -> str:
