@@ -38,6 +38,7 @@ from mailyard.ports.identities import DkimKeyMaker, DnsResolver
 from mailyard.ports.mailer import Mailer, MessageComposer
 from mailyard.ports.metrics import Metrics
 from mailyard.ports.secrets import PasswordHasher, SecretCipher, TokenSigner
+from mailyard.ports.submissions import SubmissionCounts
 from mailyard.ports.webhooks import WebhookTransport
 from mailyard.services.access import AccessService
 from mailyard.services.bounces import DEFAULT_SOFT_BOUNCE_LIMIT, BounceService
@@ -75,6 +76,7 @@ from mailyard.store.unit_of_work import SqlStore
 from mailyard.system.certificates import TlsIdentity, load_tls_identity
 from mailyard.system.clock import SystemClock
 from mailyard.system.passwords import Argon2PasswordHasher
+from mailyard.system.redis_counts import RedisCounts
 from mailyard.system.signing import HmacSigner
 from mailyard.system.vault import FernetCipher, MasterKeyRing, load_master_key, make_private_directory
 from mailyard.web.access_log import redact_access_log
@@ -149,6 +151,7 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
     public_url = settings.public_url or _local_url(settings.host, settings.port)
     webhook_transport = HttpWebhookTransport(allow_private=settings.webhook_allow_private)
     metrics = PrometheusMetrics(settings.prometheus_multiproc_dir)
+    shared_redis = create_redis(settings.redis_url)
     services = build_services(
         store=store,
         clock=chosen_clock,
@@ -180,6 +183,9 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         submission_limits=SubmissionLimits(
             account_rate=settings.submission_account_rate, recipient_hourly=settings.submission_recipient_hourly
         ),
+        submission_counts=RedisCounts(shared_redis) if shared_redis is not None else None,
+        # PostgreSQL commits transactions side by side; SQLite's one writer would only make the next one wait.
+        submission_transactions=2 if engine.dialect.name == "postgresql" else 1,
         password_hasher=Argon2PasswordHasher(),
         session_lifetime=timedelta(hours=settings.dashboard_session_hours),
         metrics=metrics,
@@ -197,7 +203,7 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         metrics=metrics,
         supervisor=Supervisor(metrics),
         closers=[webhook_transport],
-        redis=create_redis(settings.redis_url),
+        redis=shared_redis,
     )
 
 
@@ -223,6 +229,8 @@ def build_services(
     return_path: ReturnPathSettings | None = None,
     soft_bounce_limit: int = DEFAULT_SOFT_BOUNCE_LIMIT,
     submission_limits: SubmissionLimits | None = None,
+    submission_counts: SubmissionCounts | None = None,
+    submission_transactions: int = 1,
     password_hasher: PasswordHasher,
     session_lifetime: timedelta = timedelta(hours=12),
     tracking_signer: TokenSigner | None = None,
@@ -284,7 +292,9 @@ def build_services(
         event_recorder=recorder,
         return_paths=return_paths,
         bounces=bounces,
-        submissions=SubmissionService(store, clock, passwords, submission_limits),
+        submissions=SubmissionService(
+            store, clock, passwords, submission_limits, submission_counts, transactions_at_once=submission_transactions
+        ),
         sign_in=SignInService(store, clock, password_hasher, session_lifetime=session_lifetime),
         tracking=TrackingService(store, clock, tracking_links, recorder) if tracking_links else None,
         webhooks=WebhookService(store, cipher, webhook_transport) if webhook_transport else None,
@@ -502,7 +512,6 @@ async def start_inbound(runtime: Runtime, address: ListenerAddress) -> SmtpListe
         max_connections=settings.inbound_max_connections,
         timeout_seconds=settings.inbound_timeout_seconds,
         smtputf8=True,  # bounces about addresses that are not ASCII
-        authentication=False,  # nobody signs in: return paths and the complaint address are all it takes
     )
     server = await start_listener(address, InboundDoor(bounces), options)
     return SmtpListeners(servers=[server] if server is not None else [], tls=None)
@@ -535,6 +544,7 @@ async def start_submission(runtime: Runtime) -> SmtpListeners:
                 max_message_bytes=settings.submission_max_message_bytes,
                 max_connections=settings.submission_max_connections,
                 timeout_seconds=settings.submission_timeout_seconds,
+                smtputf8=True,
             )
             server = await start_listener(address, door, options)
             if server is not None:

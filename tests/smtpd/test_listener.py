@@ -152,3 +152,38 @@ async def test_implicit_tls_serves_the_generated_certificate(tmp_path: Path) -> 
         assert await asyncio.to_thread(greet) == 250
     finally:
         await stop_listener(server)
+
+
+async def test_pipelined_commands_and_a_message_in_one_write_are_answered_in_order() -> None:
+    """PIPELINING (RFC 2920) is offered; a dot-stuffed body arrives unstuffed."""
+    received: list[bytes] = []
+
+    class Keeping(Accepting):
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            received.append(envelope.original_content)
+            return "250 kept"
+
+    server = await start_listener(
+        ListenerAddress(host="127.0.0.1", port=0, explicit=True), Keeping(), ListenerOptions(name="test")
+    )
+    assert server is not None
+
+    def conversation() -> bytes:
+        with socket.create_connection(("127.0.0.1", bound_port(server)), timeout=10) as raw:
+            raw.sendall(
+                b"EHLO client\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
+                b"Subject: dots\r\n\r\n..leading dot\r\n.\r\nQUIT\r\n"
+            )
+            answer = b""
+            while chunk := raw.recv(65536):
+                answer += chunk
+            return answer
+
+    try:
+        answer = await asyncio.to_thread(conversation)
+    finally:
+        await stop_listener(server)
+    assert b"250-PIPELINING\r\n" in answer
+    codes = [line[:3] for line in answer.split(b"\r\n") if line and line[3:4] == b" "]
+    assert codes == [b"220", b"250", b"250", b"250", b"354", b"250", b"221"]
+    assert received == [b"Subject: dots\r\n\r\n.leading dot\r\n"]

@@ -61,3 +61,7 @@ def test_a_trailing_newline_is_not_part_of_a_valid_address() -> None:
     assert identities.normalize_domain("Mail.Example.com.") == "mail.example.com"
     with pytest.raises(InvalidInput):
         identities.normalize_domain("mail.exa\nmple.com")
+
+
+def test_bytes_an_smtp_session_could_not_decode_are_a_problem_not_a_crash() -> None:
+    assert addresses.problem("j\udcffrg@example.org") == "address is not valid UTF-8"

@@ -30,7 +30,11 @@ def canonical(address: str) -> str:
         raise AddressProblem("address has no @")
     if len(address) > MAX_LENGTH:
         raise AddressProblem(f"address longer than {MAX_LENGTH} characters")
-    if len(local.encode()) > MAX_LOCAL_OCTETS:  # email-validator leaves this RFC 5321 limit to the caller
+    try:
+        local_octets = len(local.encode())
+    except UnicodeEncodeError as error:  # undecodable bytes an SMTP session kept as surrogates
+        raise AddressProblem("address is not valid UTF-8") from error
+    if local_octets > MAX_LOCAL_OCTETS:  # email-validator leaves this RFC 5321 limit to the caller
         raise AddressProblem(f"local part longer than {MAX_LOCAL_OCTETS} octets")
     try:
         checked = validate_email(address, check_deliverability=False)

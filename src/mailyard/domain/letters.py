@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mailyard.domain.messages import Attachment
@@ -23,6 +24,19 @@ class MessageDraft:
     cc: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     dkim: DkimKey | None = None  #: sign every copy with this key (the sender's domain has one)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmittedChanges:
+    """What Mailyard changes in a message submitted over SMTP, besides a missing Message-ID and Date: the
+    rewrites of its inline HTML and plain-text parts (tracking, unsubscribe footer) and a List-Unsubscribe
+    header. The rewrites run once per run and may leave `{{name}}` placeholders of `variables`, which each
+    copy fills in."""
+
+    html: Callable[[str], str] | None = None
+    text: Callable[[str], str] | None = None
+    list_unsubscribe: str | None = None  #: a URL template
+    variables: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -84,6 +84,16 @@ class SingleSend:
     unsubscribe: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OwnedSingleSend:
+    """A single send to store for a user of an account; `name` becomes its task's name."""
+
+    account_id: int
+    owner_id: int
+    send: SingleSend
+    name: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class EmailStatus:
     """One recipient of one single send, as the ledger sees it."""

@@ -11,12 +11,13 @@ from __future__ import annotations
 import email.header
 import email.policy
 import email.utils
+import re
 from collections import deque
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.errors import HeaderParseError, MessageError
-from email.parser import BytesHeaderParser
+from email.parser import HeaderParser
 
 from mailyard.domain import messages
 from mailyard.errors import ErrorCode, Forbidden, InvalidInput
@@ -25,7 +26,8 @@ MAX_RECIPIENTS = messages.MAX_DESTINATIONS  #: envelope recipients of one submit
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024  #: Tencent's limit, images and attachments included
 ACCOUNT_RATE = 20  #: submissions a second per account (Tencent's SMTP limit)
 RECIPIENT_HOURLY = 10  #: messages an hour from one sender to the same recipient (Tencent's SMTP limit)
-_HEADERS = BytesHeaderParser(policy=email.policy.compat32)  # plain strings: much cheaper than the default policy
+_HEADERS = HeaderParser(policy=email.policy.compat32)  # plain strings: much cheaper than the default policy
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,7 +84,7 @@ class SubmittedHeaders:
 def read_headers(content: bytes) -> SubmittedHeaders:
     """The From address (lower-cased) and decoded Subject; refuses a message without exactly one From address."""
     try:
-        headers = _HEADERS.parsebytes(content, headersonly=True)
+        headers = _HEADERS.parsestr(_header_text(content), headersonly=True)
         addresses = email.utils.getaddresses([str(field) for field in headers.get_all("From") or []])
     except (HeaderParseError, MessageError, IndexError, ValueError, TypeError) as error:
         raise InvalidInput("the From header cannot be read", field="from", code=ErrorCode.MESSAGE_INVALID) from error
@@ -90,6 +92,39 @@ def read_headers(content: bytes) -> SubmittedHeaders:
     if len(found) != 1 or "@" not in found[0]:
         raise Forbidden("the message needs exactly one From address", code=ErrorCode.SENDER_NOT_ALLOWED)
     return SubmittedHeaders(from_address=found[0].strip().lower(), subject=_decoded(headers.get("Subject")))
+
+
+def _header_text(content: bytes) -> str:
+    """The header section as text: UTF-8 (RFC 6532, sent under SMTPUTF8), anything undecodable replaced."""
+    found = _HEADER_END.search(content)
+    return content[: found.end() if found else len(content)].decode("utf-8", "replace")
+
+
+def without_bcc(content: bytes) -> bytes:
+    """The message without its Bcc header fields (RFC 5322 section 3.6.3): the blind recipients are in the
+    envelope only, so no copy shows them."""
+    return without_fields(content, frozenset({b"bcc"}))
+
+
+def without_fields(content: bytes, names: frozenset[bytes]) -> bytes:
+    """The message (or a header section) without the header fields of `names` (lower case), folded
+    continuation lines included; the body is kept as it is."""
+    found = _HEADER_END.search(content)
+    end = found.end() if found else len(content)  # the body is never split into lines
+    lines = content[:end].splitlines(keepends=True)
+    kept: list[bytes] = []
+    dropping = False
+    for index, line in enumerate(lines):
+        if line in (b"\r\n", b"\n", b"\r"):  # the end of the header section
+            return b"".join(kept) + b"".join(lines[index:]) + content[end:]
+        if line[:1] in (b" ", b"\t"):
+            if not dropping:
+                kept.append(line)
+            continue
+        dropping = line.split(b":", 1)[0].strip().lower() in names
+        if not dropping:
+            kept.append(line)
+    return b"".join(kept) + content[end:]
 
 
 def _decoded(subject: object) -> str:
@@ -102,11 +137,45 @@ def _decoded(subject: object) -> str:
     return " ".join(text.split())
 
 
-class SlidingLog:
-    """At most `limit` events per key within `window`: each key keeps the times of its recent events.
+@dataclass(frozen=True, slots=True)
+class LimitWindow:
+    """At most `limit` events per key within `span`; `name` keeps its keys apart from other windows'."""
 
-    Kept in the process (a restart forgets it, so a lockout never lasts longer than the window).
-    """
+    name: str
+    limit: int
+    span: timedelta
+
+
+class ProcessCounts:
+    """The `SubmissionCounts` port kept in this process: right for one process, and what the Redis counts fall
+    back on while Redis cannot be reached. A restart forgets it, so a lockout never outlasts its window."""
+
+    def __init__(self) -> None:
+        self._logs: dict[LimitWindow, SlidingLog] = {}
+
+    async def full(self, window: LimitWindow, key: str, now: datetime) -> bool:
+        return self._log(window).full(key, now)
+
+    async def add(self, window: LimitWindow, key: str, now: datetime) -> None:
+        self._log(window).add(key, now)
+
+    async def take(self, hits: Sequence[tuple[LimitWindow, str]], now: datetime) -> int | None:
+        for index, (window, key) in enumerate(hits):
+            if self._log(window).full(key, now):
+                return index
+        for window, key in hits:
+            self._log(window).add(key, now)
+        return None
+
+    def _log(self, window: LimitWindow) -> SlidingLog:
+        log = self._logs.get(window)
+        if log is None:
+            log = self._logs[window] = SlidingLog(window.limit, window.span)
+        return log
+
+
+class SlidingLog:
+    """At most `limit` events per key within `window`: each key keeps the times of its recent events."""
 
     def __init__(self, limit: int, window: timedelta, *, keys: int = 100_000) -> None:
         self.limit = limit

@@ -3,7 +3,7 @@ DKIM-signed per copy when the sending domain has a key."""
 
 from __future__ import annotations
 
-from mailyard.domain.letters import DkimKey, MessageDraft
+from mailyard.domain.letters import DkimKey, MessageDraft, SubmittedChanges
 from mailyard.mail import dkim, mime
 from mailyard.mail.signed import SignedMessage
 from mailyard.mail.submitted import SubmittedMessage
@@ -33,9 +33,10 @@ class MimeComposer:
         )
         return _signed(compiled, draft.dkim)
 
-    def keep(self, content: bytes, dkim: DkimKey | None) -> ComposedMessage:
-        """A message submitted over SMTP, sent as it came (Message-ID and Date added if missing), signed."""
-        return _signed(SubmittedMessage(content), dkim)
+    def keep(self, content: bytes, dkim: DkimKey | None, changes: SubmittedChanges | None = None) -> ComposedMessage:
+        """A message submitted over SMTP, sent as it came (Message-ID and Date added if missing, `changes`
+        applied), signed."""
+        return _signed(SubmittedMessage(content, changes), dkim)
 
 
 def _signed(message: mime.CompiledMessage | SubmittedMessage, key: DkimKey | None) -> ComposedMessage:

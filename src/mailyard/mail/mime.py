@@ -26,7 +26,17 @@ from urllib.parse import quote
 from mailyard.domain.rendering import CompiledTemplate, compile_template
 from mailyard.mail.attachments import AttachmentError, FilePart, wrap_mixed
 
-__all__ = ["CompiledMessage", "FilePart", "MessageBlueprint", "MessageError", "compile_message", "to_smtp_data"]
+__all__ = [
+    "CompiledMessage",
+    "FilePart",
+    "MessageBlueprint",
+    "MessageError",
+    "UnsubscribeHeader",
+    "compile_message",
+    "quoted_printable_segment",
+    "to_smtp_data",
+    "unsubscribe_header",
+]
 
 # Addresses are validated when they enter a list; this only keeps header syntax intact
 # (no whitespace, brackets or separators that would let a value add a header or a recipient).
@@ -99,7 +109,7 @@ class _BodySlots:
 
     def fill(self, chunks: list[bytes], values: Mapping[str, str]) -> None:
         encoded = [
-            _quoted_printable(html.escape(value) if self.escape_html else value)
+            quoted_printable_segment(html.escape(value) if self.escape_html else value)
             for value in (values.get(name, "") for name in self.names)
         ]
         # Interleave with slice assignment: C speed, however many placeholders the body has.
@@ -110,7 +120,7 @@ class _BodySlots:
 
 
 @dataclass(frozen=True, slots=True)
-class _UnsubscribeSlot:
+class UnsubscribeHeader:
     template: CompiledTemplate
     post_header: bytes
 
@@ -130,7 +140,7 @@ class CompiledMessage:
     subject: CompiledTemplate
     fixed_subject_header: bytes | None
     message_id_domain: str
-    unsubscribe: _UnsubscribeSlot | None
+    unsubscribe: UnsubscribeHeader | None
     head_tail: bytes
     parts: tuple[tuple[_BodySlots, bytes], ...]
     variables: frozenset[str]
@@ -170,7 +180,7 @@ def compile_message(blueprint: MessageBlueprint) -> CompiledMessage:
     if _MESSAGE_ID.fullmatch(f"x@{domain}") is None:
         raise MessageError(f"not a usable Message-ID domain: {domain!r}")
     subject = compile_template(blueprint.subject)
-    unsubscribe = _unsubscribe_slot(blueprint.list_unsubscribe)
+    unsubscribe = unsubscribe_header(blueprint.list_unsubscribe)
     bodies = [
         (_body_slots(source, escape_html=kind == "html"), kind)
         for source, kind in ((blueprint.text, "plain"), (blueprint.html, "html"))
@@ -209,7 +219,7 @@ def _dot_stuffed(data: bytes) -> bytes:
     return b"." + stuffed if stuffed.startswith(b".") else stuffed
 
 
-def _quoted_printable(text: str) -> bytes:
+def quoted_printable_segment(text: str) -> bytes:
     """Quoted-printable for one segment, ending with a line break so the next segment starts a line."""
     if not text:
         return b""
@@ -230,7 +240,7 @@ def _quoted_printable(text: str) -> bytes:
 def _body_slots(source: str, *, escape_html: bool) -> _BodySlots:
     template = compile_template(source)
     names = tuple(dict.fromkeys(template.names))  # distinct, in order of first use
-    literals = tuple(_quoted_printable(literal) for literal in template.literals)
+    literals = tuple(quoted_printable_segment(literal) for literal in template.literals)
     return _BodySlots(
         literals=literals,
         names=names,
@@ -315,7 +325,8 @@ def _extra_headers(headers: Sequence[tuple[str, str]]) -> bytes:
     return b"".join(lines)
 
 
-def _unsubscribe_slot(source: str | None) -> _UnsubscribeSlot | None:
+def unsubscribe_header(source: str | None) -> UnsubscribeHeader | None:
+    """The List-Unsubscribe lines of a URL template (one-click for https), or None without one."""
     if source is None:
         return None
     if not source.startswith(("https://", "http://", "mailto:")) or not source.isascii():
@@ -324,7 +335,7 @@ def _unsubscribe_slot(source: str | None) -> _UnsubscribeSlot | None:
         raise MessageError(f"the List-Unsubscribe URL contains characters a URL cannot: {source!r}")
     # RFC 8058 section 3.1: one-click unsubscription is only for HTTPS URLs.
     post = b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" if source.startswith("https://") else b""
-    return _UnsubscribeSlot(template=compile_template(source), post_header=post)
+    return UnsubscribeHeader(template=compile_template(source), post_header=post)
 
 
 def _unstructured_header(name: str, text: str) -> bytes:

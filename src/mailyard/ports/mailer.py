@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from mailyard.domain import quotas
-from mailyard.domain.letters import DkimKey, Letter, MessageDraft
+from mailyard.domain.letters import DkimKey, Letter, MessageDraft, SubmittedChanges
 from mailyard.domain.outcomes import DeliveryOutcome
 
 
@@ -24,8 +24,9 @@ class MessageComposer(Protocol):
         """Raises ValueError when the draft cannot make a valid message."""
         ...
 
-    def keep(self, content: bytes, dkim: DkimKey | None) -> ComposedMessage:
-        """A submitted message sent as it came (adding a Message-ID and Date if missing), signed with `dkim`.
+    def keep(self, content: bytes, dkim: DkimKey | None, changes: SubmittedChanges | None = None) -> ComposedMessage:
+        """A submitted message sent as it came (adding a Message-ID and Date if missing, and `changes`), signed
+        with `dkim`.
 
         Raises ValueError when the key cannot be used."""
         ...

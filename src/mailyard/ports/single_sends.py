@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
-from mailyard.domain import messages, runs, tasks
+from mailyard.domain import messages
 from mailyard.ports.events import EventRepositories
 from mailyard.ports.identities import SenderLookup
 from mailyard.ports.reporting import ReportingRepositories
@@ -12,11 +14,10 @@ from mailyard.ports.templates import TemplateLookup
 
 
 class SingleSends(Protocol):
-    async def create(
-        self, *, account_id: int, owner_id: int, send: messages.SingleSend, name: str
-    ) -> tuple[tasks.Task, runs.Run]:
-        """Store the task (kind single, sending), its run and one queued delivery per address, with counters;
-        suppressed addresses are skipped and counted as such, like a list's."""
+    async def create(self, sends: Sequence[messages.OwnedSingleSend]) -> list[tuple[int, datetime]]:
+        """Store each send's task (kind single, sending), its run and one queued delivery per address, with
+        counters, a few statements for the whole group; suppressed addresses are skipped and counted as such,
+        like a list's. The (task id, creation time) of each, in order."""
         ...
 
 

@@ -1,4 +1,5 @@
-"""What SMTP submission needs from the store: logins, the messages as submitted, an account's daily volume."""
+"""What SMTP submission needs from the store (logins, the messages as submitted, an account's daily volume) and
+from the counts behind its limits."""
 
 from __future__ import annotations
 
@@ -34,6 +35,21 @@ class Submissions(SubmittedContent, Protocol):
 
     async def committed_since(self, account_id: int, since: datetime) -> int:
         """Deliveries of the account sent since `since` or still waiting to be sent (what a quota counts)."""
+        ...
+
+
+class SubmissionCounts(Protocol):
+    """The counts behind the submission limits: in this process, or shared by every process through Redis."""
+
+    async def full(self, window: submissions.LimitWindow, key: str, now: datetime) -> bool:
+        """True when `key` had `window.limit` events within the window before `now`."""
+        ...
+
+    async def add(self, window: submissions.LimitWindow, key: str, now: datetime) -> None: ...
+
+    async def take(self, hits: Sequence[tuple[submissions.LimitWindow, str]], now: datetime) -> int | None:
+        """Count one event for every (window, key) at once, or, when one of them is full, none: then the index
+        of the first full one."""
         ...
 
 

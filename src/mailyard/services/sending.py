@@ -10,7 +10,7 @@ import dataclasses
 import email.utils
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,7 +28,7 @@ from mailyard.domain import (
     tracking,
     unsubscribe_texts,
 )
-from mailyard.domain.letters import Letter, MessageDraft
+from mailyard.domain.letters import Letter, MessageDraft, SubmittedChanges
 from mailyard.domain.outcomes import DeliveryOutcome, OutcomeKind
 from mailyard.domain.retries import RetryPolicy
 from mailyard.domain.return_path import AddressTemplate, template_for
@@ -48,6 +48,7 @@ from mailyard.services.monitoring import Unmonitored
 from mailyard.services.quotas import claim_within_quotas
 from mailyard.services.relay_quotas import RelayAllowances, RelayUsage
 from mailyard.services.return_path import ReturnPaths
+from mailyard.services.submitted_changes import submitted_changes
 from mailyard.services.tracking import TrackingLinks
 from mailyard.services.unsubscribe import UnsubscribeLinks
 
@@ -275,7 +276,7 @@ class SendingService:
             return _RunMessage(None, "", {}, problem=f"task {delivery.task_id} is gone")
         display_name, envelope_from = email.utils.parseaddr(task.from_address)
         if task.template_id is None:
-            return await self._keep_submitted(repositories, task, envelope_from)
+            return await self._keep_submitted(repositories, task, envelope_from, delivery.run_id)
         template = await repositories.templates.get(task.account_id, task.template_id)
         if template is None:
             return _RunMessage(None, envelope_from, {}, problem=f"template {task.template_id} is gone")
@@ -288,7 +289,9 @@ class SendingService:
             display_name = sender.display_name if sender else ""
         option = await self._links.link_option(repositories, task, envelope_from) if self._links else None
         link = self._links.url_template(option) if self._links and option else None
-        html, tracked = await self._tracked_html(repositories, task, template.html, delivery.run_id)
+        tracking_rewrite = await self._tracking_rewrite(repositories, task, delivery.run_id)
+        tracked = tracking_rewrite is not None and bool(template.html)
+        html = tracking_rewrite(template.html) if tracking_rewrite and template.html else template.html
         text = template.text
         if link and option:  # the footer follows the tracking rewrite: its link is never tracked
             text = text + unsubscribe_texts.text_footer(option, link) if text else None
@@ -324,31 +327,54 @@ class SendingService:
             tracked=tracked,
         )
 
-    async def _keep_submitted(self, repositories: SendingRepositories, task: tasks.Task, sender: str) -> _RunMessage:
-        """A message submitted over SMTP goes out as it came, signed with the key of its From domain."""
+    async def _keep_submitted(
+        self, repositories: SendingRepositories, task: tasks.Task, sender: str, run_id: int
+    ) -> _RunMessage:
+        """A message submitted over SMTP goes out as it came, signed with the key of its From domain, with the
+        account's tracking and unsubscribe link applied as for any single send."""
         submitted = await repositories.submissions.content(task.id)
         if submitted is None:
             return _RunMessage(None, sender, {}, problem=f"the message of task {task.id} is gone")
         envelope_from, content = submitted
+        changes = await self._submitted_changes(repositories, task, sender, run_id)
         try:
             key = await dkim_key_for(repositories, self._cipher, task.account_id, sender)
-            message = self._composer.keep(content, key)
+            message = self._composer.keep(content, key, changes)
         except ValueError as error:
             return _RunMessage(None, envelope_from, {}, problem=f"cannot sign the message: {error}")
         return_path = template_for(sender, self._return_paths.settings) if self._return_paths else None
-        return _RunMessage(message, envelope_from, {}, return_path=return_path, size=len(content))
+        return _RunMessage(
+            message,
+            envelope_from,
+            {},
+            return_path=return_path,
+            size=len(content),
+            unsubscribe=changes.list_unsubscribe is not None,
+            tracked=tracking.TRACK_VARIABLE in changes.variables,
+        )
 
-    async def _tracked_html(
-        self, repositories: SendingRepositories, task: tasks.Task, html: str | None, run_id: int
-    ) -> tuple[str | None, bool]:
-        """The run's HTML with its open pixel and tracked links, rewritten once for every copy of the run."""
-        if self._tracking is None or not html:
-            return html, False
+    async def _submitted_changes(
+        self, repositories: SendingRepositories, task: tasks.Task, sender: str, run_id: int
+    ) -> SubmittedChanges:
+        """Tracking of the HTML parts, then the unsubscribe footer and header."""
+        track = await self._tracking_rewrite(repositories, task, run_id)
+        option = await self._links.link_option(repositories, task, sender) if self._links else None
+        link = self._links.url_template(option) if self._links and option else None
+        return submitted_changes(track, option, link)
+
+    async def _tracking_rewrite(
+        self, repositories: SendingRepositories, task: tasks.Task, run_id: int
+    ) -> Callable[[str], str] | None:
+        """How the run's HTML gets its open pixel and tracked links (once for every copy); None when the
+        account and task track nothing."""
+        if self._tracking is None:
+            return None
         account_options = await repositories.tracking.options(task.account_id)
         options = tracking.options_for(account_options, await repositories.tracking.options(task.account_id, task.id))
         if not options.any:
-            return html, False
-        return self._tracking.rewrite(html, run_id, options), True
+            return None
+        links = self._tracking
+        return lambda html: links.rewrite(html, run_id, options)
 
 
 async def _single_send_draft(

@@ -4,6 +4,7 @@ and the per-recipient status of those messages (GetSendEmailStatus)."""
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -145,9 +146,22 @@ def _checked(request: SendRequest) -> messages.SingleSend:
 async def store_single(
     repositories: SingleSendRepositories, *, account_id: int, owner_id: int, send: messages.SingleSend
 ) -> SentMessage:
-    """The one way a single send enters the ledger (SendEmail, SMTP submission): a task, its run, one delivery
-    per address with suppressed ones skipped; the worker delivers it like any run."""
-    task, _run = await repositories.single_sends.create(
-        account_id=account_id, owner_id=owner_id, send=send, name=send.subject[:200]
-    )
-    return SentMessage(message_id=messages.message_id_of(task.id, task.created_at), task_id=task.id)
+    """One single send through `store_singles`."""
+    (stored,) = await store_singles(repositories, [(account_id, owner_id, send)])
+    return stored
+
+
+async def store_singles(
+    repositories: SingleSendRepositories, sends: Sequence[tuple[int, int, messages.SingleSend]]
+) -> list[SentMessage]:
+    """The one way single sends enter the ledger (SendEmail, SMTP submission): for each (account, owner, send)
+    a task, its run, one delivery per address with suppressed ones skipped; the worker delivers it like any
+    run. A group is written in a few statements."""
+    owned = [
+        messages.OwnedSingleSend(account_id=account_id, owner_id=owner_id, send=send, name=send.subject[:200])
+        for account_id, owner_id, send in sends
+    ]
+    return [
+        SentMessage(message_id=messages.message_id_of(task_id, created_at), task_id=task_id)
+        for task_id, created_at in await repositories.single_sends.create(owned)
+    ]

@@ -8,6 +8,7 @@ quota cannot take is refused on its own; a transaction that fails fails every me
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ from mailyard.errors import ErrorCode, LimitExceeded
 from mailyard.ports.clock import Clock
 from mailyard.ports.store import Store
 from mailyard.ports.submissions import SubmissionRepositories
-from mailyard.services.single_sends import SentMessage, store_single
+from mailyard.services.single_sends import SentMessage, store_singles
 
 MOST_PER_TRANSACTION = 256
 
@@ -37,19 +38,36 @@ Outcome = SentMessage | BaseException
 
 
 class SubmissionCommits:
-    def __init__(self, store: Store[SubmissionRepositories], clock: Clock, *, most: int = MOST_PER_TRANSACTION) -> None:
+    """`at_once` transactions may be under way together (pipelined): while one commits, the messages that
+    arrived meanwhile are already written by the next. More than one helps a database that commits
+    transactions side by side (PostgreSQL); SQLite has one writer, and a second transaction would only wait."""
+
+    def __init__(
+        self,
+        store: Store[SubmissionRepositories],
+        clock: Clock,
+        *,
+        most: int = MOST_PER_TRANSACTION,
+        at_once: int = 1,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._most = most
+        self._at_once = at_once
         self._waiting: list[tuple[CheckedSubmission, asyncio.Future[SentMessage]]] = []
-        self._committing: asyncio.Task[None] | None = None
+        self._committers: set[asyncio.Task[None]] = set()
+        # Recipients of the transactions under way, per account: a transaction does not see another's rows
+        # before they are committed, so the daily quota counts them from here (never letting it overshoot).
+        self._in_flight: Counter[int] = Counter()
 
     async def commit(self, submission: CheckedSubmission) -> SentMessage:
         """Returns once the message is committed; raises LimitExceeded when the daily quota cannot take it."""
         done: asyncio.Future[SentMessage] = asyncio.get_running_loop().create_future()
         self._waiting.append((submission, done))
-        if self._committing is None or self._committing.done():
-            self._committing = asyncio.create_task(self._commit_waiting(), name="mailyard-submission-commits")
+        if len(self._committers) < self._at_once:
+            committer = asyncio.create_task(self._commit_waiting(), name="mailyard-submission-commits")
+            self._committers.add(committer)
+            committer.add_done_callback(self._committers.discard)
         # Shielded: a session that goes away while its message commits does not cancel the others'.
         return await asyncio.shield(done)
 
@@ -71,30 +89,37 @@ class SubmissionCommits:
 
     async def _commit(self, batch: Sequence[CheckedSubmission]) -> list[Outcome]:
         now = self._clock.now()
-        async with self._store.transaction() as repositories:
-            outcomes = await _within_quotas(repositories, batch, now)
-            groups: dict[tuple[int, int], list[int]] = {}
-            for index, outcome in enumerate(outcomes):
-                if outcome is None:
-                    submitter = batch[index].submitter
-                    groups.setdefault((submitter.account_id, submitter.owner_id), []).append(index)
-            stored: dict[int, SentMessage] = {}
-            for (account_id, owner_id), indexes in groups.items():
-                for index in indexes:
-                    stored[index] = await store_single(
-                        repositories, account_id=account_id, owner_id=owner_id, send=batch[index].send
-                    )
-            contents = [(stored[index], batch[index]) for index in sorted(stored)]
-            await repositories.submissions.store_contents(
-                [(message.task_id, item.envelope_from, item.content) for message, item in contents]
-            )
-        return [stored[index] if outcome is None else outcome for index, outcome in enumerate(outcomes)]
+        reserved: Counter[int] = Counter()
+        try:
+            async with self._store.transaction() as repositories:
+                outcomes = await _within_quotas(repositories, batch, now, self._in_flight)
+                for item, outcome in zip(batch, outcomes, strict=True):
+                    if outcome is None and item.submitter.daily_quota is not None:
+                        reserved[item.submitter.account_id] += len(item.send.recipients.everyone)
+                self._in_flight.update(reserved)
+                return await _store_taken(repositories, batch, outcomes)
+        finally:
+            self._in_flight.subtract(reserved)
+
+
+async def _store_taken(
+    repositories: SubmissionRepositories, batch: Sequence[CheckedSubmission], outcomes: list[BaseException | None]
+) -> list[Outcome]:
+    """The messages the quota took, written as one group of single sends with their contents."""
+    taken = [index for index, outcome in enumerate(outcomes) if outcome is None]
+    sends = [(batch[index].submitter.account_id, batch[index].submitter.owner_id, batch[index].send) for index in taken]
+    stored = dict(zip(taken, await store_singles(repositories, sends), strict=True))
+    await repositories.submissions.store_contents(
+        [(stored[index].task_id, batch[index].envelope_from, batch[index].content) for index in taken]
+    )
+    return [stored[index] if outcome is None else outcome for index, outcome in enumerate(outcomes)]
 
 
 async def _within_quotas(
-    repositories: SubmissionRepositories, batch: Sequence[CheckedSubmission], now: datetime
+    repositories: SubmissionRepositories, batch: Sequence[CheckedSubmission], now: datetime, in_flight: Counter[int]
 ) -> list[BaseException | None]:
-    """None for each message its account's daily quota can take (in order), else the error to answer."""
+    """None for each message its account's daily quota can take (in order), counting what is committed and
+    what other transactions under way hold (`in_flight`), else the error to answer."""
     used: dict[int, int] = {}
     outcomes: list[BaseException | None] = []
     for item in batch:
@@ -104,7 +129,8 @@ async def _within_quotas(
             continue
         if submitter.account_id not in used:
             since = quotas.day_start(now, submitter.time_zone)
-            used[submitter.account_id] = await repositories.submissions.committed_since(submitter.account_id, since)
+            committed = await repositories.submissions.committed_since(submitter.account_id, since)
+            used[submitter.account_id] = committed + in_flight[submitter.account_id]
         if used[submitter.account_id] + count > submitter.daily_quota:
             outcomes.append(LimitExceeded("the account's daily quota is used up", code=ErrorCode.QUOTA_EXHAUSTED))
             continue

@@ -8,22 +8,22 @@ transaction, so a message is committed before the door says 250, and anything re
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from mailyard.domain import messages, submissions
-from mailyard.domain.submissions import SlidingLog, Submitter
+from mailyard.domain.submissions import LimitWindow, ProcessCounts, Submitter
 from mailyard.errors import AuthenticationFailed, ErrorCode, LimitExceeded, NotFound
 from mailyard.ports.clock import Clock
 from mailyard.ports.secrets import PasswordHasher
 from mailyard.ports.store import Store
-from mailyard.ports.submissions import SubmissionRepositories
+from mailyard.ports.submissions import SubmissionCounts, SubmissionRepositories
 from mailyard.services.single_sends import SentMessage
 from mailyard.services.submission_commits import CheckedSubmission, SubmissionCommits
 
-_KNOWN_CLIENTS = 10_000  # (address, client) pairs that signed in lately, spared from the per-address limit
+# A client that signed in as an address is spared from that address's lockout for this long after.
+KNOWN_CLIENT_DAYS = 30
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,17 +44,22 @@ class SubmissionService:
         clock: Clock,
         passwords: PasswordHasher,
         limits: SubmissionLimits | None = None,
+        counts: SubmissionCounts | None = None,
+        transactions_at_once: int = 1,
     ) -> None:
+        """`counts` shares the limits between processes (Redis); by default each process keeps its own.
+        `transactions_at_once` pipelines the commits (see SubmissionCommits)."""
         self._store = store
         self._clock = clock
         self._passwords = passwords
         self.limits = limits = limits or SubmissionLimits()
-        self._account_rate = SlidingLog(limits.account_rate, timedelta(seconds=1))
-        self._recipient_hourly = SlidingLog(limits.recipient_hourly, timedelta(hours=1))
-        self._failed_by_address = SlidingLog(limits.failed_logins_per_address, limits.login_window)
-        self._failed_by_client = SlidingLog(limits.failed_logins_per_client, limits.login_window)
-        self._known_clients: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self._commits = SubmissionCommits(store, clock)
+        self._counts = counts or ProcessCounts()
+        self._account_rate = LimitWindow("account-rate", limits.account_rate, timedelta(seconds=1))
+        self._recipient_hourly = LimitWindow("recipient-hourly", limits.recipient_hourly, timedelta(hours=1))
+        self._failed_by_address = LimitWindow("failed-address", limits.failed_logins_per_address, limits.login_window)
+        self._failed_by_client = LimitWindow("failed-client", limits.failed_logins_per_client, limits.login_window)
+        self._known_client = LimitWindow("known-client", 1, timedelta(days=KNOWN_CLIENT_DAYS))
+        self._commits = SubmissionCommits(store, clock, at_once=transactions_at_once)
         self._decoy: str | None = None  # checked when no address matches, so that costs as long as a wrong password
 
     async def sign_in(self, address: str, password: str, client: str) -> Submitter:
@@ -64,17 +69,21 @@ class SubmissionService:
         signed in as it before: whoever guesses at an address cannot lock its real users out.
         """
         name, now = address.strip().lower(), self._clock.now()
-        known = (name, client) in self._known_clients
-        if self._failed_by_client.full(client, now) or (not known and self._failed_by_address.full(name, now)):
+        counts, pair = self._counts, f"{name} {client}"
+        throttled = await counts.full(self._failed_by_client, client, now) or (
+            not await counts.full(self._known_client, pair, now)
+            and await counts.full(self._failed_by_address, name, now)
+        )
+        if throttled:
             raise LimitExceeded("too many failed logins; try again later", code=ErrorCode.LOGIN_THROTTLED)
         async with self._store.transaction() as repositories:
             logins = await repositories.submissions.logins(name)
         login = await self._matching(logins, password)
         if login is None:
-            self._failed_by_client.add(client, now)
-            self._failed_by_address.add(name, now)
+            await counts.add(self._failed_by_client, client, now)
+            await counts.add(self._failed_by_address, name, now)
             raise AuthenticationFailed("wrong sender address or SMTP password", code=ErrorCode.AUTHENTICATION_FAILED)
-        self._remember(name, client)
+        await counts.add(self._known_client, pair, now)
         if self._passwords.needs_rehash(login.password_hash):
             async with self._store.transaction() as repositories:
                 await repositories.senders.set_smtp_password(login.account_id, name, self._passwords.hash(password))
@@ -96,7 +105,7 @@ class SubmissionService:
         headers = submissions.read_headers(content)
         sender = submitter.check_header_from(headers)
         addresses = check_recipients(recipients)
-        self._take_rates(submitter.account_id, sender, addresses)
+        await self._take_rates(submitter.account_id, sender, addresses)
         send = messages.SingleSend(
             from_address=sender,
             reply_to=None,
@@ -105,21 +114,22 @@ class SubmissionService:
             variables={},
             recipients=messages.Recipients(to=addresses, cc=(), bcc=()),
         )
-        checked = CheckedSubmission(submitter=submitter, envelope_from=envelope_from, send=send, content=content)
+        checked = CheckedSubmission(
+            submitter=submitter, envelope_from=envelope_from, send=send, content=submissions.without_bcc(content)
+        )
         return await self._commits.commit(checked)
 
-    def _take_rates(self, account_id: int, sender: str, addresses: Sequence[str]) -> None:
-        now = self._clock.now()
-        if self._account_rate.full(account_id, now):
+    async def _take_rates(self, account_id: int, sender: str, addresses: Sequence[str]) -> None:
+        hits = [(self._account_rate, str(account_id))]
+        hits += [(self._recipient_hourly, f"{sender} {address}") for address in addresses]
+        full = await self._counts.take(hits, self._clock.now())
+        if full == 0:
             raise LimitExceeded("too many submissions a second for this account", code=ErrorCode.RATE_LIMITED)
-        if any(self._recipient_hourly.full((sender, address), now) for address in addresses):
+        if full is not None:
             raise LimitExceeded(
                 f"at most {self.limits.recipient_hourly} messages an hour from one sender to one recipient",
                 code=ErrorCode.RATE_LIMITED,
             )
-        self._account_rate.add(account_id, now)
-        for address in addresses:
-            self._recipient_hourly.add((sender, address), now)
 
     async def _matching(
         self, logins: Sequence[submissions.SubmissionLogin], password: str
@@ -133,12 +143,6 @@ class SubmissionService:
             if await asyncio.to_thread(self._passwords.verify, login.password_hash, password):
                 return login
         return None
-
-    def _remember(self, address: str, client: str) -> None:
-        self._known_clients[(address, client)] = None
-        self._known_clients.move_to_end((address, client))
-        while len(self._known_clients) > _KNOWN_CLIENTS:
-            self._known_clients.popitem(last=False)
 
     async def _submitter(self, account_id: int, *, address: str | None) -> Submitter:
         async with self._store.transaction() as repositories:

@@ -1,6 +1,7 @@
-"""What every SMTP door of Mailyard shares: binding, limits, timeouts and TLS around an aiosmtpd handler.
+"""What every SMTP door of Mailyard shares: binding, limits, timeouts and TLS around a handler.
 
-A door (submission/, inbound/) is an aiosmtpd handler object; `start_listener` serves it on one address:
+A door is a handler object with aiosmtpd's hook names, served by `session.SmtpSession` (our own asyncio
+Protocol, lighter than aiosmtpd's server; see that module); `start_listener` serves it on one address:
 
     address = ListenerAddress.parse("127.0.0.1:2587", explicit=False)
     server = await start_listener(address, handler, ListenerOptions(name="submission", tls=identity.context))
@@ -15,7 +16,8 @@ Rules every door gets:
 - a session idle for `timeout_seconds` is closed; a command line is at most 1,000 bytes (RFC 5321);
 - whatever a client sends, the server never crashes and never shows a traceback: an exception in the
   handler is logged and answered with 451 4.3.0;
-- STARTTLS is offered when `tls` is given; with `implicit_tls` the whole session is TLS (RFC 8314, port 465).
+- STARTTLS is offered when `tls` is given; with `implicit_tls` the whole session is TLS (RFC 8314, port 465);
+- SMTPUTF8 is offered when `smtputf8` is set; the door still checks each address against the session's MAIL.
 """
 
 from __future__ import annotations
@@ -25,13 +27,10 @@ import ipaddress
 import logging
 import ssl
 from dataclasses import dataclass
-from typing import Any
 
-from aiosmtpd.smtp import SMTP
+from mailyard.smtpd.session import SmtpSession
 
 _log = logging.getLogger("mailyard.smtpd")
-_TOO_BIG = "552 5.3.4 Message too big for this server"
-_LOCAL_ERROR = "451 4.3.0 Local error; try again later"
 
 
 class ListenerError(RuntimeError):
@@ -79,17 +78,15 @@ class ListenerOptions:
     max_message_bytes: int = 4 * 1024 * 1024
     max_connections: int = 200
     timeout_seconds: float = 300.0  #: RFC 5321 section 4.5.3.2 suggests 5 minutes
-    smtputf8: bool = False  #: offer SMTPUTF8 (RFC 6531): addresses that are not ASCII
-    authentication: bool = True  #: offer AUTH (the door decides when, in its handle_AUTH hook); off: only after TLS
+    smtputf8: bool = False  #: offer SMTPUTF8 (RFC 6531): UTF-8 addresses and headers from clients that use it
 
 
-def is_encrypted(server: SMTP) -> bool:
+def is_encrypted(server: SmtpSession) -> bool:
     """True when the session runs over TLS, by STARTTLS or from the start."""
-    transport = server.transport
-    return transport is not None and transport.get_extra_info("sslcontext") is not None
+    return server.encrypted
 
 
-def client_address(server: SMTP) -> str:
+def client_address(server: SmtpSession) -> str:
     peer = server.session.peer if server.session is not None else None
     return str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
 
@@ -102,64 +99,6 @@ class _Sessions:
         self.open = 0
 
 
-class _GuardedSmtp(SMTP):
-    """aiosmtpd's SMTP with the shared rules: a connection limit, enhanced codes, no tracebacks on the wire."""
-
-    def __init__(self, handler: Any, sessions: _Sessions, options: ListenerOptions) -> None:
-        super().__init__(
-            handler,
-            data_size_limit=options.max_message_bytes,
-            hostname=options.hostname,
-            ident="Mailyard",
-            tls_context=None if options.implicit_tls else options.tls,
-            timeout=options.timeout_seconds,
-            # A door that signs clients in decides, in its handle_AUTH hook (implicit TLS counts too); one that
-            # does not keeps AUTH out of a plain session's EHLO.
-            auth_require_tls=not options.authentication,
-            enable_SMTPUTF8=options.smtputf8,
-            loop=asyncio.get_running_loop(),
-        )
-        self._sessions = sessions
-        self._counted = False
-        self._refused = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        if not self._counted and self.transport is None:
-            if self._sessions.open >= self._sessions.limit:
-                self._refused = True
-                transport.write(b"421 4.7.0 Too many connections; try again later\r\n")  # type: ignore[attr-defined]
-                transport.close()
-                return
-            self._sessions.open += 1
-            self._counted = True
-        super().connection_made(transport)
-
-    def connection_lost(self, error: Exception | None) -> None:
-        if self._refused:
-            return
-        if self._counted:
-            self._counted = False
-            self._sessions.open -= 1
-        super().connection_lost(error)
-
-    def eof_received(self) -> bool | None:
-        return None if self._refused else super().eof_received()
-
-    def data_received(self, data: bytes) -> None:
-        if not self._refused:
-            super().data_received(data)
-
-    async def push(self, status: bytes | str) -> None:
-        text = status.decode("utf-8", "replace") if isinstance(status, bytes) else status
-        if text.startswith("552 Error"):  # aiosmtpd's own size replies carry no enhanced code
-            text = _TOO_BIG
-        await super().push(text)
-
-    async def handle_exception(self, error: Exception) -> str:
-        _log.error("SMTP session failed", exc_info=error)
-        return _LOCAL_ERROR
-
-
 async def start_listener(address: ListenerAddress, handler: object, options: ListenerOptions) -> asyncio.Server | None:
     """Serve `handler` on `address`; None (with a warning) when a default address cannot be bound."""
     if options.implicit_tls and options.tls is None:
@@ -168,7 +107,7 @@ async def start_listener(address: ListenerAddress, handler: object, options: Lis
     loop = asyncio.get_running_loop()
     try:
         server = await loop.create_server(
-            lambda: _GuardedSmtp(handler, sessions, options),
+            lambda: SmtpSession(handler, options, sessions, implicit_tls=options.implicit_tls),
             host=address.host,
             port=address.port,
             ssl=options.tls if options.implicit_tls else None,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import message_ids, paging, runs, tasks
 from mailyard.store import ledger_counts, tables
-from mailyard.store.rows import escape_like, fetch_one, fetch_page
+from mailyard.store.rows import escape_like, fetch_one, fetch_page, insert_in_order
 from mailyard.store.suppressions import in_force
 
 
@@ -76,7 +78,19 @@ class SqlRuns:
     async def insert(self, task_id: int, account_id: int, *, fire_at: datetime, kind: runs.RunKind) -> int | None:
         """Write a new run (of a batch task or a single send) with its Message-ID key; its id, or None when
         that fire time already has a run."""
-        values = {
+        values = self.new_row(task_id, account_id, fire_at=fire_at, kind=kind)
+        dialect = postgresql if self._connection.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(tables.runs)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["task_id", "fire_at"])
+            .returning(tables.runs.c.id)
+        )
+        return (await self._connection.execute(statement)).scalar_one_or_none()
+
+    def new_row(self, task_id: int, account_id: int, *, fire_at: datetime, kind: runs.RunKind) -> dict[str, Any]:
+        """The row of a new run, processing, with zero counters and its own Message-ID key."""
+        return {
             "task_id": task_id,
             "account_id": account_id,
             "kind": kind.value,
@@ -86,14 +100,11 @@ class SqlRuns:
             **_ZERO_RUN_COUNTERS,
             "created_at": self._now,
         }
-        dialect = postgresql if self._connection.dialect.name == "postgresql" else sqlite
-        statement = (
-            dialect.insert(tables.runs)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["task_id", "fire_at"])
-            .returning(tables.runs.c.id)
-        )
-        return (await self._connection.execute(statement)).scalar_one_or_none()
+
+    async def insert_rows(self, rows: Sequence[dict[str, Any]]) -> builtins.list[int]:
+        """Write runs of new tasks (rows made by `new_row`; no fire time can have a run yet) in one statement;
+        their ids, in order."""
+        return await insert_in_order(self._connection, tables.runs, rows)
 
     async def count_new_ledger(self, task_id: int, run_id: int, *, queued: int, skipped: int) -> None:
         """Count a new run's ledger rows into the run, its task and the daily ledger counters; a run with nothing

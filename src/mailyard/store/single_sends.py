@@ -1,13 +1,16 @@
 """Single sends: one task, one run and its ledger rows written in one go, and the attachments they carry.
 
-The task and the run are written by the same code as a batch task's (`SqlTasks.insert`, `SqlRuns.insert`),
-and counted the same way; only the ledger rows differ: one per address instead of one per list member.
+The task and the run rows are made by the same code as a batch task's (`SqlTasks.new_row`, `SqlRuns.new_row`);
+only the ledger rows differ: one per address instead of one per list member. A group of single sends (the
+messages submitted over SMTP in one transaction) is written with one statement per table.
 """
 
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -30,39 +33,38 @@ class SqlSingleSends:
         self._tasks = SqlTasks(connection, now)
         self._runs = SqlRuns(connection, now)
 
-    async def create(
-        self, *, account_id: int, owner_id: int, send: messages.SingleSend, name: str
-    ) -> tuple[tasks.Task, runs.Run]:
-        task_id = await self._tasks.insert(
-            account_id=account_id,
-            owner_id=owner_id,
-            name=name,
-            kind=tasks.TaskKind.SINGLE,
-            from_address=send.from_address,
-            reply_to=send.reply_to,
-            subject=send.subject,
-            template_id=send.template_id,
-            variables=send.variables,
-            recipient_list_id=None,
-            schedule=_SCHEDULE,
-            state=tasks.TaskState.SENDING,
-            unsubscribe=send.unsubscribe,
-            next_fire_at=None,
-            cc=send.recipients.cc,
-            bcc=send.recipients.bcc,
+    async def create(self, sends: Sequence[messages.OwnedSingleSend]) -> builtins.list[tuple[int, datetime]]:
+        """One statement per table for the whole group: the tasks, their runs (counted as the ledger rows
+        they get), the ledger rows and the attachments, after one look-up of the suppressed addresses."""
+        if not sends:
+            return []
+        suppressed = await self._suppressed(sends)
+        skipped = [sum((item.account_id, address) in suppressed for address in _everyone(item)) for item in sends]
+        queued = [len(_everyone(item)) - count for item, count in zip(sends, skipped, strict=True)]
+        task_ids = await self._tasks.insert_rows(
+            [self._task_row(item, waiting, count) for item, waiting, count in zip(sends, queued, skipped, strict=True)]
         )
-        run_id = await self._runs.insert(task_id, account_id, fire_at=self._now, kind=runs.RunKind.SCHEDULED)
-        assert run_id is not None  # a new task has no run yet
-        skipped = await self._write_ledger(account_id, task_id, run_id, send.recipients.everyone)
-        await self._write_attachments(task_id, send.attachments)
-        queued = len(send.recipients.everyone) - skipped
-        await self._runs.count_new_ledger(task_id, run_id, queued=queued, skipped=skipped)
-        if queued == 0:
-            await self._tasks.set_state(task_id, tasks.TaskState.DONE)
-        task = await self._tasks.get(account_id, task_id)
-        run = await self._runs.get(task_id, run_id)
-        assert task is not None and run is not None
-        return task, run
+        run_ids = await self._runs.insert_rows(
+            [
+                self._run_row(task_id, item.account_id, waiting, count)
+                for task_id, item, waiting, count in zip(task_ids, sends, queued, skipped, strict=True)
+            ]
+        )
+        rows = [
+            self._ledger_row(item.account_id, task_id, run_id, address, suppressed.get((item.account_id, address)))
+            for item, task_id, run_id in zip(sends, task_ids, run_ids, strict=True)
+            for address in _everyone(item)
+        ]
+        if rows:
+            await self._connection.execute(insert(tables.deliveries), rows)
+        await self._write_attachments(
+            [
+                (task_id, attachment)
+                for item, task_id in zip(sends, task_ids, strict=True)
+                for attachment in item.send.attachments
+            ]
+        )
+        return [(task_id, self._now) for task_id in task_ids]
 
     async def attachments(self, task_id: int) -> builtins.list[messages.Attachment]:
         table = tables.task_attachments
@@ -72,27 +74,52 @@ class SqlSingleSends:
             for row in await self._connection.execute(statement)
         ]
 
-    async def _write_ledger(self, account_id: int, task_id: int, run_id: int, addresses: tuple[str, ...]) -> int:
-        """One queued delivery per address, or a skipped one when it is suppressed; how many were skipped."""
-        suppressed = await self._suppressed(account_id, addresses)
-        rows = [
-            {
-                "run_id": run_id,
-                "task_id": task_id,
-                "account_id": account_id,
-                "address": address,
-                "variables": None,
-                "state": _SKIPPED if address in suppressed else runs.DeliveryState.QUEUED.value,
-                "attempts": 0,
-                "reason": f"suppressed: {suppressed[address]}" if address in suppressed else None,
-                "updated_at": self._now,
-            }
-            for address in addresses
-        ]
-        await self._connection.execute(insert(tables.deliveries), rows)
-        return len(suppressed)
+    def _task_row(self, item: messages.OwnedSingleSend, queued: int, skipped: int) -> dict[str, Any]:
+        send = item.send
+        row = self._tasks.new_row(
+            account_id=item.account_id,
+            owner_id=item.owner_id,
+            name=item.name,
+            kind=tasks.TaskKind.SINGLE,
+            from_address=send.from_address,
+            reply_to=send.reply_to,
+            subject=send.subject,
+            template_id=send.template_id,
+            variables=send.variables,
+            recipient_list_id=None,
+            schedule=_SCHEDULE,
+            state=tasks.TaskState.SENDING if queued else tasks.TaskState.DONE,  # nobody to send to: done at once
+            unsubscribe=send.unsubscribe,
+            next_fire_at=None,
+            cc=send.recipients.cc,
+            bcc=send.recipients.bcc,
+        )
+        return row | {"requested_count": queued, "cached_count": queued, "skipped_count": skipped}
 
-    async def _write_attachments(self, task_id: int, attachments: tuple[messages.Attachment, ...]) -> None:
+    def _run_row(self, task_id: int, account_id: int, queued: int, skipped: int) -> dict[str, Any]:
+        row = self._runs.new_row(task_id, account_id, fire_at=self._now, kind=runs.RunKind.SCHEDULED)
+        row |= {"requested_count": queued, "skipped_count": skipped}
+        if not queued:  # a run with nothing to send is finished at once
+            row |= {"status": runs.RunStatus.SENT.value, "finished_at": self._now}
+        return row
+
+    def _ledger_row(
+        self, account_id: int, task_id: int, run_id: int, address: str, suppressed_for: str | None
+    ) -> dict[str, Any]:
+        """A queued delivery, or a skipped one when the address is suppressed."""
+        return {
+            "run_id": run_id,
+            "task_id": task_id,
+            "account_id": account_id,
+            "address": address,
+            "variables": None,
+            "state": _SKIPPED if suppressed_for else runs.DeliveryState.QUEUED.value,
+            "attempts": 0,
+            "reason": f"suppressed: {suppressed_for}" if suppressed_for else None,
+            "updated_at": self._now,
+        }
+
+    async def _write_attachments(self, attachments: Sequence[tuple[int, messages.Attachment]]) -> None:
         if not attachments:
             return
         await self._connection.execute(
@@ -104,19 +131,30 @@ class SqlSingleSends:
                     "content_type": item.content_type,
                     "content": item.content,
                 }
-                for item in attachments
+                for task_id, item in attachments
             ],
         )
 
-    async def _suppressed(self, account_id: int, addresses: tuple[str, ...]) -> dict[str, str]:
-        """Address → suppression reason, for the addresses never to send to (the same rule as a list's run)."""
+    async def _suppressed(self, sends: Sequence[messages.OwnedSingleSend]) -> dict[tuple[int, str], str]:
+        """(account, address) → suppression reason, for the addresses never to send to (the same rule as a list's
+        run), in one look-up for the group."""
+        accounts = {item.account_id for item in sends}
+        addresses = {address for item in sends for address in _everyone(item)}
         suppression = tables.suppressions
         statement = (
-            select(suppression.c.address, suppression.c.reason)
-            .where(suppression.c.account_id == account_id, suppression.c.address.in_(addresses), in_force(self._now))
+            select(suppression.c.account_id, suppression.c.address, suppression.c.reason)
+            .where(
+                suppression.c.account_id.in_(accounts),
+                suppression.c.address.in_(addresses),
+                in_force(self._now),
+            )
             .order_by(suppression.c.id)
         )
-        found: dict[str, str] = {}
-        for address, reason in await self._connection.execute(statement):
-            found.setdefault(address, reason)
+        found: dict[tuple[int, str], str] = {}
+        for account_id, address, reason in await self._connection.execute(statement):
+            found.setdefault((account_id, address), reason)
         return found
+
+
+def _everyone(item: messages.OwnedSingleSend) -> tuple[str, ...]:
+    return item.send.recipients.everyone

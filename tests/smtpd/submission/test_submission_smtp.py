@@ -329,3 +329,64 @@ async def test_large_submitted_messages_leave_the_worker_cache_without_failing(
     assert await deliver() == 3
     assert sorted(relay.handler.recipients) == ["r0@example.org", "r1@example.org", "r2@example.org"]
     assert all(attachment_of(data) == ATTACHMENT for _, data in relay.handler.received)
+
+
+async def test_bcc_recipients_get_the_message_without_the_bcc_header(
+    submission: Submission, deliver: Any, relay: Any
+) -> None:
+    made = EmailMessage()
+    made["From"], made["To"], made["Subject"] = SENDER, "ann@example.org", "blind copy"
+    made["Bcc"] = "hidden@example.org"
+    made.set_content("For Ann, and someone she does not see.\n")
+    content = made.as_bytes(policy=email.policy.SMTP)
+    assert b"\r\nBcc: hidden@example.org\r\n" in content
+    recipients = ["ann@example.org", "hidden@example.org"]
+    code, _ = await asyncio.to_thread(starttls_plain, submission, content, recipients=recipients)
+    assert code == 250
+    assert await deliver() == 2
+    assert sorted(relay.handler.recipients) == recipients
+    for _, data in relay.handler.received:
+        assert b"hidden@example.org" not in data
+        assert email.message_from_bytes(data)["Bcc"] is None
+
+
+def signed_in(submission: Submission) -> smtplib.SMTP:
+    client = smtplib.SMTP("127.0.0.1", submission.port, timeout=10)
+    client.starttls(context=submission.client_tls())
+    client.ehlo()
+    client.login(SENDER, PASSWORD)
+    return client
+
+
+async def test_smtputf8_clients_submit_to_international_addresses(
+    submission: Submission, deliver: Any, relay: Any
+) -> None:
+    recipients = ["jörg@example.org", "用户@例子.中国"]
+    content = (
+        f"From: Zoë News <{SENDER}>\r\nTo: {', '.join(recipients)}\r\nSubject: Grüße aus Zürich\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüezi mitenand!\r\n"
+    ).encode()
+
+    def attempt() -> tuple[bool, dict[str, tuple[int, bytes]]]:
+        with signed_in(submission) as client:
+            refused = client.sendmail(SENDER, recipients, content, mail_options=["SMTPUTF8"])
+            return client.has_extn("smtputf8"), refused
+
+    offered, refused_recipients = await asyncio.to_thread(attempt)
+    assert offered and refused_recipients == {}
+    assert await deliver() == 2
+    assert sorted(relay.handler.recipients) == sorted(["jörg@example.org", "用户@xn--fsqu00a.xn--fiqs8s"])
+    for _, data in relay.handler.received:
+        parsed = email.message_from_bytes(data, policy=email.policy.default)
+        assert parsed["Subject"] == "Grüße aus Zürich" and parsed.get_content().strip() == "Grüezi mitenand!"
+
+
+async def test_an_international_address_without_smtputf8_is_553(submission: Submission) -> None:
+    def attempt() -> tuple[int, str]:
+        with signed_in(submission) as client:
+            client.mail(SENDER)
+            client.send("RCPT TO:<jörg@example.org>\r\n".encode())  # smtplib itself sends only ASCII here
+            code, reply = client.getreply()
+            return code, reply.decode()
+
+    await refused(submission, attempt, "553 5.6.7")

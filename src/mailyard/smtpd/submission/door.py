@@ -1,4 +1,5 @@
-"""The submission door: an aiosmtpd handler that signs clients in and hands their messages to the service.
+"""The submission door: a handler (aiosmtpd's hook names, served by smtpd.session) that signs clients in and
+hands their messages to the service.
 
 Sign in with AUTH PLAIN or LOGIN (a sender address and its SMTP password), over TLS unless the listener is
 loopback-only and TLS is not required; or submit without AUTH from a trusted network, for a named account.
@@ -14,12 +15,13 @@ from base64 import b64decode
 from dataclasses import dataclass
 from typing import Any
 
-from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
+from aiosmtpd.smtp import MISSING, AuthResult, Envelope, Session
 
 from mailyard.domain import messages, submissions
 from mailyard.errors import MailyardError
 from mailyard.services.submissions import SubmissionService
 from mailyard.smtpd.listener import client_address, is_encrypted
+from mailyard.smtpd.session import SmtpSession
 from mailyard.smtpd.submission import replies
 
 _log = logging.getLogger("mailyard.smtpd.submission")
@@ -48,18 +50,18 @@ def parse_networks(text: str) -> tuple[Network, ...]:
 
 
 class SubmissionDoor:
-    """The aiosmtpd handler of the submission listener; one for every session of a listener."""
+    """The handler of the submission listener; one for every session of a listener."""
 
     def __init__(self, service: SubmissionService, policy: SubmissionPolicy) -> None:
         self._service = service
         self._policy = policy
 
-    async def handle_AUTH(self, server: SMTP, session: Session, envelope: Envelope, args: list[str]) -> Any:
+    async def handle_AUTH(self, server: SmtpSession, session: Session, envelope: Envelope, args: list[str]) -> Any:
         if self._policy.auth_needs_tls and not is_encrypted(server):
             return replies.TLS_REQUIRED
         return MISSING  # go on with the mechanism (auth_PLAIN, auth_LOGIN)
 
-    async def auth_PLAIN(self, server: SMTP, args: list[str]) -> AuthResult:
+    async def auth_PLAIN(self, server: SmtpSession, args: list[str]) -> AuthResult:
         blob = await _credentials(server, args, b"")
         if blob is None:
             return AuthResult(success=False, handled=True)
@@ -69,7 +71,7 @@ class SubmissionDoor:
             return AuthResult(success=False, handled=True)
         return await self._sign_in(server, parts[1], parts[2])
 
-    async def auth_LOGIN(self, server: SMTP, args: list[str]) -> AuthResult:
+    async def auth_LOGIN(self, server: SmtpSession, args: list[str]) -> AuthResult:
         login = await _credentials(server, args, b"Username:")
         if login is None:
             return AuthResult(success=False, handled=True)
@@ -79,12 +81,14 @@ class SubmissionDoor:
         return await self._sign_in(server, login, password)
 
     async def handle_MAIL(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
+        self, server: SmtpSession, session: Session, envelope: Envelope, address: str, mail_options: list[str]
     ) -> str:
         try:
             submitter = await self._submitter(server, session)
             if submitter is None:
                 return replies.AUTHENTICATION_REQUIRED
+            if not address.isascii() and "SMTPUTF8" not in mail_options:
+                return replies.UTF8_UNDECLARED
             submitter.check_envelope_sender(address)
         except MailyardError as error:
             return replies.reply_for(error)
@@ -93,17 +97,19 @@ class SubmissionDoor:
         return "250 2.1.0 Sender OK"
 
     async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+        self, server: SmtpSession, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
         if len(envelope.rcpt_tos) >= submissions.MAX_RECIPIENTS:
             return f"452 4.5.3 At most {submissions.MAX_RECIPIENTS} recipients a message"
+        if not address.isascii() and not envelope.smtp_utf8:
+            return replies.UTF8_UNDECLARED
         try:
             envelope.rcpt_tos.append(messages.check_address(address, "recipient"))
         except MailyardError as error:
             return replies.reply_for(error)
         return "250 2.1.5 Recipient OK"
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+    async def handle_DATA(self, server: SmtpSession, session: Session, envelope: Envelope) -> str:
         submitter = session.auth_data
         if not isinstance(submitter, submissions.Submitter):
             return replies.AUTHENTICATION_REQUIRED
@@ -118,7 +124,7 @@ class SubmissionDoor:
             return replies.reply_for(error)
         return replies.queued(sent.message_id)
 
-    async def _sign_in(self, server: SMTP, login: bytes, password: bytes) -> AuthResult:
+    async def _sign_in(self, server: SmtpSession, login: bytes, password: bytes) -> AuthResult:
         try:
             submitter = await self._service.sign_in(
                 login.decode("utf-8"), password.decode("utf-8"), client_address(server)
@@ -130,7 +136,7 @@ class SubmissionDoor:
             return AuthResult(success=False, handled=False, message=replies.reply_for(error))
         return AuthResult(success=True, auth_data=submitter, message=replies.SIGNED_IN)
 
-    async def _submitter(self, server: SMTP, session: Session) -> submissions.Submitter | None:
+    async def _submitter(self, server: SmtpSession, session: Session) -> submissions.Submitter | None:
         """The session's signed-in sender, or the trusted account for a client of a trusted network."""
         if session.authenticated and isinstance(session.auth_data, submissions.Submitter):
             return session.auth_data
@@ -142,7 +148,7 @@ class SubmissionDoor:
         return session.auth_data
 
 
-async def _credentials(server: SMTP, args: list[str], challenge: bytes) -> bytes | None:
+async def _credentials(server: SmtpSession, args: list[str], challenge: bytes) -> bytes | None:
     """The initial response given with AUTH, or the answer to `challenge`; None once a 501 has been sent."""
     if len(args) < 2:
         answer = await server.challenge_auth(challenge)

@@ -114,6 +114,7 @@ AUTHENTICATION_REQUIRED = "530 5.7.0 Authentication required"
 TLS_REQUIRED = "530 5.7.0 Must issue a STARTTLS command first"
 SIGNED_IN = "235 2.7.0 Authentication successful"
 MALFORMED_CREDENTIALS = "501 5.5.2 Cannot decode the credentials"
+UTF8_UNDECLARED = "553 5.6.7 A non-ASCII address needs MAIL FROM with SMTPUTF8 (RFC 6531)"
 
 
 def reply_for(error: MailyardError) -> str:

@@ -1,0 +1,91 @@
+"""Submitted messages are committed in groups, and on PostgreSQL two groups' transactions may be under way at
+once (pipelined): while one commits, the next is written. The daily quota still never overshoots."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+import pytest
+
+from mailyard import bootstrap
+from mailyard.errors import ErrorCode, LimitExceeded
+from mailyard.services.single_sends import SentMessage
+from mailyard.services.submissions import SubmissionService
+from mailyard.system.passwords import Argon2PasswordHasher
+
+pytestmark = pytest.mark.timeout(60)
+CONTENT = b"From: news@news.example.com\r\nTo: ann@example.org\r\nSubject: hi\r\n\r\nhello\r\n"
+
+
+class WatchedStore:
+    """The runtime's store, noting how many transactions are open at once. Once armed, the first transaction
+    waits (a few seconds at most) for a second to open: one only opens if the service starts one alongside."""
+
+    def __init__(self, runtime: bootstrap.Runtime) -> None:
+        self._store = runtime.store
+        self.armed = False
+        self.open = 0
+        self.most = 0
+        self.first_open = asyncio.Event()
+        self._second = asyncio.Event()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Any]:
+        async with self._store.transaction() as repositories:
+            self.open += 1
+            self.most = max(self.most, self.open)
+            try:
+                if self.armed and self.open == 1:
+                    self.first_open.set()
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(self._second.wait(), 3)
+                elif self.armed:
+                    self._second.set()
+                yield repositories
+            finally:
+                self.open -= 1
+
+
+def submission(service: SubmissionService, submitter: Any, to: str) -> Any:
+    return service.submit(submitter, mail_from="", recipients=[to], content=CONTENT)
+
+
+async def submit_all(service: SubmissionService, account: str, count: int) -> list[SentMessage | BaseException]:
+    submitter = await service.for_account(account)
+    recipients = [f"r{index}@example.org" for index in range(count)]
+    return await asyncio.gather(*(submission(service, submitter, to) for to in recipients), return_exceptions=True)
+
+
+@pytest.fixture
+async def account(runtime: bootstrap.Runtime, team: Any) -> str:
+    await runtime.services.identities.create_domain(team.admin.principal, "news.example.com")
+    return "acme"
+
+
+async def test_two_transactions_are_under_way_at_once_on_postgresql(
+    runtime: bootstrap.Runtime, account: str, database_kind: str
+) -> None:
+    if database_kind != "postgres":
+        pytest.skip("SQLite has one writer: its transactions follow each other")
+    store = WatchedStore(runtime)
+    service = SubmissionService(store, runtime.services.clock, Argon2PasswordHasher(), transactions_at_once=2)  # type: ignore[arg-type]
+    submitter = await service.for_account(account)
+    store.armed = True
+    first = asyncio.create_task(submission(service, submitter, "first@example.org"))
+    await store.first_open.wait()  # the first message's transaction is under way; more messages arrive
+    later = await asyncio.gather(*(submission(service, submitter, f"r{index}@example.org") for index in range(19)))
+    outcomes = [await first, *later]
+    assert len({outcome.task_id for outcome in outcomes}) == 20
+    assert store.most == 2
+
+
+async def test_pipelined_transactions_keep_the_daily_quota(runtime: bootstrap.Runtime, account: str, team: Any) -> None:
+    await runtime.services.access.update_account(team.admin.principal, daily_quota=7)
+    service = SubmissionService(runtime.store, runtime.services.clock, Argon2PasswordHasher(), transactions_at_once=3)
+    outcomes = await submit_all(service, account, 20)
+    assert sum(isinstance(outcome, SentMessage) for outcome in outcomes) == 7
+    refused = [outcome for outcome in outcomes if isinstance(outcome, LimitExceeded)]
+    assert len(refused) == 13 and {error.code for error in refused} == {ErrorCode.QUOTA_EXHAUSTED}
