@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import asyncpg
 import httpx
@@ -159,6 +159,14 @@ class PostgresServer:
         for dropping in self._drops:
             dropping.result()
         self._executor.shutdown()
+
+
+def without_redis(reason: str) -> NoReturn:
+    """A test that needs Redis skips where none runs, and fails where it is required (CI sets
+    MAILYARD_TEST_REQUIRE_REDIS=1)."""
+    if os.environ.get("MAILYARD_TEST_REQUIRE_REDIS") == "1":
+        pytest.fail(f"{reason} (MAILYARD_TEST_REQUIRE_REDIS=1)", pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.conftest import without_redis
 
 STARTUP_SECONDS = 30
 
@@ -140,7 +141,7 @@ async def redis_url() -> AsyncIterator[str]:
     try:
         await client.ping()
     except (RedisError, OSError):
-        pytest.skip(f"no Redis at {REDIS_URL}")
+        without_redis(f"no Redis at {REDIS_URL}")
     finally:
         await client.aclose()
     yield REDIS_URL

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from tests.conftest import FixedClock
+from tests.conftest import FixedClock, without_redis
 from tests.smtpd.submission.conftest import Submission
 from tests.smtpd.submission.test_submission_smtp import message, starttls_plain
 from tests.web.conftest import REDIS_URL
@@ -29,7 +29,7 @@ async def _forget_counts() -> None:
     try:
         await client.ping()
     except (RedisError, OSError):
-        pytest.skip(f"no Redis at {REDIS_URL}")
+        without_redis(f"no Redis at {REDIS_URL}")
     try:
         keys = [key async for key in client.scan_iter(match=f"{DEFAULT_KEY_PREFIX}:*")]
         if keys:
