@@ -46,7 +46,8 @@ def test_an_admin_adds_a_webhook_tests_it_against_a_real_receiver_and_deletes_it
     page = _page_of(browser, allowing_private)
     try:
         sign_in(page, "hana")
-        page.click("nav.menu >> text=Webhooks")
+        page.click("nav.menu >> text=Administration")
+        page.click("text=Manage webhooks")
         page.wait_for_url("**/webhooks")
         page.fill("#url", receiver.url)
         for event in ("open", "click", "spamreport", "unsubscribe", "deferred", "dropped"):
@@ -120,7 +121,8 @@ def test_an_internal_address_is_refused_in_the_pages_language_and_nothing_is_add
 
     chinese = new_page(locale="zh-CN")
     sign_in(chinese, "alice")
-    chinese.click("nav.menu >> text=回调")
+    chinese.click("nav.menu >> text=管理")
+    chinese.click("text=管理回调")
     chinese.fill("#url", "http://localhost:9/hooks")
     chinese.click("button:has-text('添加回调')")
     assert "内部地址" in chinese.locator("#url-problem").inner_text()

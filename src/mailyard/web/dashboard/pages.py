@@ -34,6 +34,10 @@ class MenuItem:
     path: str
     label: str  #: an English msgid, translated when rendered
     admin_only: bool = False
+    within: tuple[str, ...] = ()  #: other pages that belong under this entry
+
+    def is_current(self, path: str) -> bool:
+        return any(path == base or path.startswith(base + "/") for base in (self.path, *self.within))
 
 
 MENU = (
@@ -44,8 +48,7 @@ MENU = (
     MenuItem("/statistics", translatable("Statistics")),
     MenuItem("/suppressions", translatable("Suppressions")),
     MenuItem("/domains", translatable("Domains")),
-    MenuItem("/webhooks", translatable("Webhooks")),
-    MenuItem("/admin", translatable("Administration"), admin_only=True),
+    MenuItem("/admin", translatable("Administration"), admin_only=True, within=("/webhooks",)),
 )
 
 
