@@ -135,8 +135,9 @@ bench-tracking: $(STAMP)
 bench-webhooks: $(STAMP)
 	@command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
 	$(BIN)/python bench/webhook_rate.py --clients $(BENCH_CLIENTS) --seconds $(BENCH_SECONDS)
-# Fault and crash figures a release can repeat (bounded, loopback only; not part of `make test`).
-SOAK_SCENARIOS ?= kill,restart,relay,scheduler
+# Fault, crash and load figures a release can repeat (bounded, loopback only; not part of `make test`).
+# One scenario alone: `make soak SOAK_SCENARIOS=scheduler` (or kill, restart, relay, api).
+SOAK_SCENARIOS ?= kill,restart,relay,scheduler,api
 SOAK_RECIPIENTS ?= 20000
 
 .PHONY: soak

@@ -124,17 +124,19 @@ class Mailyard:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     peaks: dict[str, int] = field(default_factory=dict)
 
-    def key(self) -> tuple[str, str]:
-        """An admin access key of the account `default` (created through the CLI, before serving)."""
-        command = [MAILYARD, "keys", "create", "--account", "default", "--user", "bench", "--json"]
+    def key(self, account: str = "default") -> tuple[str, str]:
+        """An admin access key of `account` (created through the CLI)."""
+        command = [MAILYARD, "keys", "create", "--account", account, "--user", "bench", "--json"]
         output = subprocess.run(command, env=self.environment, check=True, capture_output=True, timeout=120).stdout
         issued = __import__("json").loads(output)
         return issued["SecretId"], issued["SecretKey"]
 
-    def start(self, name: str, *arguments: str) -> None:
+    def start(self, name: str, *arguments: str, port: int | None = None) -> None:
+        """Start `mailyard ARGUMENTS` as `name`; `port`: serve on that one instead of the instance's."""
         log = (self.data_dir / f"{name}.log").open("wb")
+        environment = self.environment | ({"MAILYARD_PORT": str(port)} if port else {})
         self.processes[name] = subprocess.Popen(
-            [MAILYARD, *arguments], env=self.environment, stdout=log, stderr=subprocess.STDOUT
+            [MAILYARD, *arguments], env=environment, stdout=log, stderr=subprocess.STDOUT
         )
 
     def sample_rss(self) -> None:

@@ -1,6 +1,6 @@
 """Figures a release can repeat: faults and crashes with real processes on loopback, printed as one table.
 
-Usage: python bench/soak.py [--scenarios kill,restart,relay] [--recipients 20000]
+Usage: python bench/soak.py [--scenarios kill,restart,relay,scheduler,api] [--recipients 20000]
 
 - kill: 3 `mailyard worker` processes on PostgreSQL send a task into a recording SMTP sink; one is SIGKILLed
   and restarted 5 times. Skipped must be 0, duplicates at most what the killed workers held, counters = ledger.
@@ -9,6 +9,10 @@ Usage: python bench/soak.py [--scenarios kill,restart,relay] [--recipients 20000
 - relay: one small task per relay fault, each must end as designed with every delivery accounted for.
 - scheduler: 10,000 scheduled tasks made due in the same second (one UPDATE) while 3 workers run on
   PostgreSQL: the time until every one has started its run, against 5 s.
+- api: 2 `mailyard serve --api-only` processes sharing PostgreSQL and Redis, load on the Tencent, Quick BI and
+  native doors while 3 workers send a task: the 20 requests/s per action per account held across both
+  processes (the excess refused in each door's own words, never a 5xx), p99 per door against `/healthz` of the
+  same processes in the same run, and nothing lost.
 
 Every wait is bounded; a scenario that runs out of time is a FAIL row, not a hang.
 """
@@ -30,6 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import api_load
 import asyncpg
 import harness
 
@@ -53,13 +58,14 @@ class Row:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--scenarios", default="kill,restart,relay,scheduler")
+    parser.add_argument("--scenarios", default="kill,restart,relay,scheduler,api")
     parser.add_argument("--recipients", type=int, default=20_000)
     arguments = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop everything it started, also on SIGTERM
     scenarios: dict[str, Callable[[int], list[Row]]] = {"kill": kill_workers, "restart": restart_postgres}
     scenarios["relay"] = lambda _count: relay_faults()
     scenarios["scheduler"] = lambda _count: scheduler_burst()
+    scenarios["api"] = api_under_load
     rows: list[Row] = []
     for name in arguments.scenarios.split(","):
         try:
@@ -344,9 +350,11 @@ def scheduler_burst() -> list[Row]:
 
 
 async def _scheduled_tasks(url: str, data_dir: Path, count: int) -> None:
-    """`count` tasks scheduled a day ahead, one recipient each, made through the services (the API would
-    spend minutes on them)."""
+    """`count` tasks scheduled a day ahead, one recipient each: one made through the services, copied in SQL
+    (through the services or the API this took minutes)."""
     from datetime import timedelta
+
+    from sqlalchemy import text
 
     from mailyard import bootstrap
     from mailyard.domain.tasks import Schedule, TaskType
@@ -374,13 +382,13 @@ async def _scheduled_tasks(url: str, data_dir: Path, count: int) -> None:
             recipient_list_id=target.id,
             schedule=schedule,
         )
-        slots = asyncio.Semaphore(8)
-
-        async def create() -> None:
-            async with slots:
-                await services.tasks.create(principal, request)
-
-        await asyncio.gather(*(create() for _ in range(count)))
+        task = await services.tasks.create(principal, request)
+        async with runtime.engine.begin() as connection:  # the triggers count the copies as they count tasks
+            names = "SELECT column_name FROM information_schema.columns WHERE table_name = 'tasks'"
+            columns = ", ".join(name for name in (await connection.execute(text(names))).scalars() if name != "id")
+            copy = f"INSERT INTO tasks ({columns}) SELECT {columns} FROM tasks, generate_series(2, :count) "
+            copy += "WHERE id = :id"
+            await connection.execute(text(copy), {"count": count, "id": task.id})
     finally:
         await runtime.close()
 
@@ -401,6 +409,78 @@ def _wait_runs(url: str, count: int, instance: harness.Mailyard, seconds: float 
             raise RuntimeError("a worker exited")
         time.sleep(0.05)
     return time.perf_counter() - started, made
+
+
+# --- API load -----------------------------------------------------------------------------------------------
+
+API_PROCESSES, API_ACCOUNTS, API_SECONDS = 2, 2, 5
+RATE_LIMIT = 20  #: requests a second per action per account, on every door (the default)
+OVER_LIMIT = 2 * RATE_LIMIT  #: what the limit phase sends per door
+PACED = 5  #: requests a second per account per door in the latency phase, under the limit
+P99_LIMIT_RATIO = 10  #: a door's p99 against the p99 of /healthz on the same processes under the same load
+REDIS_URL = "redis://127.0.0.1:6379/11"
+
+
+def api_under_load(count: int) -> list[Row]:
+    name = f"API load, {API_PROCESSES} serve processes"
+    count = min(count, 5_000)
+    with recording_sink() as (sink_port, out), harness.database("postgres") as url:
+        assert url is not None
+        shared = {"MAILYARD_REDIS_URL": REDIS_URL, "MAILYARD_CLIENT_RATE_LIMIT": "1000000"}
+        shared["MAILYARD_SUBMISSION_SMTP"] = "off"  # a fixed port, which two processes cannot share
+        with harness.mailyard(url, None, _engine_environment(sink_port) | shared) as instance:
+            api, task_id = _big_task(instance, url, count)  # the workers send while the doors are loaded
+            ports = [instance.port, *(harness.free_port() for _ in range(API_PROCESSES - 1))]
+            for number, port in enumerate(ports[1:], 1):
+                instance.start(f"serve-{number}", "serve", "--api-only", port=port)
+                harness.wait_for_port(port, 120)
+            limited_key = instance.key("limits")
+            keys = [instance.key(f"load-{number}") for number in range(API_ACCOUNTS)]
+            # Each process's first requests open its connections (Redis among them): start-up is not load.
+            warm = [api_load.Stream(door, key, 2) for door in api_load.DOORS for key in [limited_key, *keys]]
+            asyncio.run(api_load.run(ports, warm, 2))
+            limit_tallies = {}
+            for door in api_load.DOORS:  # one door at a time: the limit is measured, not the machine's capacity
+                over = api_load.Stream(door, limited_key, OVER_LIMIT)
+                limit_tallies |= asyncio.run(api_load.run(ports, [over], API_SECONDS))
+            paced = [api_load.Stream(door, key, PACED) for door in api_load.DOORS for key in keys]
+            baseline = api_load.Stream("/healthz", limited_key, PACED * API_ACCOUNTS)
+            tallies = asyncio.run(api_load.run(ports, [*paced, baseline], API_SECONDS))
+            api.wait_sent([task_id], count, instance, 300)
+            rows = _contract_rows(name, count, out, api, url, task_id, 0)
+    return [*_limit_rows(name, limit_tallies), *_latency_rows(name, tallies), *rows]
+
+
+def _limit_rows(name: str, tallies: dict[str, api_load.Tally]) -> list[Row]:
+    """Answers come late on a loaded machine, so the served ones are held against the time they took to come."""
+    rows = []
+    for door, tally in tallies.items():
+        span = tally.served_span()
+        highest = RATE_LIMIT * (span + 1)  # a window of one second may serve the limit at each end
+        shown = f"{tally.served} served in {span:.1f} s, {tally.limited} refused{_errors(tally)}"
+        passed = tally.served <= highest and tally.limited > 0 and not tally.errors
+        limit = f"<= {RATE_LIMIT}/s x (span + 1 s) = {highest:.0f}, some refused, 0 errors"
+        rows.append(Row(name, f"{RATE_LIMIT}/s held, {door}", shown, limit, passed))
+    return rows
+
+
+def _latency_rows(name: str, tallies: dict[str, api_load.Tally]) -> list[Row]:
+    base = tallies.pop("/healthz")
+    limit = P99_LIMIT_RATIO * base.p99_ms()
+    rows = [Row(name, "p99 /healthz (baseline)", f"{base.p99_ms():.0f} ms{_errors(base)}", "-", not base.errors)]
+    for door, tally in tallies.items():
+        total = tally.served + tally.limited + len(tally.errors)
+        shown = f"{tally.p99_ms():.0f} ms, {total} requests, {tally.limited} refused{_errors(tally)}"
+        passed = tally.p99_ms() <= limit and not tally.errors
+        rows.append(Row(name, f"p99 {door}", shown, f"<= {limit:.0f} ms, 0 errors", passed))
+    return rows
+
+
+def _errors(tally: api_load.Tally) -> str:
+    if not tally.errors:
+        return ", 0 errors"
+    common, times = Counter(tally.errors).most_common(1)[0]
+    return f", {len(tally.errors)} errors ({times}x {common})"
 
 
 if __name__ == "__main__":

@@ -129,6 +129,15 @@ class TaskDraft:
 
 
 @dataclass(frozen=True, kw_only=True)
+class FiredTask:
+    """What firing a scheduled task changes on it: its next fire time always, its state when a run started."""
+
+    task_id: int
+    next_fire_at: datetime | None
+    state: TaskState | None  #: None: left as it is (that fire time had run already)
+
+
+@dataclass(frozen=True, kw_only=True)
 class TaskFilter:
     """Filters for listing tasks; None means any."""
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from mailyard.domain import runs, tasks
+from mailyard.domain import runs, tasks, templates
 from mailyard.ports.templates import TemplateLookup
 
 
@@ -50,10 +51,36 @@ class FiringRepositories(Protocol):
 
 class DueTasks(TaskProgress, Protocol):
     async def due(self, now: datetime, limit: int) -> builtins.list[tasks.Task]:
-        """Tasks whose next fire time has come and that may fire: not paused, cancelled or in error."""
+        """Tasks whose next fire time has come and that may fire: not paused, cancelled or in error; held by
+        this transaction, and passed over by other schedulers' while it lasts."""
+        ...
+
+    async def set_fired(self, fired: Sequence[tasks.FiredTask]) -> None: ...
+
+
+class BatchRunStarts(RunStarts, Protocol):
+    async def start_many(
+        self, starts: Sequence[tuple[tasks.Task, datetime]], *, kind: runs.RunKind
+    ) -> builtins.list[runs.Run]:
+        """`start` for many (task, fire time) pairs in a few statements; the runs it started (a fire time that
+        already has a run is left out)."""
+        ...
+
+    async def active_among(self, task_ids: Collection[int]) -> set[int]:
+        """Which of these tasks have a run that still has deliveries to send."""
+        ...
+
+
+class TemplatesByIds(TemplateLookup, Protocol):
+    async def get_many(self, template_ids: Collection[int]) -> dict[int, templates.Template]:
+        """By id, across accounts: the caller checks each one's account."""
         ...
 
 
 class SchedulingRepositories(FiringRepositories, Protocol):
     @property
     def tasks(self) -> DueTasks: ...
+    @property
+    def runs(self) -> BatchRunStarts: ...
+    @property
+    def templates(self) -> TemplatesByIds: ...

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from mailyard.domain import runs, schedules, tasks, templates
 from mailyard.errors import Conflict, ErrorCode, NotFound
-from mailyard.ports.scheduling import FiringRepositories
+from mailyard.ports.scheduling import FiringRepositories, SchedulingRepositories
 
 
 async def fire(
@@ -19,7 +20,7 @@ async def fire(
     error, with the reason, until someone resumes it.
     """
     try:
-        await _approved_template(repositories, task)
+        approved(task, await _template_of(repositories, task))
     except (Conflict, NotFound) as error:
         if kind is runs.RunKind.MANUAL:
             raise
@@ -30,11 +31,54 @@ async def fire(
         await repositories.tasks.set_next_fire_at(task.id, schedules.following_fire_at(task.schedule, fire_at))
     if run is None:
         return None
-    if run.status is runs.RunStatus.PROCESSING:
-        await repositories.tasks.set_state(task.id, tasks.TaskState.SENDING)
-    elif await repositories.runs.active(task.id) is None:
-        await repositories.tasks.set_state(task.id, settled_state(task, kind))
+    other_run_active = run.status is not runs.RunStatus.PROCESSING and await repositories.runs.active(task.id)
+    state = state_after_start(task, run, kind, other_run_active=bool(other_run_active))
+    if state is not None:
+        await repositories.tasks.set_state(task.id, state)
     return run
+
+
+async def fire_scheduled(
+    repositories: SchedulingRepositories, due: Sequence[tuple[tasks.Task, datetime]]
+) -> list[runs.Run]:
+    """`fire` for many scheduled (task, fire time) pairs at once, by the same rules, in a few statements
+    whatever their number: one read of their templates, one INSERT of the runs, one of their ledgers, one
+    UPDATE of the tasks."""
+    found = await repositories.templates.get_many({task.template_id for task, _ in due if task.template_id})
+    starts, refused = [], []
+    for task, fire_at in due:
+        try:
+            approved(task, found.get(task.template_id) if task.template_id else None)
+        except (Conflict, NotFound) as error:
+            refused.append((task.id, error.message))
+            continue
+        starts.append((task, fire_at))
+    started = await repositories.runs.start_many(starts, kind=runs.RunKind.SCHEDULED)
+    run_of = {run.task_id: run for run in started}
+    finished_at_once = [run.task_id for run in started if run.status is not runs.RunStatus.PROCESSING]
+    still_active = await repositories.runs.active_among(finished_at_once) if finished_at_once else set()
+    fired = []
+    for task, fire_at in starts:
+        run = run_of.get(task.id)
+        state = None
+        if run is not None:
+            state = state_after_start(task, run, runs.RunKind.SCHEDULED, other_run_active=task.id in still_active)
+        following = schedules.following_fire_at(task.schedule, fire_at)
+        fired.append(tasks.FiredTask(task_id=task.id, next_fire_at=following, state=state))
+    await repositories.tasks.set_fired(fired)
+    for task_id, reason in refused:  # after the others: `set_fired` orders the batch's changes of state
+        await repositories.tasks.set_state(task_id, tasks.TaskState.ERROR, error_message=reason)
+    return started
+
+
+def state_after_start(
+    task: tasks.Task, run: runs.Run, kind: runs.RunKind, *, other_run_active: bool
+) -> tasks.TaskState | None:
+    """The task's state once `run` started: sending while it has something to send; when it had nobody to
+    send to, settled unless another run is still sending (None: left as it is)."""
+    if run.status is runs.RunStatus.PROCESSING:
+        return tasks.TaskState.SENDING
+    return None if other_run_active else settled_state(task, kind)
 
 
 def settled_state(task: tasks.Task, kind: runs.RunKind) -> tasks.TaskState:
@@ -45,8 +89,12 @@ def settled_state(task: tasks.Task, kind: runs.RunKind) -> tasks.TaskState:
     return tasks.TaskState.PENDING if fires_again else tasks.TaskState.DONE
 
 
-async def _approved_template(repositories: FiringRepositories, task: tasks.Task) -> templates.Template:
-    template = await repositories.templates.get(task.account_id, task.template_id) if task.template_id else None
-    if template is None:  # a message submitted over SMTP has none: it never fires again
+def approved(task: tasks.Task, template: templates.Template | None) -> templates.Template:
+    """The task's template, when it exists in the task's account and is approved."""
+    if template is None or template.account_id != task.account_id:  # a message submitted over SMTP has none
         raise NotFound(f"template {task.template_id} not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
     return templates.require_approved(template)
+
+
+async def _template_of(repositories: FiringRepositories, task: tasks.Task) -> templates.Template | None:
+    return await repositories.templates.get(task.account_id, task.template_id) if task.template_id else None

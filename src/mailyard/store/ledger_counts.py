@@ -8,7 +8,7 @@ so GetStatisticsReport adds up a few counter rows instead of scanning the ledger
 from __future__ import annotations
 
 from collections import Counter as Tally
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -36,24 +36,29 @@ def address_domain(address: ColumnElement[Any], dialect: str) -> ColumnElement[A
 async def count_new_ledger(connection: AsyncConnection, run_id: int) -> Tally[str]:
     """Count a new run's ledger rows, requested and accepted, on the local day the run was requested; how many
     rows it has in each state (one scan of the run's rows serves both)."""
+    return (await count_new_ledgers(connection, [run_id]))[run_id]
+
+
+async def count_new_ledgers(connection: AsyncConnection, run_ids: Sequence[int]) -> dict[int, Tally[str]]:
+    """`count_new_ledger` for many new runs at once (a scheduler batch): one scan of their rows, one write of
+    the counters; each run's rows by state."""
     delivery = tables.deliveries
     domain = address_domain(delivery.c.address, connection.dialect.name)
     statement = (
-        select(domain, delivery.c.state, func.count())
-        .where(delivery.c.run_id == run_id)
-        .group_by(domain, delivery.c.state)
-        .order_by(domain, delivery.c.state)
+        select(delivery.c.run_id, domain, delivery.c.state, func.count())
+        .where(delivery.c.run_id.in_(run_ids))
+        .group_by(delivery.c.run_id, domain, delivery.c.state)
+        .order_by(delivery.c.run_id, domain, delivery.c.state)
     )
-    rows = (await connection.execute(statement)).all()
-    states: Tally[str] = Tally()
-    if not rows:
-        return states
+    states: dict[int, Tally[str]] = {run_id: Tally() for run_id in run_ids}
     tally: Tally[tuple[int, events.Counter, str]] = Tally()
-    for raw_domain, state, count in rows:
-        states[state] += count
+    for run_id, raw_domain, state, count in await connection.execute(statement):
+        states[run_id][state] += count
         tally[(run_id, events.Counter.REQUESTED, raw_domain.lower())] += count
         tally[(run_id, events.Counter.ACCEPTED, raw_domain.lower())] += 0 if state == _SKIPPED else count
-    await add_to_counters(connection, _steps(tally, await _requested_days(connection, {run_id})))
+    if tally:
+        requested_on = await _requested_days(connection, {run_id for run_id, _, _ in tally})
+        await add_to_counters(connection, _steps(tally, requested_on))
     return states
 
 

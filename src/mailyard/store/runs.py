@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import builtins
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, literal, select, text, update
+from sqlalchemy import bindparam, case, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -65,28 +65,43 @@ class SqlRuns:
         self._now = now
 
     async def start(self, task: tasks.Task, *, fire_at: datetime, kind: runs.RunKind) -> runs.Run | None:
-        run_id = await self.insert(task.id, task.account_id, fire_at=fire_at, kind=kind)
-        if run_id is None:
-            return None
-        await self._expand(task, run_id)
-        states = await ledger_counts.count_new_ledger(self._connection, run_id)
-        queued, skipped = states[runs.DeliveryState.QUEUED.value], states[runs.DeliveryState.SKIPPED.value]
-        await self._refresh_statistics(queued)
-        await self._count_into_run(task.id, run_id, queued=queued, skipped=skipped)
-        return await self.get(task.id, run_id)
+        started = await self.start_many([(task, fire_at)], kind=kind)
+        return started[0] if started else None
+
+    async def start_many(
+        self, starts: Sequence[tuple[tasks.Task, datetime]], *, kind: runs.RunKind
+    ) -> builtins.list[runs.Run]:
+        """Start one run per (task, fire time) in a few statements, whatever their number: the runs in one
+        INSERT, every ledger row in one INSERT ... SELECT, the counters of runs and tasks in one statement
+        each. A fire time that already has a run is left out."""
+        if not starts:
+            return []
+        rows = [self.new_row(task.id, task.account_id, fire_at=fire_at, kind=kind) for task, fire_at in starts]
+        returning = self._insert_runs().returning(tables.runs.c.id, tables.runs.c.task_id)
+        task_of_run: dict[int, int] = {
+            run_id: task_id for run_id, task_id in await self._connection.execute(returning, rows)
+        }
+        if not task_of_run:
+            return []
+        run_ids = sorted(task_of_run)
+        await self._expand(run_ids)
+        states = await ledger_counts.count_new_ledgers(self._connection, run_ids)
+        counts = {
+            run_id: (tally[runs.DeliveryState.QUEUED.value], tally[runs.DeliveryState.SKIPPED.value])
+            for run_id, tally in states.items()
+        }
+        await self._refresh_statistics(sum(queued for queued, _skipped in counts.values()))
+        await self._count_into_runs(counts, task_of_run)
+        statement = select(tables.runs).where(tables.runs.c.id.in_(run_ids)).order_by(tables.runs.c.id)
+        return [_run(row) for row in await self._connection.execute(statement)]
 
     async def insert(self, task_id: int, account_id: int, *, fire_at: datetime, kind: runs.RunKind) -> int | None:
         """Write a new run (of a batch task or a single send) with its Message-ID key; its id, or None when
         that fire time already has a run."""
         values = self.new_row(task_id, account_id, fire_at=fire_at, kind=kind)
-        dialect = postgresql if self._connection.dialect.name == "postgresql" else sqlite
-        statement = (
-            dialect.insert(tables.runs)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["task_id", "fire_at"])
-            .returning(tables.runs.c.id)
-        )
-        return (await self._connection.execute(statement)).scalar_one_or_none()
+        statement = self._insert_runs().values(**values).returning(tables.runs.c.id)
+        run_id: int | None = (await self._connection.execute(statement)).scalar_one_or_none()
+        return run_id
 
     def new_row(self, task_id: int, account_id: int, *, fire_at: datetime, kind: runs.RunKind) -> dict[str, Any]:
         """The row of a new run, processing, with zero counters and its own Message-ID key."""
@@ -106,13 +121,16 @@ class SqlRuns:
         their ids, in order."""
         return await insert_in_order(self._connection, tables.runs, rows)
 
+    def _insert_runs(self) -> postgresql.Insert | sqlite.Insert:
+        """An INSERT of runs that leaves out a fire time that already has a run."""
+        if self._connection.dialect.name == "postgresql":
+            return postgresql.insert(tables.runs).on_conflict_do_nothing(index_elements=["task_id", "fire_at"])
+        return sqlite.insert(tables.runs).on_conflict_do_nothing(index_elements=["task_id", "fire_at"])
+
     async def count_new_ledger(self, task_id: int, run_id: int, *, queued: int, skipped: int) -> None:
         """Count a new run's ledger rows into the run, its task and the daily ledger counters; a run with nothing
         to send is finished at once."""
         await ledger_counts.count_new_ledger(self._connection, run_id)
-        await self._count_into_run(task_id, run_id, queued=queued, skipped=skipped)
-
-    async def _count_into_run(self, task_id: int, run_id: int, *, queued: int, skipped: int) -> None:
         finished = queued == 0
         await self._connection.execute(
             update(tables.runs)
@@ -136,6 +154,48 @@ class SqlRuns:
             )
         )
 
+    async def _count_into_runs(self, counts: Mapping[int, tuple[int, int]], task_of_run: Mapping[int, int]) -> None:
+        """The run and task totals of many new runs: one UPDATE of the runs and one of their tasks, each run
+        with its own values."""
+        run_table, task_table = tables.runs, tables.tasks
+        finished = runs.RunStatus.SENT.value
+        run_values = [
+            {
+                "b_id": run_id,
+                "b_requested": queued,
+                "b_skipped": skipped,
+                "b_status": finished if queued == 0 else runs.RunStatus.PROCESSING.value,
+                "b_finished_at": self._now if queued == 0 else None,
+            }
+            for run_id, (queued, skipped) in counts.items()
+        ]
+        await self._connection.execute(
+            update(run_table)
+            .where(run_table.c.id == bindparam("b_id"))
+            .values(
+                requested_count=bindparam("b_requested"),
+                skipped_count=bindparam("b_skipped"),
+                status=bindparam("b_status"),
+                finished_at=bindparam("b_finished_at", type_=tables.UtcDateTime()),
+            ),
+            run_values,
+        )
+        task_values = [
+            {"b_id": task_of_run[run_id], "b_queued": queued, "b_skipped": skipped}
+            for run_id, (queued, skipped) in counts.items()
+        ]
+        await self._connection.execute(
+            update(task_table)
+            .where(task_table.c.id == bindparam("b_id"))
+            .values(
+                requested_count=task_table.c.requested_count + bindparam("b_queued"),
+                cached_count=task_table.c.cached_count + bindparam("b_queued"),
+                skipped_count=task_table.c.skipped_count + bindparam("b_skipped"),
+                updated_at=self._now,
+            ),
+            task_values,
+        )
+
     async def _refresh_statistics(self, added: int) -> None:
         """After a large expansion, give the PostgreSQL planner fresh ledger statistics.
 
@@ -146,13 +206,14 @@ class SqlRuns:
         if added >= ANALYZE_AFTER_DELIVERIES and self._connection.dialect.name == "postgresql":
             await self._connection.execute(text("ANALYZE deliveries"))
 
-    async def _expand(self, task: tasks.Task, run_id: int) -> None:
-        """INSERT ... SELECT: each recipient becomes a ledger row; suppressed and invalid ones are skipped."""
-        recipient, suppression = tables.recipients, tables.suppressions
+    async def _expand(self, run_ids: Sequence[int]) -> None:
+        """INSERT ... SELECT: each recipient of each run's list becomes a ledger row, in run and list order;
+        suppressed and invalid ones are skipped."""
+        recipient, suppression, run, task = tables.recipients, tables.suppressions, tables.runs, tables.tasks
         suppressed_reason = (
             select(suppression.c.reason)
             .where(
-                suppression.c.account_id == task.account_id,
+                suppression.c.account_id == run.c.account_id,
                 suppression.c.address == recipient.c.address,
                 in_force(self._now),
             )
@@ -164,25 +225,30 @@ class SqlRuns:
             (suppressed_reason.is_not(None), literal("suppressed: ") + suppressed_reason),
             else_=None,
         )
-        source = select(
-            literal(run_id),
-            literal(task.id),
-            literal(task.account_id),
-            recipient.c.address,
-            recipient.c.variables,
-            case(
-                (skip_reason.is_(None), runs.DeliveryState.QUEUED.value),
-                else_=runs.DeliveryState.SKIPPED.value,
-            ),
-            literal(0),
-            skip_reason,
-            literal(self._now, tables.UtcDateTime()),
-        ).where(recipient.c.list_id == task.recipient_list_id)
+        source = (
+            select(
+                run.c.id,
+                run.c.task_id,
+                run.c.account_id,
+                recipient.c.address,
+                recipient.c.variables,
+                case(
+                    (skip_reason.is_(None), runs.DeliveryState.QUEUED.value),
+                    else_=runs.DeliveryState.SKIPPED.value,
+                ),
+                literal(0),
+                skip_reason,
+                literal(self._now, tables.UtcDateTime()),
+            )
+            .select_from(run)
+            .join(task, task.c.id == run.c.task_id)
+            .join(recipient, recipient.c.list_id == task.c.recipient_list_id)
+            .where(run.c.id.in_(run_ids))
+            .order_by(run.c.id, recipient.c.id)
+        )
         delivery = tables.deliveries
         columns = ["run_id", "task_id", "account_id", "address", "variables", "state", "attempts", "reason"]
-        await self._connection.execute(
-            insert(delivery).from_select([*columns, "updated_at"], source.order_by(recipient.c.id))
-        )
+        await self._connection.execute(insert(delivery).from_select([*columns, "updated_at"], source))
 
     async def cancel_queued(self, task_id: int) -> int:
         delivery, run_table, task_table = tables.deliveries, tables.runs, tables.tasks
@@ -242,6 +308,14 @@ class SqlRuns:
             select(table).where(table.c.task_id == task_id, table.c.status == runs.RunStatus.PROCESSING.value).limit(1)
         )
         return await fetch_one(self._connection, statement, _run)
+
+    async def active_among(self, task_ids: Collection[int]) -> set[int]:
+        """Which of these tasks have a run that still has deliveries to send."""
+        table = tables.runs
+        statement = select(table.c.task_id).where(
+            table.c.task_id.in_(sorted(task_ids)), table.c.status == runs.RunStatus.PROCESSING.value
+        )
+        return set((await self._connection.execute(statement)).scalars())
 
     async def list(self, task_id: int, window: paging.Window) -> paging.Page[runs.Run]:
         table = tables.runs

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, case, delete, func, insert, or_, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -16,6 +16,9 @@ from mailyard.domain import tasks as model
 from mailyard.domain.visibility import TaskScope
 from mailyard.store import tables
 from mailyard.store.rows import fetch_one, insert_in_order
+
+#: the advisory lock that batches of fired tasks take turns on (PostgreSQL)
+FIRED_TASKS_LOCK = 0x6D61696C_66697265  # "mailfire"
 
 # Counters of a task that has not sent anything yet.
 ZERO_TASK_COUNTERS = {
@@ -256,6 +259,8 @@ class SqlTasks:
         return [(row.id, row.from_address) for row in await self._connection.execute(statement)]
 
     async def due(self, now: datetime, limit: int) -> builtins.list[model.Task]:
+        """Locked for this transaction; on PostgreSQL other schedulers skip them and take the next ones
+        (SQLite has one writer at a time anyway)."""
         task = tables.tasks
         statement = (
             select_tasks()
@@ -266,8 +271,40 @@ class SqlTasks:
             )
             .order_by(task.c.next_fire_at)
             .limit(limit)
+            .with_for_update(skip_locked=True, of=task)
         )
         return [_task_of_row(row) for row in await self._connection.execute(statement)]
+
+    async def set_fired(self, fired: Sequence[model.FiredTask]) -> None:
+        """Move many fired tasks on in one statement: each its next fire time, and its state when it has one."""
+        if not fired:
+            return
+        if self._connection.dialect.name == "postgresql":
+            # Triggers keep task counts per state (row locks on the counter rows, held to the commit): two
+            # batches moving tasks of several kinds would take those rows in crossing orders and deadlock.
+            # Batches take turns from here on; claiming and expanding runs before this stay concurrent.
+            await self._connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FIRED_TASKS_LOCK})
+        task = tables.tasks
+        values = [
+            {
+                "b_id": each.task_id,
+                "b_next_fire_at": each.next_fire_at,
+                "b_state": each.state.value if each.state is not None else None,
+            }
+            for each in sorted(fired, key=lambda each: each.task_id)
+        ]
+        state_given = bindparam("b_state", type_=task.c.state.type).is_not(None)
+        statement = (
+            update(task)
+            .where(task.c.id == bindparam("b_id"))
+            .values(
+                next_fire_at=bindparam("b_next_fire_at", type_=task.c.next_fire_at.type),
+                state=func.coalesce(bindparam("b_state", type_=task.c.state.type), task.c.state),
+                error_message=case((state_given, None), else_=task.c.error_message),
+                updated_at=self._now,
+            )
+        )
+        await self._connection.execute(statement, values)
 
     async def _update(self, task_id: int, **values: Any) -> None:
         task = tables.tasks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -66,6 +67,12 @@ class SqlTemplates:
         table = tables.templates
         statement = select(table).where(table.c.account_id == account_id, table.c.id == template_id)
         return await fetch_one(self._connection, statement, _template)
+
+    async def get_many(self, template_ids: Collection[int]) -> dict[int, templates.Template]:
+        """By id, across accounts: the caller checks each one's account."""
+        table = tables.templates
+        statement = select(table).where(table.c.id.in_(sorted(template_ids)))
+        return {row.id: _template(row) for row in await self._connection.execute(statement)}
 
     async def list(self, account_id: int, window: paging.Window) -> paging.Page[templates.Template]:
         table = tables.templates
