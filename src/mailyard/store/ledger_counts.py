@@ -33,15 +33,10 @@ def address_domain(address: ColumnElement[Any], dialect: str) -> ColumnElement[A
     return func.replace(address, func.rtrim(address, func.replace(address, "@", "")), "")
 
 
-async def count_new_ledger(connection: AsyncConnection, run_id: int) -> Tally[str]:
-    """Count a new run's ledger rows, requested and accepted, on the local day the run was requested; how many
-    rows it has in each state (one scan of the run's rows serves both)."""
-    return (await count_new_ledgers(connection, [run_id]))[run_id]
-
-
 async def count_new_ledgers(connection: AsyncConnection, run_ids: Sequence[int]) -> dict[int, Tally[str]]:
-    """`count_new_ledger` for many new runs at once (a scheduler batch): one scan of their rows, one write of
-    the counters; each run's rows by state."""
+    """Count new runs' ledger rows, requested and accepted, on the local day each run was requested, with one
+    scan of their rows and one write of the counters (a scheduler batch, a group of single sends); each run's
+    rows by state."""
     delivery = tables.deliveries
     domain = address_domain(delivery.c.address, connection.dialect.name)
     statement = (

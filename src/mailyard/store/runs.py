@@ -127,33 +127,6 @@ class SqlRuns:
             return postgresql.insert(tables.runs).on_conflict_do_nothing(index_elements=["task_id", "fire_at"])
         return sqlite.insert(tables.runs).on_conflict_do_nothing(index_elements=["task_id", "fire_at"])
 
-    async def count_new_ledger(self, task_id: int, run_id: int, *, queued: int, skipped: int) -> None:
-        """Count a new run's ledger rows into the run, its task and the daily ledger counters; a run with nothing
-        to send is finished at once."""
-        await ledger_counts.count_new_ledger(self._connection, run_id)
-        finished = queued == 0
-        await self._connection.execute(
-            update(tables.runs)
-            .where(tables.runs.c.id == run_id)
-            .values(
-                requested_count=queued,
-                skipped_count=skipped,
-                status=(runs.RunStatus.SENT if finished else runs.RunStatus.PROCESSING).value,
-                finished_at=self._now if finished else None,
-            )
-        )
-        task_table = tables.tasks
-        await self._connection.execute(
-            update(task_table)
-            .where(task_table.c.id == task_id)
-            .values(
-                requested_count=task_table.c.requested_count + queued,
-                cached_count=task_table.c.cached_count + queued,
-                skipped_count=task_table.c.skipped_count + skipped,
-                updated_at=self._now,
-            )
-        )
-
     async def _count_into_runs(self, counts: Mapping[int, tuple[int, int]], task_of_run: Mapping[int, int]) -> None:
         """The run and task totals of many new runs: one UPDATE of the runs and one of their tasks, each run
         with its own values."""

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import messages, runs, tasks
-from mailyard.store import tables
+from mailyard.store import ledger_counts, tables
 from mailyard.store.runs import SqlRuns
 from mailyard.store.suppressions import in_force
 from mailyard.store.tasks import SqlTasks
@@ -57,6 +57,7 @@ class SqlSingleSends:
         ]
         if rows:
             await self._connection.execute(insert(tables.deliveries), rows)
+            await ledger_counts.count_new_ledgers(self._connection, run_ids)
         await self._write_attachments(
             [
                 (task_id, attachment)
