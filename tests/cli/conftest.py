@@ -76,3 +76,11 @@ def cli(database_url: str, tmp_path: Path, cli_settings: dict[str, str]) -> Cli:
         **cli_settings,
     }
     return Cli(env=env, settings=Settings(**{name.removeprefix("MAILYARD_").lower(): v for name, v in env.items()}))
+
+
+@pytest.fixture
+def local(tmp_path: Path) -> Cli:
+    """The CLI on a database of its own, with account acme and its admin alice (as `keys create` makes them)."""
+    cli = Cli({"MAILYARD_DATA_DIR": str(tmp_path / "data"), "MAILYARD_IDENTITY_VERIFICATION": "trust"})
+    cli.output("keys", "create", "--account", "acme", "--user", "alice", "--json")
+    return cli

@@ -13,13 +13,6 @@ from tests.web.conftest import LiveService, start_service, stop_service
 pytestmark = pytest.mark.timeout(120)
 
 
-@pytest.fixture
-def local(tmp_path: Path) -> Cli:
-    cli = Cli({"MAILYARD_DATA_DIR": str(tmp_path / "data"), "MAILYARD_IDENTITY_VERIFICATION": "trust"})
-    cli.output("keys", "create", "--account", "acme", "--user", "alice", "--json")
-    return cli
-
-
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path

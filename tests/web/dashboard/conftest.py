@@ -89,7 +89,7 @@ class Dashboard:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last: while Playwright's sync API holds the browser open it keeps its event loop marked
     as running, and the async tests of the rest of the suite could not start their own."""
-    in_browser = [item for item in items if "new_page" in getattr(item, "fixturenames", ())]
+    in_browser = [item for item in items if "browser" in getattr(item, "fixturenames", ())]  # new_page's too
     chosen = set(in_browser)
     items[:] = [item for item in items if item not in chosen] + in_browser
 
