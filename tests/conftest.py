@@ -8,6 +8,7 @@ They skip when the server cannot be reached, unless MAILYARD_TEST_REQUIRE_POSTGR
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import shutil
 import uuid
@@ -374,3 +375,10 @@ def make_content(runtime: bootstrap.Runtime) -> MakeContent:
         return Content(sender=sender, template_id=template.id, list_id=target.id)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_after_each_test() -> Iterator[None]:
+    """Objects a test leaves to the garbage collector warn in that test, not in whichever runs next."""
+    yield
+    gc.collect()

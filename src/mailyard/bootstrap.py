@@ -89,16 +89,18 @@ from mailyard.worker.runner import Worker, WorkerOptions
 from mailyard.worker.supervision import Supervisor
 
 
-def create_mailer(settings: Settings, engine: AsyncEngine, clock: Clock) -> Mailer:
+def create_mailer(
+    settings: Settings, engine: AsyncEngine, clock: Clock, redis_client: redis.asyncio.Redis | None
+) -> Mailer:
     """The relay pool when MAILYARD_RELAYS names relays, else the built-in outbox.
 
-    With MAILYARD_REDIS_URL the relays' rates are shared by every process through Redis; without it each
-    process keeps its own (exact when one process sends, as with SQLite).
+    With a Redis client (MAILYARD_REDIS_URL) the relays' rates are shared by every process through Redis;
+    without it each process keeps its own (exact when one process sends, as with SQLite).
     """
     relays = parse_relays(settings.relays or "")
     if not relays:
         return OutboxMailer(engine, clock)
-    shared = RedisRateLimiter.for_relays(relays, redis_url=settings.redis_url) if settings.redis_url else None
+    shared = RedisRateLimiter.for_relays(relays, redis=redis_client) if redis_client is not None else None
     return RelayMailer(RelayPool(relays, limiter=shared))
 
 
@@ -126,7 +128,7 @@ class Runtime:
     metrics: PrometheusMetrics
     supervisor: Supervisor
     closers: list[HttpWebhookTransport] = field(default_factory=list)  #: adapters to close with the runtime
-    redis: redis.asyncio.Redis | None = None  #: shared by the doors' rate limits and nonces
+    redis: redis.asyncio.Redis | None = None  #: shared by the doors' rate limits and nonces and the relays' rates
 
     async def close(self) -> None:
         await self.services.sending.close()
@@ -150,8 +152,8 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
     store = SqlStore(engine, chosen_clock, await open_read_pool(engine))
     public_url = settings.public_url or _local_url(settings.host, settings.port)
     webhook_transport = HttpWebhookTransport(allow_private=settings.webhook_allow_private)
+    redis_client = create_redis(settings.redis_url)
     metrics = PrometheusMetrics(settings.prometheus_multiproc_dir)
-    shared_redis = create_redis(settings.redis_url)
     services = build_services(
         store=store,
         clock=chosen_clock,
@@ -161,7 +163,7 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         dns=DnsTxtResolver(),
         trust_domains=settings.identity_verification == "trust",
         template_review=settings.template_review == "on",
-        mailer=create_mailer(settings, engine, chosen_clock),
+        mailer=create_mailer(settings, engine, chosen_clock, redis_client),
         composer=MimeComposer(),
         lease_for=timedelta(seconds=settings.lease_seconds),
         retry_policy=RetryPolicy(max_age=timedelta(hours=settings.retry_max_age_hours)),
@@ -183,7 +185,7 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         submission_limits=SubmissionLimits(
             account_rate=settings.submission_account_rate, recipient_hourly=settings.submission_recipient_hourly
         ),
-        submission_counts=RedisCounts(shared_redis) if shared_redis is not None else None,
+        submission_counts=RedisCounts(redis_client) if redis_client is not None else None,
         # PostgreSQL commits transactions side by side; SQLite's one writer would only make the next one wait.
         submission_transactions=2 if engine.dialect.name == "postgresql" else 1,
         password_hasher=Argon2PasswordHasher(),
@@ -203,7 +205,7 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, upgrad
         metrics=metrics,
         supervisor=Supervisor(metrics),
         closers=[webhook_transport],
-        redis=shared_redis,
+        redis=redis_client,
     )
 
 

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 import redis.asyncio
+from tests.conftest import FixedClock
 from tests.mail.conftest import StartServer
 
+from mailyard import bootstrap
+from mailyard.domain.letters import Letter
 from mailyard.mail.redis_rate_limits import RedisRateLimiter, window_for
 from mailyard.mail.relay_pool import RelayPool
+from mailyard.settings import Settings
+from mailyard.store import engine as engines
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 DATA = b"From: s@example.com\r\nTo: r@example.org\r\nSubject: hi\r\n\r\nhello\r\n.\r\n"
@@ -21,8 +29,8 @@ pytestmark = pytest.mark.timeout(30)
 
 
 @pytest.fixture
-async def make_limiter() -> AsyncIterator[Callable[..., RedisRateLimiter]]:
-    """Limiters on a key prefix of their own, so concurrent test runs do not share windows."""
+async def redis_url() -> AsyncIterator[str]:
+    """The test Redis server's URL, or a skip when it does not answer."""
     client = redis.asyncio.Redis.from_url(REDIS_URL)
     try:
         await client.ping()
@@ -30,18 +38,26 @@ async def make_limiter() -> AsyncIterator[Callable[..., RedisRateLimiter]]:
         pytest.skip(f"Redis unreachable at {REDIS_URL}: {error!r}")
     finally:
         await client.aclose()
-    prefix = f"mailyard-test-{uuid.uuid4().hex[:12]}"
-    made: list[RedisRateLimiter] = []
+    yield REDIS_URL
 
-    def make(rates: list[tuple[str, float | None]]) -> RedisRateLimiter:
-        made.append(RedisRateLimiter(rates, redis_url=REDIS_URL, key_prefix=prefix))
-        return made[-1]
 
-    yield make
-    if made:
-        await made[0].reset()
-    for limiter in made:
-        await limiter.close()
+@pytest.fixture
+async def make_limiter(redis_url: str) -> AsyncIterator[Callable[..., RedisRateLimiter]]:
+    """Limiters on a key prefix of their own, so concurrent test runs do not share windows."""
+    client = redis.asyncio.Redis.from_url(redis_url)
+    try:
+        prefix = f"mailyard-test-{uuid.uuid4().hex[:12]}"
+        made: list[RedisRateLimiter] = []
+
+        def make(rates: list[tuple[str, float | None]]) -> RedisRateLimiter:
+            made.append(RedisRateLimiter(rates, redis=client, key_prefix=prefix))
+            return made[-1]
+
+        yield make
+        if made:
+            await made[0].reset()
+    finally:
+        await client.aclose()
 
 
 def test_rates_become_whole_windows() -> None:
@@ -68,6 +84,40 @@ async def test_two_pools_share_one_rate(
     assert all(outcome.code == 250 for outcome in outcomes)
     assert elapsed >= 1.9, elapsed
     assert elapsed < 6, elapsed
+
+
+async def test_the_relays_rates_borrow_the_process_redis_client(
+    start_server: StartServer, redis_url: str, clock: FixedClock, tmp_path: Path
+) -> None:
+    """Closing the client bootstrap builds for the process closes every connection the rates opened."""
+    server = start_server()
+    relay = f"smtp://127.0.0.1:{server.port}?name=limited&rate=100"
+    settings = Settings(data_dir=tmp_path, redis_url=redis_url, relays=relay)
+    client = bootstrap.create_redis(settings.redis_url)
+    engine = engines.create_engine("sqlite+aiosqlite://")  # the outbox's; relays do not use it
+    mailer = bootstrap.create_mailer(settings, engine, clock, client)
+    letter = Letter(
+        delivery_id=1,
+        task_id=1,
+        account_id=1,
+        envelope_from="s@example.com",
+        recipient="r@example.org",
+        message_id="1.1@example.com",
+        data=b"Subject: hi\r\n\r\nhello\r\n",
+    )
+    try:
+        outcome = await mailer.deliver(letter)
+    finally:
+        await mailer.close()
+        assert client is not None
+        await client.aclose()
+        await engine.dispose()
+    assert outcome.code == 250 and len(server.handler.messages) == 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del mailer, client
+        gc.collect()
+    assert [str(warning.message) for warning in caught if warning.category is ResourceWarning] == []
 
 
 async def test_unlimited_relays_never_wait(make_limiter: Callable[..., RedisRateLimiter]) -> None:
@@ -123,20 +173,18 @@ async def test_redis_down_pauses_sending_until_it_answers(
         paused.set()
         await asyncio.sleep(min(seconds, 0.05))
 
-    limiter = RedisRateLimiter(
-        [("r", 1000.0)],
-        redis_url=f"redis://127.0.0.1:{proxy.port}/0",
-        key_prefix=f"test-{uuid.uuid4().hex}",
-        sleep=sleep,
-    )
-    await asyncio.wait_for(limiter.acquire("r"), timeout=10)
-    await proxy.down()
-    waiting = asyncio.create_task(limiter.acquire("r"))
-    await asyncio.wait_for(paused.wait(), timeout=10)
-    assert limiter.paused and not waiting.done()  # no process-local fallback: N workers would send N times
-    assert "sending through rate-limited relays is paused" in caplog.text
-    await proxy.up()
-    await asyncio.wait_for(waiting, timeout=10)
-    assert not limiter.paused and "sending resumes" in caplog.text
-    await limiter.close()
-    await proxy.down()
+    client = redis.asyncio.Redis.from_url(f"redis://127.0.0.1:{proxy.port}/0")
+    limiter = RedisRateLimiter([("r", 1000.0)], redis=client, key_prefix=f"test-{uuid.uuid4().hex}", sleep=sleep)
+    try:
+        await asyncio.wait_for(limiter.acquire("r"), timeout=10)
+        await proxy.down()
+        waiting = asyncio.create_task(limiter.acquire("r"))
+        await asyncio.wait_for(paused.wait(), timeout=10)
+        assert limiter.paused and not waiting.done()  # no process-local fallback: N workers would send N times
+        assert "sending through rate-limited relays is paused" in caplog.text
+        await proxy.up()
+        await asyncio.wait_for(waiting, timeout=10)
+        assert not limiter.paused and "sending resumes" in caplog.text
+    finally:
+        await client.aclose()
+        await proxy.down()

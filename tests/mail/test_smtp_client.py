@@ -144,12 +144,15 @@ async def test_421_greeting_is_a_refusal(start_server: StartServer) -> None:
 
 
 async def test_silent_server_times_out() -> None:
-    silent = await asyncio.start_server(lambda reader, writer: None, "127.0.0.1", 0)
+    accepted: list[asyncio.StreamWriter] = []
+    silent = await asyncio.start_server(lambda reader, writer: accepted.append(writer), "127.0.0.1", 0)
     port = silent.sockets[0].getsockname()[1]
     async with silent:
         client = SmtpClient(RelayConfig(host="127.0.0.1", port=port, name="silent", timeout=0.2))
         with pytest.raises(SmtpTimeoutError) as caught:
             await client.connect()
+    for writer in accepted:  # the server's side of the connection outlives the server itself
+        writer.close()
     assert isinstance(caught.value, TimeoutError) and caught.value.stage is SmtpStage.CONNECT
 
 
@@ -195,15 +198,20 @@ async def test_starttls_required_but_not_offered(start_server: StartServer) -> N
 async def test_plaintext_after_the_starttls_reply_is_refused(tls: TlsMaterial) -> None:
     """RFC 3207 section 6: a man in the middle may append commands' replies before the handshake."""
 
+    hung_up = asyncio.Event()
+
     async def injecting(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(b"220 ready\r\n")
-        await reader.readline()
-        writer.write(b"250-relay\r\n250 STARTTLS\r\n")
-        await reader.readline()
-        writer.write(b"220 go ahead\r\n250 2.1.0 injected\r\n")
-        await writer.drain()
-        await reader.read()  # until the client hangs up
-        writer.close()
+        try:
+            writer.write(b"220 ready\r\n")
+            await reader.readline()
+            writer.write(b"250-relay\r\n250 STARTTLS\r\n")
+            await reader.readline()
+            writer.write(b"220 go ahead\r\n250 2.1.0 injected\r\n")
+            await writer.drain()
+            await reader.read()  # until the client hangs up
+        finally:
+            writer.close()
+            hung_up.set()
 
     server = await asyncio.start_server(injecting, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -211,6 +219,8 @@ async def test_plaintext_after_the_starttls_reply_is_refused(tls: TlsMaterial) -
         relay = RelayConfig(host="127.0.0.1", port=port, name="mitm", starttls=True, timeout=5)
         with pytest.raises(SmtpConnectionError) as caught:
             await SmtpClient(relay, ssl_context=tls.client).connect()
+        async with asyncio.timeout(5):
+            await hung_up.wait()  # the client closed its side, and the server closes its own
     assert caught.value.stage is SmtpStage.STARTTLS
     assert "data after the STARTTLS reply" in str(caught.value)
 

@@ -17,6 +17,7 @@ import math
 import time
 from collections.abc import Iterable
 
+import redis.asyncio
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -50,24 +51,31 @@ class RedisRateLimiter:
         self,
         rates: Iterable[tuple[str, float | None]],
         *,
-        redis_url: str,
+        redis: redis.asyncio.Redis,
         key_prefix: str = DEFAULT_KEY_PREFIX,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
+        """``redis`` is the process's client; its owner closes it (limits only borrows its connection pool)."""
         known = [(name, rate) for name, rate in rates if rate is not None]
         self._windows = {name: window_for(rate) for name, rate in known}
-        uri = redis_url if redis_url.startswith("async+") else "async+" + redis_url
-        # limits defaults to the coredis client; redis-py is the one this project depends on.
-        self._storage = RedisStorage(uri, wrap_exceptions=True, implementation="redispy", key_prefix=key_prefix)
+        # limits defaults to the coredis client; redis-py is the one this project depends on. Given a pool,
+        # limits opens no connection of its own, so nothing is left open when the process's client closes.
+        self._storage = RedisStorage(
+            "async+redis://",
+            wrap_exceptions=True,
+            implementation="redispy",
+            key_prefix=key_prefix,
+            connection_pool=redis.connection_pool,  # type: ignore[arg-type]  # documented; typed as scalars only
+        )
         self._limiter = MovingWindowRateLimiter(self._storage)
         self._sleep = sleep
         self.paused = False  #: True while Redis cannot be reached
 
     @classmethod
     def for_relays(
-        cls, relays: Iterable[RelayConfig], *, redis_url: str, key_prefix: str = DEFAULT_KEY_PREFIX
+        cls, relays: Iterable[RelayConfig], *, redis: redis.asyncio.Redis, key_prefix: str = DEFAULT_KEY_PREFIX
     ) -> RedisRateLimiter:
-        return cls(((relay.name, relay.rate) for relay in relays), redis_url=redis_url, key_prefix=key_prefix)
+        return cls(((relay.name, relay.rate) for relay in relays), redis=redis, key_prefix=key_prefix)
 
     async def acquire(self, relay_name: str, count: int = 1) -> None:
         window = self._windows.get(relay_name)
@@ -102,12 +110,6 @@ class RedisRateLimiter:
         while not await self._limiter.hit(window, relay_name, cost=cost):
             stats = await self._limiter.get_window_stats(window, relay_name)
             await self._sleep(max(stats.reset_time - time.time(), _SHORTEST_WAIT))
-
-    async def close(self) -> None:
-        """Close the Redis connections (a broken one would otherwise be left to the garbage collector)."""
-        client = getattr(self._storage.bridge, "storage", None)  # limits keeps the redis-py client there
-        if client is not None:
-            await client.aclose()
 
     async def reset(self) -> None:
         """Forget every count (tests, and an operator clearing a stuck limit)."""

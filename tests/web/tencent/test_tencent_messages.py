@@ -107,7 +107,8 @@ def test_send_email_is_delivered_and_reported(service: LiveService, template_id:
 
     outbox = service.call("admin", "GET", "/outbox?limit=100")
     mine = [item for item in outbox["items"] if item["recipient"] == "dee@example.org"]
-    raw = service.native("admin").get(f"/outbox/{mine[0]['id']}").content
+    with service.native("admin") as native:
+        raw = native.get(f"/outbox/{mine[0]['id']}").content
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert (message["To"], message["Cc"], message["Subject"]) == (
         "ann@example.org, ben@example.org",
