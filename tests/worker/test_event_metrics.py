@@ -21,6 +21,7 @@ from webhook_receiver import webhook_receiver
 from mailyard import bootstrap
 from mailyard.domain import events
 from mailyard.settings import Settings
+from mailyard.smtpd.listener import ListenerAddress, bound_port
 
 pytestmark = pytest.mark.timeout(90)
 COMPLAINTS = "complaints@bounce.news.example.com"
@@ -35,11 +36,10 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 async def _returned(runtime: bootstrap.Runtime, messages: list[tuple[str, bytes]]) -> None:
-    listener = bootstrap.create_inbound_listener(runtime, ("127.0.0.1", 0))
-    await listener.start()
+    listener = await bootstrap.start_inbound(runtime, ListenerAddress(host="127.0.0.1", port=0, explicit=True))
     try:
         for recipient, content in messages:
-            assert await converse(listener.port, recipient, content) == (250, 250)
+            assert await converse(bound_port(listener.servers[0]), recipient, content) == (250, 250)
     finally:
         await listener.close()
 

@@ -17,6 +17,7 @@ from mailyard import bootstrap
 from mailyard.domain.return_path import template_for
 from mailyard.services.return_path import ReturnPaths
 from mailyard.settings import Settings
+from mailyard.smtpd.listener import ListenerAddress, bound_port
 from mailyard.system.signing import HmacSigner
 from mailyard.system.vault import MASTER_KEY_FILE
 
@@ -30,10 +31,11 @@ def _client(runtime: bootstrap.Runtime) -> httpx.AsyncClient:
 
 
 async def _bounce(runtime: bootstrap.Runtime, return_path: str, address: str) -> tuple[int, int | None]:
-    listener = bootstrap.create_inbound_listener(runtime, ("127.0.0.1", 0))
-    await listener.start()
+    listener = await bootstrap.start_inbound(runtime, ListenerAddress(host="127.0.0.1", port=0, explicit=True))
     try:
-        return await converse(listener.port, return_path, returned_mail.postfix_dsn(return_path, address))
+        return await converse(
+            bound_port(listener.servers[0]), return_path, returned_mail.postfix_dsn(return_path, address)
+        )
     finally:
         await listener.close()
 
