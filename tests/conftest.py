@@ -377,8 +377,9 @@ def make_content(runtime: bootstrap.Runtime) -> MakeContent:
     return make
 
 
-@pytest.fixture(autouse=True)
-def _collect_garbage_after_each_test() -> Iterator[None]:
-    """Objects a test leaves to the garbage collector warn in that test, not in whichever runs next."""
+@pytest.fixture(scope="module", autouse=True)
+def _collect_garbage_after_each_module() -> Iterator[None]:
+    """Objects a module's tests leave to the garbage collector warn in that module, not in whichever runs next.
+    (After each test it was more precise, but a full collection per test took most of the suite's time.)"""
     yield
     gc.collect()
