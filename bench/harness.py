@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -97,6 +98,47 @@ def database(kind: str) -> Iterator[str | None]:
         yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     finally:
         _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def scheduled_tasks(runtime: Any, count: int) -> None:
+    """`count` tasks of one recipient each, scheduled a day ahead: one made through the services, copied in
+    SQL (through the services or the API this took minutes); the triggers count the copies as they count tasks."""
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from mailyard.domain.tasks import Schedule, TaskType
+    from mailyard.services.tasks import TaskRequest
+
+    services = runtime.services
+    issued = await services.access.issue_key(account_name="bench", nickname="admin")
+    principal = await services.access.authenticate(issued.secret_id, issued.secret_key)
+    await services.identities.create_domain(principal, "bench.example")
+    await services.identities.create_sender(principal, address="news@bench.example")
+    template = await services.templates.create(principal, name="t", subject="Hi", text="Hello", html=None)
+    target = await services.recipients.create_list(principal, name="one")
+    await services.recipients.add_recipients(principal, target.id, [("reader@example.org", None)])
+    request = TaskRequest(
+        name=None,
+        from_address="news@bench.example",
+        reply_to=None,
+        subject="Hi",
+        template_id=template.id,
+        variables={},
+        recipient_list_id=target.id,
+        schedule=Schedule(type=TaskType.SCHEDULED, begin_at=services.clock.now() + timedelta(days=1)),
+    )
+    task = await services.tasks.create(principal, request)
+    async with runtime.engine.begin() as connection:
+        names = (await connection.execute(text("SELECT * FROM tasks LIMIT 0"))).keys()
+        columns = ", ".join(name for name in names if name != "id")
+        series = "generate_series(2, :count)"
+        if runtime.engine.dialect.name != "postgresql":
+            series = (
+                "(WITH RECURSIVE n(x) AS (SELECT 2 UNION ALL SELECT x + 1 FROM n WHERE x < :count) SELECT x FROM n)"
+            )
+        copy = f"INSERT INTO tasks ({columns}) SELECT {columns} FROM tasks, {series} WHERE id = :id"
+        await connection.execute(text(copy), {"count": count, "id": task.id})
 
 
 def _postgres(statement: str, url: str = POSTGRES_ADMIN_URL) -> None:

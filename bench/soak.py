@@ -350,45 +350,12 @@ def scheduler_burst() -> list[Row]:
 
 
 async def _scheduled_tasks(url: str, data_dir: Path, count: int) -> None:
-    """`count` tasks scheduled a day ahead, one recipient each: one made through the services, copied in SQL
-    (through the services or the API this took minutes)."""
-    from datetime import timedelta
-
-    from sqlalchemy import text
-
     from mailyard import bootstrap
-    from mailyard.domain.tasks import Schedule, TaskType
-    from mailyard.services.tasks import TaskRequest
     from mailyard.settings import Settings
 
     runtime = await bootstrap.open_runtime(Settings(data_dir=data_dir, database_url=url, identity_verification="trust"))
     try:
-        services = runtime.services
-        issued = await services.access.issue_key(account_name="soak", nickname="admin")
-        principal = await services.access.authenticate(issued.secret_id, issued.secret_key)
-        await services.identities.create_domain(principal, "soak.example")
-        await services.identities.create_sender(principal, address="news@soak.example")
-        template = await services.templates.create(principal, name="t", subject="Hi", text="Hello", html=None)
-        target = await services.recipients.create_list(principal, name="one")
-        await services.recipients.add_recipients(principal, target.id, [("reader@example.org", None)])
-        schedule = Schedule(type=TaskType.SCHEDULED, begin_at=services.clock.now() + timedelta(days=1))
-        request = TaskRequest(
-            name=None,
-            from_address="news@soak.example",
-            reply_to=None,
-            subject="Hi",
-            template_id=template.id,
-            variables={},
-            recipient_list_id=target.id,
-            schedule=schedule,
-        )
-        task = await services.tasks.create(principal, request)
-        async with runtime.engine.begin() as connection:  # the triggers count the copies as they count tasks
-            names = "SELECT column_name FROM information_schema.columns WHERE table_name = 'tasks'"
-            columns = ", ".join(name for name in (await connection.execute(text(names))).scalars() if name != "id")
-            copy = f"INSERT INTO tasks ({columns}) SELECT {columns} FROM tasks, generate_series(2, :count) "
-            copy += "WHERE id = :id"
-            await connection.execute(text(copy), {"count": count, "id": task.id})
+        await harness.scheduled_tasks(runtime, count)
     finally:
         await runtime.close()
 

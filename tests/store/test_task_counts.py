@@ -8,11 +8,14 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 from tests.store.listed_rows import listed_by_rows
 
 from mailyard.domain import accounts, paging, tasks
 from mailyard.domain.visibility import TaskScope
+from mailyard.store import engine as engines
+from mailyard.store import migrate
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -64,3 +67,33 @@ async def test_totals_follow_every_change_and_deep_pages_match(runtime, team, ma
     for offset, limit in itertools.product(range(len(newest_first) + 2), (1, 2, 4)):
         page = await listing.page(scope, tasks.TaskFilter(), paging.Window(offset=offset, limit=limit))
         assert [found.id for found in page.items] == newest_first[offset : offset + limit], (offset, limit)
+
+
+async def test_counts_stay_exact_across_the_per_statement_triggers_migration(
+    runtime, settings, team, make_content, clock
+):
+    """Migration 0017 (PostgreSQL) swaps the update triggers for one per statement; on its way down and up
+    again, and with either kind in place, an UPDATE of many tasks keeps every count exact."""
+    alice, bob = team.admin.principal, team.members[0].principal
+    content = await make_content(alice)
+    later = clock.now() + timedelta(hours=2)
+    for number, owner in enumerate([alice, bob, alice, bob, alice]):
+        schedule = tasks.Schedule(type=tasks.TaskType.SCHEDULED, begin_at=later)
+        await runtime.services.tasks.create(owner, content.task_request(name=f"t{number}", schedule=schedule))
+    engine = engines.create_engine(settings.database_url)
+    try:
+        for revision, state in (("0016", "done"), ("head", "sending")):
+            async with engine.begin() as connection:
+                await connection.run_sync(lambda sync, to=revision: _migrate(sync, to))
+                await connection.execute(text("UPDATE tasks SET state = :state WHERE id % 2 = 0"), {"state": state})
+            await assert_totals_exact(runtime, [alice, bob], [content.list_id])
+    finally:
+        await engine.dispose()
+
+
+def _migrate(sync_connection, revision: str) -> None:
+    config = migrate.alembic_config(sync_connection)
+    if revision == "head":
+        command.upgrade(config, revision)
+    else:
+        command.downgrade(config, revision)

@@ -173,6 +173,11 @@ async def test_every_way_to_a_page_gives_the_rows_page(
             "UPDATE tasks SET owner_id = :bob WHERE id % 23 = 4 AND account_id = :account",
             "UPDATE tasks SET kind = 'single' WHERE id % 29 = 5",
             "UPDATE tasks SET kind = 'batch' WHERE id % 50 = 0",
+            # one statement moving tasks along several columns at once, some only in part
+            "UPDATE tasks SET paused = NOT paused, state = CASE WHEN id % 3 = 0 THEN 'done' ELSE state END, "
+            "task_type = CASE WHEN id % 2 = 0 THEN 2 ELSE task_type END, begin_at = created_at WHERE id % 37 < 3",
+            "UPDATE tasks SET state = state, owner_id = owner_id WHERE id % 41 = 7",  # counted, yet nothing moves
+            "UPDATE tasks SET sent_count = sent_count + 1",  # nothing counted changes
             "DELETE FROM tasks WHERE id % 31 = 6 AND id NOT IN (SELECT task_id FROM task_grants)",
         ]
         values = {"other": ours[0].list_id, "account": team.account_id, "bob": bob.user_id}

@@ -8,14 +8,14 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, literal, select, text, update
+from sqlalchemy import case, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import message_ids, paging, runs, tasks
 from mailyard.store import ledger_counts, tables
-from mailyard.store.rows import escape_like, fetch_one, fetch_page, insert_in_order
+from mailyard.store.rows import escape_like, fetch_one, fetch_page, insert_in_order, rows_as_values
 from mailyard.store.suppressions import in_force
 
 
@@ -132,41 +132,56 @@ class SqlRuns:
         with its own values."""
         run_table, task_table = tables.runs, tables.tasks
         finished = runs.RunStatus.SENT.value
-        run_values = [
-            {
-                "b_id": run_id,
-                "b_requested": queued,
-                "b_skipped": skipped,
-                "b_status": finished if queued == 0 else runs.RunStatus.PROCESSING.value,
-                "b_finished_at": self._now if queued == 0 else None,
-            }
-            for run_id, (queued, skipped) in counts.items()
-        ]
+        ordered = sorted(counts.items())
+        run_rows = rows_as_values(
+            self._connection,
+            "counted_runs",
+            [
+                ("id", run_table.c.id.type),
+                ("requested", run_table.c.requested_count.type),
+                ("skipped", run_table.c.skipped_count.type),
+                ("status", run_table.c.status.type),
+                ("finished_at", run_table.c.finished_at.type),
+            ],
+            [
+                (
+                    run_id,
+                    queued,
+                    skipped,
+                    *((finished, self._now) if queued == 0 else (runs.RunStatus.PROCESSING.value, None)),
+                )
+                for run_id, (queued, skipped) in ordered
+            ],
+        )
         await self._connection.execute(
             update(run_table)
-            .where(run_table.c.id == bindparam("b_id"))
+            .where(run_table.c.id == run_rows.c.id)
             .values(
-                requested_count=bindparam("b_requested"),
-                skipped_count=bindparam("b_skipped"),
-                status=bindparam("b_status"),
-                finished_at=bindparam("b_finished_at", type_=tables.UtcDateTime()),
-            ),
-            run_values,
+                requested_count=run_rows.c.requested,
+                skipped_count=run_rows.c.skipped,
+                status=run_rows.c.status,
+                finished_at=run_rows.c.finished_at,
+            )
         )
-        task_values = [
-            {"b_id": task_of_run[run_id], "b_queued": queued, "b_skipped": skipped}
-            for run_id, (queued, skipped) in counts.items()
-        ]
+        task_rows = rows_as_values(
+            self._connection,
+            "counted_tasks",
+            [
+                ("id", task_table.c.id.type),
+                ("queued", task_table.c.requested_count.type),
+                ("skipped", task_table.c.skipped_count.type),
+            ],
+            sorted((task_of_run[run_id], queued, skipped) for run_id, (queued, skipped) in ordered),
+        )
         await self._connection.execute(
             update(task_table)
-            .where(task_table.c.id == bindparam("b_id"))
+            .where(task_table.c.id == task_rows.c.id)
             .values(
-                requested_count=task_table.c.requested_count + bindparam("b_queued"),
-                cached_count=task_table.c.cached_count + bindparam("b_queued"),
-                skipped_count=task_table.c.skipped_count + bindparam("b_skipped"),
+                requested_count=task_table.c.requested_count + task_rows.c.queued,
+                cached_count=task_table.c.cached_count + task_rows.c.queued,
+                skipped_count=task_table.c.skipped_count + task_rows.c.skipped,
                 updated_at=self._now,
-            ),
-            task_values,
+            )
         )
 
     async def _refresh_statistics(self, added: int) -> None:

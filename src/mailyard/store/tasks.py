@@ -8,14 +8,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, delete, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, case, delete, func, insert, or_, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import tasks as model
 from mailyard.domain.visibility import TaskScope
 from mailyard.store import tables
-from mailyard.store.rows import fetch_one, insert_in_order
+from mailyard.store.rows import fetch_one, insert_in_order, rows_as_values
 
 #: the advisory lock that batches of fired tasks take turns on (PostgreSQL)
 FIRED_TASKS_LOCK = 0x6D61696C_66697265  # "mailfire"
@@ -285,26 +285,26 @@ class SqlTasks:
             # Batches take turns from here on; claiming and expanding runs before this stay concurrent.
             await self._connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FIRED_TASKS_LOCK})
         task = tables.tasks
-        values = [
-            {
-                "b_id": each.task_id,
-                "b_next_fire_at": each.next_fire_at,
-                "b_state": each.state.value if each.state is not None else None,
-            }
-            for each in sorted(fired, key=lambda each: each.task_id)
-        ]
-        state_given = bindparam("b_state", type_=task.c.state.type).is_not(None)
+        fired_rows = rows_as_values(
+            self._connection,
+            "fired",
+            [("id", task.c.id.type), ("next_fire_at", task.c.next_fire_at.type), ("state", task.c.state.type)],
+            [
+                (each.task_id, each.next_fire_at, each.state.value if each.state is not None else None)
+                for each in sorted(fired, key=lambda each: each.task_id)
+            ],
+        )
         statement = (
             update(task)
-            .where(task.c.id == bindparam("b_id"))
+            .where(task.c.id == fired_rows.c.id)
             .values(
-                next_fire_at=bindparam("b_next_fire_at", type_=task.c.next_fire_at.type),
-                state=func.coalesce(bindparam("b_state", type_=task.c.state.type), task.c.state),
-                error_message=case((state_given, None), else_=task.c.error_message),
+                next_fire_at=fired_rows.c.next_fire_at,
+                state=func.coalesce(fired_rows.c.state, task.c.state),
+                error_message=case((fired_rows.c.state.is_not(None), None), else_=task.c.error_message),
                 updated_at=self._now,
             )
         )
-        await self._connection.execute(statement, values)
+        await self._connection.execute(statement)
 
     async def _update(self, task_id: int, **values: Any) -> None:
         task = tables.tasks
