@@ -73,7 +73,7 @@ async def _pass(
         elapsed = time.perf_counter() - started
         if profile:
             profile.disable()
-            pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+            pstats.Stats(profile).sort_stats("cumulative").print_stats("mailyard", 40)
         print(f"{len(fired)} runs started in {elapsed:.2f} s ({elapsed / max(1, len(fired)) * 1000:.2f} ms a task)")
         total = sum(took for took, _ in spent.values())
         print(f"statements: {total:.2f} s; the rest (Python, pool): {elapsed - total:.2f} s")

@@ -130,11 +130,14 @@ class TaskDraft:
 
 @dataclass(frozen=True, kw_only=True)
 class FiredTask:
-    """What firing a scheduled task changes on it: its next fire time always, its state when a run started."""
+    """What firing a scheduled task changes on it: its next fire time always, its state and counters when a run
+    started."""
 
     task_id: int
     next_fire_at: datetime | None
     state: TaskState | None  #: None: left as it is (that fire time had run already)
+    queued: int = 0  #: ledger rows the run queued
+    skipped: int = 0  #: ledger rows the run skipped at once
 
 
 @dataclass(frozen=True, kw_only=True)

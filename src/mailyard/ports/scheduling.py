@@ -55,15 +55,18 @@ class DueTasks(TaskProgress, Protocol):
         this transaction, and passed over by other schedulers' while it lasts."""
         ...
 
-    async def set_fired(self, fired: Sequence[tasks.FiredTask]) -> None: ...
+    async def set_fired(self, fired: Sequence[tasks.FiredTask]) -> None:
+        """Move fired tasks on: next fire time, state, and the counts of the ledger rows their runs wrote."""
+        ...
 
 
 class BatchRunStarts(RunStarts, Protocol):
     async def start_many(
-        self, starts: Sequence[tuple[tasks.Task, datetime]], *, kind: runs.RunKind
+        self, starts: Sequence[tuple[tasks.Task, datetime]], *, kind: runs.RunKind, count_tasks: bool = True
     ) -> builtins.list[runs.Run]:
         """`start` for many (task, fire time) pairs in a few statements; the runs it started (a fire time that
-        already has a run is left out)."""
+        already has a run is left out). With `count_tasks` False the tasks' counters are left to the caller,
+        which writes them with its own update of the tasks (`set_fired`)."""
         ...
 
     async def active_among(self, task_ids: Collection[int]) -> set[int]:

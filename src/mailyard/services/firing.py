@@ -43,7 +43,7 @@ async def fire_scheduled(
 ) -> list[runs.Run]:
     """`fire` for many scheduled (task, fire time) pairs at once, by the same rules, in a few statements
     whatever their number: one read of their templates, one INSERT of the runs, one of their ledgers, one
-    UPDATE of the tasks."""
+    UPDATE of the tasks (schedule, state and counters together)."""
     found = await repositories.templates.get_many({task.template_id for task, _ in due if task.template_id})
     starts, refused = [], []
     for task, fire_at in due:
@@ -53,18 +53,23 @@ async def fire_scheduled(
             refused.append((task.id, error.message))
             continue
         starts.append((task, fire_at))
-    started = await repositories.runs.start_many(starts, kind=runs.RunKind.SCHEDULED)
+    started = await repositories.runs.start_many(starts, kind=runs.RunKind.SCHEDULED, count_tasks=False)
     run_of = {run.task_id: run for run in started}
     finished_at_once = [run.task_id for run in started if run.status is not runs.RunStatus.PROCESSING]
     still_active = await repositories.runs.active_among(finished_at_once) if finished_at_once else set()
     fired = []
     for task, fire_at in starts:
-        run = run_of.get(task.id)
-        state = None
-        if run is not None:
-            state = state_after_start(task, run, runs.RunKind.SCHEDULED, other_run_active=task.id in still_active)
         following = schedules.following_fire_at(task.schedule, fire_at)
-        fired.append(tasks.FiredTask(task_id=task.id, next_fire_at=following, state=state))
+        run = run_of.get(task.id)
+        if run is None:
+            fired.append(tasks.FiredTask(task_id=task.id, next_fire_at=following, state=None))
+            continue
+        state = state_after_start(task, run, runs.RunKind.SCHEDULED, other_run_active=task.id in still_active)
+        fired.append(
+            tasks.FiredTask(
+                task_id=task.id, next_fire_at=following, state=state, queued=run.requested, skipped=run.skipped
+            )
+        )
     await repositories.tasks.set_fired(fired)
     for task_id, reason in refused:  # after the others: `set_fired` orders the batch's changes of state
         await repositories.tasks.set_state(task_id, tasks.TaskState.ERROR, error_message=reason)

@@ -17,6 +17,7 @@ from mailyard.domain import message_ids, paging, runs, tasks
 from mailyard.store import ledger_counts, tables
 from mailyard.store.rows import escape_like, fetch_one, fetch_page, insert_in_order, rows_as_values
 from mailyard.store.suppressions import in_force
+from mailyard.store.tasks import counted_new_ledger
 
 
 def _run(row: Row[Any]) -> runs.Run:
@@ -69,11 +70,12 @@ class SqlRuns:
         return started[0] if started else None
 
     async def start_many(
-        self, starts: Sequence[tuple[tasks.Task, datetime]], *, kind: runs.RunKind
+        self, starts: Sequence[tuple[tasks.Task, datetime]], *, kind: runs.RunKind, count_tasks: bool = True
     ) -> builtins.list[runs.Run]:
         """Start one run per (task, fire time) in a few statements, whatever their number: the runs in one
         INSERT, every ledger row in one INSERT ... SELECT, the counters of runs and tasks in one statement
-        each. A fire time that already has a run is left out."""
+        each (the tasks' left to the caller's own update of them when `count_tasks` is False). A fire time that
+        already has a run is left out."""
         if not starts:
             return []
         rows = [self.new_row(task.id, task.account_id, fire_at=fire_at, kind=kind) for task, fire_at in starts]
@@ -91,7 +93,9 @@ class SqlRuns:
             for run_id, tally in states.items()
         }
         await self._refresh_statistics(sum(queued for queued, _skipped in counts.values()))
-        await self._count_into_runs(counts, task_of_run)
+        await self._count_into_runs(counts)
+        if count_tasks:
+            await self._count_into_tasks(counts, task_of_run)
         statement = select(tables.runs).where(tables.runs.c.id.in_(run_ids)).order_by(tables.runs.c.id)
         return [_run(row) for row in await self._connection.execute(statement)]
 
@@ -127,12 +131,10 @@ class SqlRuns:
             return postgresql.insert(tables.runs).on_conflict_do_nothing(index_elements=["task_id", "fire_at"])
         return sqlite.insert(tables.runs).on_conflict_do_nothing(index_elements=["task_id", "fire_at"])
 
-    async def _count_into_runs(self, counts: Mapping[int, tuple[int, int]], task_of_run: Mapping[int, int]) -> None:
-        """The run and task totals of many new runs: one UPDATE of the runs and one of their tasks, each run
-        with its own values."""
-        run_table, task_table = tables.runs, tables.tasks
+    async def _count_into_runs(self, counts: Mapping[int, tuple[int, int]]) -> None:
+        """The totals of many new runs in one UPDATE, each run with its own values."""
+        run_table = tables.runs
         finished = runs.RunStatus.SENT.value
-        ordered = sorted(counts.items())
         run_rows = rows_as_values(
             self._connection,
             "counted_runs",
@@ -150,7 +152,7 @@ class SqlRuns:
                     skipped,
                     *((finished, self._now) if queued == 0 else (runs.RunStatus.PROCESSING.value, None)),
                 )
-                for run_id, (queued, skipped) in ordered
+                for run_id, (queued, skipped) in sorted(counts.items())
             ],
         )
         await self._connection.execute(
@@ -163,6 +165,10 @@ class SqlRuns:
                 finished_at=run_rows.c.finished_at,
             )
         )
+
+    async def _count_into_tasks(self, counts: Mapping[int, tuple[int, int]], task_of_run: Mapping[int, int]) -> None:
+        """The new runs' ledger rows into their tasks' counters, in one UPDATE."""
+        task_table = tables.tasks
         task_rows = rows_as_values(
             self._connection,
             "counted_tasks",
@@ -171,17 +177,12 @@ class SqlRuns:
                 ("queued", task_table.c.requested_count.type),
                 ("skipped", task_table.c.skipped_count.type),
             ],
-            sorted((task_of_run[run_id], queued, skipped) for run_id, (queued, skipped) in ordered),
+            sorted((task_of_run[run_id], queued, skipped) for run_id, (queued, skipped) in counts.items()),
         )
         await self._connection.execute(
             update(task_table)
             .where(task_table.c.id == task_rows.c.id)
-            .values(
-                requested_count=task_table.c.requested_count + task_rows.c.queued,
-                cached_count=task_table.c.cached_count + task_rows.c.queued,
-                skipped_count=task_table.c.skipped_count + task_rows.c.skipped,
-                updated_at=self._now,
-            )
+            .values(updated_at=self._now, **counted_new_ledger(task_rows.c.queued, task_rows.c.skipped))
         )
 
     async def _refresh_statistics(self, added: int) -> None:
