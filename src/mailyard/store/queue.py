@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select, 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import message_ids, runs, sending, tasks
-from mailyard.store import ledger_counts, tables
+from mailyard.store import ledger_moves, tables
 from mailyard.store.suppressions import in_force
 
 _QUEUED = runs.DeliveryState.QUEUED.value
@@ -220,7 +220,8 @@ class SqlDeliveryQueue:
         )
         owned = set((await self._connection.execute(statement)).scalars())
         skipped = [(item, reason) for item, reason in skipped if item.id in owned]
-        await self._move_to_skipped([item for item, _ in skipped])
+        moved = [(item.task_id, item.run_id, item.address) for item, _ in skipped]
+        await ledger_moves.queued_became_skipped(self._connection, self._now, moved)
         run_ids = sorted({item.run_id for item, _ in skipped})
         return sending.SkippedBatch(skipped=skipped, finished=await self._finish_runs(run_ids))
 
@@ -242,28 +243,6 @@ class SqlDeliveryQueue:
         for account_id, address, reason in await self._connection.execute(statement):
             found.setdefault((account_id, address), reason)
         return found
-
-    async def _move_to_skipped(self, skipped: Sequence[sending.ClaimedDelivery]) -> None:
-        """Counters follow the ledger: skipped rows leave requested (and cached) for skipped."""
-        task, run = tables.tasks, tables.runs
-        for task_id, count in sorted(Counter(item.task_id for item in skipped).items()):
-            await self._connection.execute(
-                update(task)
-                .where(task.c.id == task_id)
-                .values(
-                    requested_count=task.c.requested_count - count,
-                    cached_count=task.c.cached_count - count,
-                    skipped_count=task.c.skipped_count + count,
-                    updated_at=self._now,
-                )
-            )
-        for run_id, count in sorted(Counter(item.run_id for item in skipped).items()):
-            await self._connection.execute(
-                update(run)
-                .where(run.c.id == run_id)
-                .values(requested_count=run.c.requested_count - count, skipped_count=run.c.skipped_count + count)
-            )
-        await ledger_counts.count_cancelled(self._connection, [(item.run_id, item.address) for item in skipped])
 
     async def _write_outcomes(
         self, owner: str, results: Sequence[sending.DeliveryResult]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -14,7 +13,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import message_ids, paging, runs, tasks
-from mailyard.store import ledger_counts, tables
+from mailyard.store import ledger_counts, ledger_moves, tables
 from mailyard.store.rows import escape_like, fetch_one, fetch_page, insert_in_order, rows_as_values
 from mailyard.store.suppressions import in_force
 from mailyard.store.tasks import counted_new_ledger
@@ -240,7 +239,7 @@ class SqlRuns:
         await self._connection.execute(insert(delivery).from_select([*columns, "updated_at"], source))
 
     async def cancel_queued(self, task_id: int) -> int:
-        delivery, run_table, task_table = tables.deliveries, tables.runs, tables.tasks
+        delivery, run_table = tables.deliveries, tables.runs
         # A delivery leased by a worker that died is as good as queued once its lease expired.
         abandoned = (delivery.c.state == runs.DeliveryState.SENDING.value) & (delivery.c.lease_expires_at < self._now)
         queued = (delivery.c.task_id == task_id) & ((delivery.c.state == runs.DeliveryState.QUEUED.value) | abandoned)
@@ -252,34 +251,15 @@ class SqlRuns:
                 .returning(delivery.c.run_id, delivery.c.address)
             )
         ).all()
-        cancelled_runs = Counter(run_id for run_id, _address in cancelled)
-        await ledger_counts.count_cancelled(self._connection, ((run_id, address) for run_id, address in cancelled))
-        skipped = sum(cancelled_runs.values())
-        for run_id, count in cancelled_runs.items():
-            # Run totals follow their ledger rows too: the cancelled ones move from requested to skipped.
-            await self._connection.execute(
-                update(run_table)
-                .where(run_table.c.id == run_id)
-                .values(
-                    requested_count=run_table.c.requested_count - count,
-                    skipped_count=run_table.c.skipped_count + count,
-                )
-            )
-        await self._connection.execute(
-            update(task_table)
-            .where(task_table.c.id == task_id)
-            .values(
-                requested_count=task_table.c.requested_count - skipped,
-                cached_count=task_table.c.cached_count - skipped,
-                skipped_count=task_table.c.skipped_count + skipped,
-            )
+        await ledger_moves.queued_became_skipped(
+            self._connection, self._now, [(task_id, run_id, address) for run_id, address in cancelled]
         )
         await self._connection.execute(
             update(run_table)
             .where(run_table.c.task_id == task_id, run_table.c.status == runs.RunStatus.PROCESSING.value)
             .values(status=runs.RunStatus.SENT.value, finished_at=self._now)
         )
-        return skipped
+        return len(cancelled)
 
     async def get(self, task_id: int, run_id: int) -> runs.Run | None:
         table = tables.runs
