@@ -27,7 +27,7 @@ T = TypeVar("T")
 async def connected(account: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the native API (base URL ending in /v1), local or remote as configured."""
     settings = context.settings()
-    url = context.state.url or settings.url
+    url = context.remote_url()
     if url:
         secret_id = context.state.secret_id or settings.secret_id
         secret_key = context.state.secret_key or settings.secret_key
