@@ -59,6 +59,10 @@ def test_a_first_task_from_the_command_line_alone(local: Cli, tmp_path: Path) ->
         "1",
     )
     assert task["counters"]["requested"] == 2  # the invalid address is not sent to
+    of_task = local.json("stats", "--task", str(task["id"]))
+    assert set(of_task) == {"daily", "overall"} and "requested" in of_task["overall"]
+    assert f"Statistics of task {task['id']}" in local.output("stats", "--task", str(task["id"]))
+    assert local.output("stats", "--task", "99", code=1).startswith("error: ")
     listed = local.json("tasks", "list")
     assert [item["id"] for item in listed["items"]] == [task["id"]]
     assert "Deliveries" in local.output("tasks", "show", str(task["id"]))
