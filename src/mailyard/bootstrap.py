@@ -285,7 +285,7 @@ def build_services(
             metrics=metrics,
         ),
         outbox=OutboxService(store),
-        suppressions=SuppressionService(store),
+        suppressions=SuppressionService(store, per_request=(list_limits or ListLimits()).cloud_per_upload),
         unsubscribe=UnsubscribeService(store, links, recorder, clock),
         single_sends=SingleSendService(store, clock),
         statistics=StatisticsService(store),

@@ -1,9 +1,9 @@
 """The crash contract with real processes: three `mailyard worker` processes on one PostgreSQL database send a
 20,000-recipient task into a real SMTP sink, with and without SIGKILLs; and a SIGTERM stops a worker cleanly.
 
-Contract (design.md, "Sending engine"): no recipient is ever skipped; a second copy only for messages in
-flight at a kill, so duplicates are bounded by what a killed worker held; a resent copy keeps its Message-ID;
-counters equal the ledger; the task ends done.
+The contract (the README's "Scaling out"; docs/performance.md, "Soak: faults and crashes"): no recipient is
+ever skipped; a second copy only for messages in flight at a kill, so duplicates are bounded by what a killed
+worker held; a resent copy keeps its Message-ID; counters equal the ledger; the task ends done.
 """
 
 from __future__ import annotations

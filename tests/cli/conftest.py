@@ -37,9 +37,9 @@ class Cli:
             assert result.exit_code == 0, (result.output, result.exception)
         return result
 
-    def output(self, *args: str, code: int = 0) -> str:
+    def output(self, *args: str, code: int = 0, stdin: str | None = None) -> str:
         """What the command printed, once it exited with `code`; an unexpected exception fails the test."""
-        result = CliRunner().invoke(app, list(args), env=self.env, catch_exceptions=False)
+        result = CliRunner().invoke(app, list(args), input=stdin, env=self.env, catch_exceptions=False)
         assert result.exit_code == code, f"{args}: {result.output}"
         return result.output
 

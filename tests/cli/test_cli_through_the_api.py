@@ -59,6 +59,10 @@ def test_a_first_task_from_the_command_line_alone(local: Cli, tmp_path: Path) ->
         "1",
     )
     assert task["counters"]["requested"] == 2  # the invalid address is not sent to
+    of_task = local.json("stats", "--task", str(task["id"]))
+    assert set(of_task) == {"daily", "overall"} and "requested" in of_task["overall"]
+    assert f"Statistics of task {task['id']}" in local.output("stats", "--task", str(task["id"]))
+    assert local.output("stats", "--task", "99", code=1).startswith("error: ")
     listed = local.json("tasks", "list")
     assert [item["id"] for item in listed["items"]] == [task["id"]]
     assert "Deliveries" in local.output("tasks", "show", str(task["id"]))
@@ -102,13 +106,27 @@ def test_errors_are_one_line_and_a_non_zero_exit(local: Cli, tmp_path: Path) -> 
     for args in (("tasks", "show", "99"), ("domains", "show", "nowhere.example"), ("templates", "delete", "7")):
         output = local.output(*args, code=1)
         assert output.startswith("error: ") and len(output.strip().splitlines()) == 1, output
+    for args in (("tasks", "show", "abc"), ("tasks", "show"), ("--no-such-option",), ("lists", "list", "--limit", "0")):
+        usage = local.output(*args, code=2)  # Click's exit code for a wrong command line
+        assert usage.startswith("error: ") and "--help`)" in usage, usage
+        assert len(usage.strip().splitlines()) == 1, usage
     assert "--variables is not JSON" in local.output("templates", "preview", "1", "--variables", "{", code=1)
     unreachable = Cli(
         {**local.env, "MAILYARD_URL": "http://127.0.0.1:9", "MAILYARD_SECRET_ID": "x", "MAILYARD_SECRET_KEY": "y"}
     )
     assert unreachable.output("tasks", "list", code=1).startswith("error: cannot reach the server")
     keyless = Cli({**local.env, "MAILYARD_URL": "http://127.0.0.1:9"})
-    assert "needs a key" in keyless.output("tasks", "list", code=1)
+    long_error = keyless.output("tasks", "list", code=1)  # longer than the 80 columns of a console without a tty
+    assert len(long_error) > 80 and "needs a key" in long_error and len(long_error.strip().splitlines()) == 1
+
+
+def test_the_local_only_reads_print_json_and_page(local: Cli) -> None:
+    kept = local.json("inbound", "--kept", "--limit", "5", "--offset", "10")
+    assert kept == {"items": [], "total": 0, "offset": 10, "limit": 5}
+    assert local.json("relays") == []  # no relay configured
+    assert local.json("accounts", "set", "--time-zone", "Europe/Paris")["time_zone"] == "Europe/Paris"
+    assert "daily quota 300" in local.output("accounts", "set", "--daily-quota", "300")
+    assert local.json("accounts", "set", "--unlimited")["daily_quota"] is None
 
 
 def test_version() -> None:
@@ -126,16 +144,20 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
     stop_service(service)
 
 
-def test_an_operator_steers_a_server_they_do_not_run_on(remote: LiveService, tmp_path: Path) -> None:
-    secret_id, secret_key = remote.keys["admin"]
-    cli = Cli(
+def remote_cli(remote: LiveService, secret_id: str, secret_key: str, data_dir: Path) -> Cli:
+    """The CLI steering `remote` with a key, with a data directory that must stay unopened."""
+    return Cli(
         {
             "MAILYARD_URL": remote.url,
             "MAILYARD_SECRET_ID": secret_id,
             "MAILYARD_SECRET_KEY": secret_key,
-            "MAILYARD_DATA_DIR": str(tmp_path / "nothing-here"),
+            "MAILYARD_DATA_DIR": str(data_dir),
         }
     )
+
+
+def test_an_operator_steers_a_server_they_do_not_run_on(remote: LiveService, tmp_path: Path) -> None:
+    cli = remote_cli(remote, *remote.keys["admin"], tmp_path / "nothing-here")
     cli.output("domains", "add", "example.com")
     cli.output("senders", "add", "news@example.com")
     template = cli.json("templates", "create", "--name", "t", "--text", str(write(tmp_path / "t.txt", "Hi {{name}}")))
@@ -159,4 +181,32 @@ def test_an_operator_steers_a_server_they_do_not_run_on(remote: LiveService, tmp
     assert kept["total"] == 50
     raw = cli.output("outbox", "show", str(kept["items"][0]["id"]), "--raw")
     assert "Subject: Hello" in raw and "User " in raw  # the quoted-printable body may fold the line
+    record = cli.json("outbox", "show", str(kept["items"][0]["id"]))
+    assert {name: record[name] for name in ("id", "recipient", "task_id")} == {
+        name: kept["items"][0][name] for name in ("id", "recipient", "task_id")
+    }
+    assert "exclude each other" in cli.output("outbox", "show", "1", "--raw", "--json", code=1)
+    assert not (tmp_path / "nothing-here").exists()  # nothing was opened locally
+
+
+def test_keys_and_the_account_are_changed_on_the_remote_server(remote: LiveService, tmp_path: Path) -> None:
+    admin = remote_cli(remote, *remote.keys["admin"], tmp_path / "nothing-here")
+    issued = admin.json("keys", "create", "--account", "default", "--user", "carol", "--role", "member")
+    assert set(issued) == {"SecretId", "SecretKey"}
+    carol = remote_cli(remote, issued["SecretId"], issued["SecretKey"], tmp_path / "nothing-here")
+    assert carol.json("tasks", "list")["total"] >= 0  # the server knows the new key
+    second = admin.output("keys", "create", "--account", "default", "--user", "carol")
+    assert "user      carol (member)" in second and "SecretKey" in second
+    assert issued["SecretId"] in {key["secret_id"] for key in remote.call("admin", "GET", "/keys")}
+    wrong = admin.output("keys", "create", "--account", "elsewhere", "--user", "x", code=1)
+    assert wrong.strip() == "error: the key belongs to account 'default', not 'elsewhere'"
+
+    assert admin.json("accounts", "set", "--daily-quota", "500")["daily_quota"] == 500
+    assert "daily quota unlimited" in admin.output("accounts", "set", "--unlimited")
+    assert admin.json("accounts", "set")["daily_quota"] is None  # no change asked: the account as it is
+    for command, args in (("relays", ()), ("db purge", ()), ("inbound", ("--kept",)), ("keys rotate-master", ())):
+        refused = admin.output(*command.split(), *args, code=1)
+        assert (
+            refused == f"error: `mailyard {command}` works on the local database only; drop --url (and MAILYARD_URL)\n"
+        )
     assert not (tmp_path / "nothing-here").exists()  # nothing was opened locally

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 import re
 import subprocess
@@ -80,9 +81,21 @@ async def test_the_relays_command_shows_todays_use(runtime: bootstrap.Runtime) -
     shown = relays_command(runtime, "smtp://a.example?name=limited&daily_quota=7,smtp://b.example")
     assert re.search(rf"limited\s.*\s7\s.*{today} \(UTC\)\s.*\s3\s.*\s4\s", shown), shown
     assert re.search(r"b.example:25\s.*unlimited", shown), shown
+    listed = json.loads(
+        relays_command(runtime, "smtp://a.example?name=limited&daily_quota=7,smtp://b.example", "--json")
+    )
+    assert listed[0] == {
+        "relay": "limited",
+        "daily_quota": 7,
+        "time_zone": "UTC",
+        "day": today.isoformat(),
+        "used": 3,
+        "left": 4,
+    }
+    assert listed[1]["daily_quota"] is None and listed[1]["used"] is None
 
 
-def relays_command(runtime: bootstrap.Runtime, relays: str) -> str:
+def relays_command(runtime: bootstrap.Runtime, relays: str, *args: str) -> str:
     """`mailyard relays` in its own process, on the test's database."""
     settings = runtime.settings
     env = {key: value for key, value in os.environ.items() if not key.startswith("MAILYARD_")}
@@ -93,7 +106,7 @@ def relays_command(runtime: bootstrap.Runtime, relays: str) -> str:
         "COLUMNS": "200",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "mailyard", "relays"], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "mailyard", "relays", *args], env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     return done.stdout

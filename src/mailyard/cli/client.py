@@ -16,6 +16,7 @@ import httpx
 
 from mailyard import bootstrap
 from mailyard.cli import context
+from mailyard.cli.asgi_stream import StreamingASGITransport
 from mailyard.cli.context import ApiError
 
 REMOTE_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -27,7 +28,7 @@ T = TypeVar("T")
 async def connected(account: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the native API (base URL ending in /v1), local or remote as configured."""
     settings = context.settings()
-    url = context.state.url or settings.url
+    url = context.remote_url()
     if url:
         secret_id = context.state.secret_id or settings.secret_id
         secret_key = context.state.secret_key or settings.secret_key
@@ -39,7 +40,7 @@ async def connected(account: str | None = None) -> AsyncIterator[httpx.AsyncClie
         return
     async with context.opened_runtime() as runtime:
         principal = await runtime.services.access.operator(account)
-        transport = httpx.ASGITransport(app=bootstrap.create_operator_api(runtime, principal))
+        transport = StreamingASGITransport(bootstrap.create_operator_api(runtime, principal))
         async with httpx.AsyncClient(transport=transport, base_url=LOCAL_BASE_URL, timeout=None) as client:
             yield client
 

@@ -31,7 +31,7 @@ class ApiError(Exception):
 
 
 console = Console()
-error_console = Console(stderr=True)
+error_console = Console(stderr=True, soft_wrap=True)  #: an error stays one line, whatever the width
 
 
 class CommandState:
@@ -48,6 +48,17 @@ state = CommandState()
 
 def settings() -> Settings:
     return load_settings(state.config_file)
+
+
+def remote_url() -> str | None:
+    """The remote server the commands steer (--url or MAILYARD_URL), or None for the local database."""
+    return state.url or settings().url
+
+
+def require_local(command: str) -> None:
+    """Commands that act on the local database or files alone refuse --url rather than ignore it."""
+    if remote_url():
+        fail(f"`mailyard {command}` works on the local database only; drop --url (and MAILYARD_URL)")
 
 
 @asynccontextmanager

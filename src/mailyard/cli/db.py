@@ -13,6 +13,7 @@ app = typer.Typer(help="Database schema.", no_args_is_help=True)
 @app.command("purge")
 def purge() -> None:
     """Delete what MAILYARD_RETAIN_* no longer keeps, now (workers also do it in the background)."""
+    context.require_local("db purge")
 
     async def work() -> dict[str, int]:
         async with context.opened_runtime() as runtime:
@@ -31,6 +32,7 @@ def purge() -> None:
 @app.command("upgrade")
 def upgrade() -> None:
     """Bring the database schema up to date (serve and worker do this by themselves)."""
+    context.require_local("db upgrade")
     settings = context.settings()
     context.run(lambda: bootstrap.upgrade_database(settings))
     context.console.print("database schema is up to date")

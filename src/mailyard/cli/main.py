@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from mailyard import __version__
 from mailyard.cli import (
@@ -28,8 +31,39 @@ from mailyard.cli import (
     webhooks,
 )
 
+# Click's UsageError (Typer's own copy of Click since Typer 0.20): the parent of typer.BadParameter.
+USAGE_ERROR: Any = typer.BadParameter.__mro__[1]
+
+
+@contextmanager
+def _usage_errors_in_one_line() -> Iterator[None]:
+    """A wrong argument or option is one line on stderr, like every other error, with click's exit code 2."""
+    try:
+        yield
+    except USAGE_ERROR as error:
+        if type(error).__name__ == "NoArgsIsHelpError":
+            raise  # a bare group prints its help
+        command = error.ctx.command_path if error.ctx is not None else "mailyard"
+        context.fail(f"{error.format_message()} (see `{command} --help`)", code=error.exit_code)
+
+
+class OneLineErrors(TyperGroup):
+    """The top-level group: usage errors anywhere below it come out as `error: ...`."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        with _usage_errors_in_one_line():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _usage_errors_in_one_line():
+            return super().invoke(ctx)
+
+
 app = typer.Typer(
-    help="Mailyard: a self-hosted mail task service.", no_args_is_help=True, pretty_exceptions_enable=False
+    cls=OneLineErrors,
+    help="Mailyard: a self-hosted mail task service.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(db.app, name="db")

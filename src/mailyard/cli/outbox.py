@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from mailyard.cli import client, output
+from mailyard.cli import client, context, output
 from mailyard.cli.output import AccountOption, JsonOption, LimitOption, OffsetOption, field
 
+JSON = "application/json"
 app = typer.Typer(help="The built-in outbox (no relay configured): what would have been sent.", no_args_is_help=True)
 COLUMNS: list[output.Column] = [
     ("ID", field("id")),
@@ -39,8 +40,14 @@ def show(
     message_id: Annotated[int, typer.Argument(min=1, help="Outbox message id.")],
     raw: Annotated[bool, typer.Option("--raw", help="Print the whole message exactly as it would be sent.")] = False,
     account: AccountOption = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Show a kept message's headers (or, with --raw, the whole message)."""
+    """Show a kept message's headers (with --raw, the whole message; with --json, its record)."""
+    if as_json and raw:
+        context.fail("--raw and --json exclude each other")
+    if as_json:
+        output.print_json(client.request(account, "GET", f"/outbox/{message_id}", headers={"Accept": JSON}))
+        return
     content: bytes = client.request(account, "GET", f"/outbox/{message_id}")
     if raw:
         sys.stdout.buffer.write(content)

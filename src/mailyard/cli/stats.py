@@ -30,15 +30,21 @@ COLUMNS: list[output.Column] = [
 def stats(
     start: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD (default: 6 days before --end).")] = None,
     end: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD (default: today).")] = None,
+    task: Annotated[int | None, typer.Option("--task", min=1, help="Only this task's days.")] = None,
     account: AccountOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show what was requested, delivered and bounced per day, and opens and clicks by people and machines."""
+    """Show what was requested, delivered and bounced per day, and opens and clicks by people and machines
+    (over the tasks you may see, or of one task)."""
     last = date.fromisoformat(end) if end else date.today()
     first = date.fromisoformat(start) if start else last - timedelta(days=6)
-    report = client.request(account, "GET", "/statistics", params={"start": first.isoformat(), "end": last.isoformat()})
+    query: dict[str, object] = {"start": first.isoformat(), "end": last.isoformat()}
+    if task is not None:
+        query["task_id"] = task
+    report = client.request(account, "GET", "/statistics", params=query)
     if as_json:
         output.print_json(report)
         return
     overall = dict(report["overall"], day="total")
-    output.print_table(f"Statistics {first} to {last}", COLUMNS, [*report["daily"], overall])
+    of_task = f" of task {task}" if task else ""
+    output.print_table(f"Statistics{of_task} {first} to {last}", COLUMNS, [*report["daily"], overall])

@@ -2,8 +2,9 @@
 
 Built on ``asyncio.BufferedProtocol`` rather than streams: the event loop reads straight into one fixed
 64 KiB buffer owned by the protocol. Stock asyncio reads into a fresh 256 KiB object per read, which costs
-several extra system calls per small SMTP reply (CPython issue 85451); capping reads at 64 KiB was worth about
-1.4x in throughput (see the project's SMTP performance note).
+several extra system calls per small SMTP reply (CPython issue 85451). Measured on a 2-core machine (5 KB
+messages over 127.0.0.1, 16 connections), capping reads at 64 KiB took a minimal asyncio SMTP client from 0.68
+to 0.97 of the rate of Postfix's C pair (`smtp-source` into `smtp-sink`), about 1.4x.
 """
 
 from __future__ import annotations

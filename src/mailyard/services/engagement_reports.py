@@ -1,5 +1,6 @@
 """The dashboard's engagement report of one task: what happened to its copies per day, from the task's daily
-counters (the statistics report adds up the tasks the caller sees, not one). It applies the caller's view."""
+counters (the statistics report adds up the tasks the caller sees; `task_report` gives one task's in the same
+shape). It applies the caller's view."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from mailyard.domain import accounts, events, schedules
 from mailyard.errors import ErrorCode, InvalidInput
 from mailyard.ports.engagement_reads import EngagementReadRepositories
 from mailyard.ports.store import Store
+from mailyard.services import statistics
 from mailyard.services.statistics import MAX_REPORT_DAYS
 from mailyard.services.tasks import TaskService
 
@@ -26,6 +28,14 @@ class EngagementReportService:
         await self._tasks.get(principal, task_id)  # NotFound / Forbidden outside the caller's view
         async with self._store.transaction() as repositories:
             return await repositories.engagement_reads.task_daily(task_id, first_day, last_day)
+
+    async def task_report(
+        self, principal: accounts.Principal, task_id: int, first_day: date, last_day: date
+    ) -> statistics.Report:
+        """The statistics report of one task: the same daily counters as its chart, as the account report has
+        them (the task as the caller may see it, else NotFound / Forbidden)."""
+        statistics.check_range(first_day, last_day)
+        return statistics.report_of(await self.task_daily(principal, task_id, first_day, last_day), first_day)
 
 
 def _check_range(first_day: date, last_day: date) -> None:

@@ -48,7 +48,7 @@ class StatisticsService:
         recipient_domain: str | None = None,
     ) -> Report:
         """Ledger counts per local day of the account, over the runs requested from first_day to last_day."""
-        _check_range(first_day, last_day)
+        check_range(first_day, last_day)
         scope = visibility.TaskScope.of(principal)
         async with self._store.transaction() as repositories:
             counted = await repositories.events.daily(
@@ -58,11 +58,7 @@ class StatisticsService:
                 sender_domain=_domain(sender_domain),
                 recipient_domain=_domain(recipient_domain),
             )
-        daily = [_volume(day, counted[day]) for day in sorted(counted)]
-        overall = messages.Volume(day=first_day)
-        for volume in daily:
-            overall = replace(overall, **{name: getattr(overall, name) + getattr(volume, name) for name in _ADDED_UP})
-        return Report(daily=daily, overall=overall)
+        return report_of(counted, first_day)
 
     async def abuse_reports(
         self,
@@ -78,7 +74,7 @@ class StatisticsService:
         template_id: int | None = None,
     ) -> paging.Page[events.Complaint]:
         """Spam complaints (from feedback-loop reports) recorded between two local days, oldest first."""
-        _check_range(first_day, last_day)
+        check_range(first_day, last_day)
         query = events.ComplaintQuery(
             start=schedules.start_of_day(first_day, principal.time_zone),
             end=schedules.start_of_day(last_day + timedelta(days=1), principal.time_zone),
@@ -90,6 +86,15 @@ class StatisticsService:
         )
         async with self._store.transaction() as repositories:
             return await repositories.events.complaints(visibility.TaskScope.of(principal), query, window)
+
+
+def report_of(counted: dict[date, dict[events.Counter, int]], first_day: date) -> Report:
+    """The report of daily counters (of the tasks a caller sees, or of one task): its days and their sum."""
+    daily = [_volume(day, counted[day]) for day in sorted(counted)]
+    overall = messages.Volume(day=first_day)
+    for volume in daily:
+        overall = replace(overall, **{name: getattr(overall, name) + getattr(volume, name) for name in _ADDED_UP})
+    return Report(daily=daily, overall=overall)
 
 
 def _volume(day: date, counts: dict[events.Counter, int]) -> messages.Volume:
@@ -111,7 +116,7 @@ def _volume(day: date, counts: dict[events.Counter, int]) -> messages.Volume:
     )
 
 
-def _check_range(first_day: date, last_day: date) -> None:
+def check_range(first_day: date, last_day: date) -> None:
     schedules.check_day(first_day, "start_date")
     schedules.check_day(last_day, "end_date")
     if last_day < first_day:

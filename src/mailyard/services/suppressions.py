@@ -16,8 +16,6 @@ from mailyard.errors import Conflict, ErrorCode, InvalidInput, LimitExceeded, No
 from mailyard.ports.store import Store
 from mailyard.ports.suppressions import SuppressionRepositories
 
-MAX_PER_REQUEST = recipients.MAX_PER_UPLOAD
-
 HARD_BOUNCE = SuppressionReason.HARD_BOUNCE
 #: What ListBlackEmailAddress lists and DeleteBlackList removes: what the recipients' side said.
 BLACKLISTED = (SuppressionReason.HARD_BOUNCE, SuppressionReason.COMPLAINT)
@@ -25,8 +23,11 @@ CUSTOM = SuppressionReason.CUSTOM
 
 
 class SuppressionService:
-    def __init__(self, store: Store[SuppressionRepositories]) -> None:
+    def __init__(self, store: Store[SuppressionRepositories], *, per_request: int = recipients.MAX_PER_UPLOAD) -> None:
+        """`per_request`: how many addresses one request may add or remove, the Tencent door's upload limit
+        (MAILYARD_TENCENT_UPLOAD_MAX_RECIPIENTS); the native API's body takes fewer anyway."""
         self._store = store
+        self._per_request = per_request
 
     async def list_hard_bounces(
         self,
@@ -65,8 +66,7 @@ class SuppressionService:
     ) -> recipients.UploadReport:
         """Blacklist the valid addresses (an address listed already gets the new expiry); count them all."""
         checked = [recipients.check_recipient(address) for address in _required(addresses)]
-        if len(checked) > MAX_PER_REQUEST:
-            raise LimitExceeded(f"at most {MAX_PER_REQUEST} addresses per request", code=ErrorCode.TOO_MANY_ADDRESSES)
+        self._check_count(len(checked))
         expires_at = start_of_day(check_day(expires_on, "expires_on"), principal.time_zone) if expires_on else None
         async with self._store.transaction() as repositories:
             for address in dict.fromkeys(row.address for row in checked if row.valid):
@@ -135,6 +135,10 @@ class SuppressionService:
         """Take addresses off the custom blacklist; the number that were on it."""
         return await self._remove(principal, addresses, CUSTOM)
 
+    def _check_count(self, count: int) -> None:
+        if count > self._per_request:
+            raise LimitExceeded(f"at most {self._per_request} addresses per request", code=ErrorCode.TOO_MANY_ADDRESSES)
+
     async def _remove(
         self,
         principal: accounts.Principal,
@@ -142,8 +146,7 @@ class SuppressionService:
         reason: SuppressionReason | tuple[SuppressionReason, ...],
     ) -> int:
         cleaned = list(dict.fromkeys(address.strip().lower() for address in _required(addresses)))
-        if len(cleaned) > MAX_PER_REQUEST:
-            raise LimitExceeded(f"at most {MAX_PER_REQUEST} addresses per request", code=ErrorCode.TOO_MANY_ADDRESSES)
+        self._check_count(len(cleaned))
         async with self._store.transaction() as repositories:
             return await repositories.suppressions.remove(principal.account_id, cleaned, reason)
 

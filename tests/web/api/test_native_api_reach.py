@@ -101,6 +101,40 @@ async def test_statistics_count_the_days_requests(api, team, clock):
     assert backwards.status_code == 400
 
 
+async def test_statistics_of_one_task_follow_the_tasks_visibility(api, team, rival):
+    admin, member = team.admin.auth, team.members[0].auth
+    template_id = await setup_sender(api, admin)
+    body = {"from_address": "hello@news.example.com", "subject": "S", "template_id": template_id}
+
+    async def send(auth: tuple[str, str], count: int) -> int:
+        to = [f"r{number}@example.org" for number in range(count)]
+        response = await api.post("/v1/messages", json=dict(body, to=to), auth=auth)
+        assert response.status_code == 202, response.text
+        return int(response.json()["task_id"])
+
+    admins, members = await send(admin, 2), await send(member, 3)
+    day = {"start": "2026-03-02", "end": "2026-03-02"}  # the fixed clock's day in Asia/Shanghai
+
+    async def report(auth: tuple[str, str], **query: object) -> httpx.Response:
+        return await api.get("/v1/statistics", params={**day, **query}, auth=auth)
+
+    assert (await report(admin)).json()["overall"]["requested"] == 5
+    for auth, task_id, requested in ((admin, admins, 2), (admin, members, 3), (member, members, 3)):
+        answer = (await report(auth, task_id=task_id)).json()
+        assert (answer["overall"]["requested"], [row["day"] for row in answer["daily"]]) == (requested, [day["start"]])
+    hidden = await report(member, task_id=admins)  # as the task itself answers that member
+    task_itself = await api.get(f"/v1/tasks/{admins}", auth=member)
+    assert (hidden.status_code, hidden.json()["error"]["code"]) == (
+        task_itself.status_code,
+        task_itself.json()["error"]["code"],
+    )
+    for auth, task_id in ((rival.admin.auth, admins), (admin, 999_999)):
+        missing = await report(auth, task_id=task_id)
+        assert missing.status_code == 404 and set(missing.json()["error"]) >= {"code", "message"}, missing.text
+    by_domain = await report(admin, task_id=admins, recipient_domain="example.org")
+    assert by_domain.status_code == 400 and "not split by domain" in by_domain.json()["error"]["message"]
+
+
 async def test_unsubscribe_settings_and_the_task_option(api, team):
     auth = team.admin.auth
     template_id = await setup_sender(api, auth)

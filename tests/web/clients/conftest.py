@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.web.conftest import LiveService, start_service, stop_service
 
 NODE_MODULES = Path(os.environ.get("MAILYARD_TEST_NODE_MODULES", ".venv/node/node_modules"))
 
@@ -29,3 +32,20 @@ def tencent_node_sdk() -> Path:
     require_client("node", shutil.which("node") is not None)
     require_client("tencentcloud-sdk-nodejs-ses", (NODE_MODULES / "tencentcloud-sdk-nodejs-ses").is_dir())
     return NODE_MODULES.resolve()
+
+
+@pytest.fixture(scope="session")
+def tccli() -> Path:
+    """Tencent Cloud's command line (PyPI `tccli`), beside this Python."""
+    found = Path(sys.executable).with_name("tccli")
+    require_client("tccli", found.is_file())
+    return found
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
+    """A `mailyard serve --api-only` of each test module's own, with the key of its admin."""
+    live = start_service(tmp_path_factory.mktemp("client"), None, "--api-only")
+    live.create_key("default", "admin")
+    yield live
+    stop_service(live)

@@ -9,23 +9,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.web.conftest import LiveService, start_service, stop_service
+from tests.web.conftest import LiveService
 
 SCRIPT = Path(__file__).with_name("tencent_node_client.js")
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
-    live = start_service(tmp_path_factory.mktemp("node-sdk"), None, "--api-only")
-    live.create_key("default", "admin")
-    yield live
-    stop_service(live)
 
 
 def run_node(

@@ -16,7 +16,9 @@ router = APIRouter()
 class AccountPatchIn(BaseModel):
     """Only the fields given change; `daily_quota: null` removes the quota."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"time_zone": "Asia/Shanghai", "daily_quota": 10000}]}
+    )
 
     time_zone: str | None = Field(default=None, min_length=1, max_length=64, examples=["Asia/Shanghai"])
     daily_quota: int | None = Field(default=None, ge=0, le=2**31 - 1, description="Messages per local day.")

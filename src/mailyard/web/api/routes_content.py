@@ -90,7 +90,7 @@ async def create_list(body: schemas.ListIn, principal: CurrentPrincipal, service
     return mapping.list_out(created)
 
 
-@router.get("/lists", tags=["recipient lists"])
+@router.get("/lists", tags=["recipient lists"], responses=schemas.page_example(schemas.ListOut))
 async def list_lists(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -129,6 +129,7 @@ CSV_BODY = {
     }
 }
 SPOOL_IN_MEMORY_BYTES = 1 << 20
+CSV_EXPORT_EXAMPLE = 'email,variables\nada@example.org,"{""name"": ""Ada""}"\nalan@example.org,"{""name"": ""Alan""}"\n'
 
 
 @router.post("/lists/{list_id}/recipients.csv", tags=["recipient lists"], openapi_extra=CSV_BODY)
@@ -147,7 +148,17 @@ async def import_recipients_csv(
     return mapping.import_out(report)
 
 
-@router.get("/lists/{list_id}/recipients.csv", tags=["recipient lists"], response_class=StreamingResponse)
+@router.get(
+    "/lists/{list_id}/recipients.csv",
+    tags=["recipient lists"],
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXPORT_EXAMPLE}},
+            "description": "The list as CSV, importable again",
+        }
+    },
+)
 async def export_recipients_csv(
     list_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep
 ) -> StreamingResponse:

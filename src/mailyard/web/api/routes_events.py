@@ -20,6 +20,30 @@ PositiveId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 class EngagementOut(BaseModel):
     """Totals over every run of the task (see the README's "How counts are defined")."""
 
+    model_config = schemas.with_examples(
+        {
+            "delivered": 980,
+            "deferred": 12,
+            "dropped": 3,
+            "hard_bounces": 15,
+            "soft_bounces": 12,
+            "opens": 610,
+            "unique_opens": 402,
+            "human_opens": 350,
+            "unique_human_opens": 301,
+            "machine_opens": 260,
+            "unique_machine_opens": 101,
+            "clicks": 120,
+            "unique_clicks": 88,
+            "human_clicks": 97,
+            "unique_human_clicks": 80,
+            "machine_clicks": 23,
+            "unique_machine_clicks": 8,
+            "complaints": 1,
+            "unsubscribes": 4,
+        }
+    )
+
     delivered: int
     deferred: int
     dropped: int

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from mailyard.domain import identifiers
@@ -58,8 +59,21 @@ async def list_outbox(
 @router.get(
     "/outbox/{message_id}",
     response_class=Response,
-    responses={200: {"content": {"message/rfc822": {}}, "description": "The message exactly as it would be sent"}},
+    responses={
+        200: {
+            "content": {
+                "message/rfc822": {"example": "From: news@example.com\r\nTo: ada@example.org\r\n\r\nHello Ada!\r\n"},
+                "application/json": {"schema": OutboxMessageOut.model_json_schema()},
+            },
+            "description": "The message exactly as it would be sent; its record with `Accept: application/json`",
+        }
+    },
 )
-async def get_outbox_message(message_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep) -> Response:
+async def get_outbox_message(
+    message_id: PositiveId, principal: CurrentPrincipal, services: ServicesDep, request: Request
+) -> Response:
     message = await services.outbox.get(principal, message_id)
+    accepted = request.headers.get("accept", "")
+    if "application/json" in accepted and "message/rfc822" not in accepted:
+        return JSONResponse(_message_out(message).model_dump(mode="json"))
     return Response(content=message.content or b"", media_type="message/rfc822")

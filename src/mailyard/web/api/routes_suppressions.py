@@ -19,6 +19,16 @@ Address = Annotated[str, Path(min_length=3, max_length=254)]
 
 
 class SuppressionOut(BaseModel):
+    model_config = schemas.with_examples(
+        {
+            "id": 12,
+            "address": "ada@example.org",
+            "reason": "hard_bounce",
+            "expires_at": None,
+            "created_at": schemas.CREATED_AT,
+        }
+    )
+
     id: int
     address: str
     reason: SuppressionReason
@@ -45,7 +55,7 @@ def _suppression_out(entry: Suppression) -> SuppressionOut:
     )
 
 
-@router.get("/suppressions")
+@router.get("/suppressions", responses=schemas.page_example(SuppressionOut))
 async def list_suppressions(
     principal: CurrentPrincipal,
     services: ServicesDep,

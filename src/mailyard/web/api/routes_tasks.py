@@ -46,7 +46,7 @@ async def create_task(body: schemas.TaskIn, principal: CurrentPrincipal, service
     return mapping.task_out(await services.tasks.create(principal, request))
 
 
-@router.get("/tasks")
+@router.get("/tasks", responses=schemas.page_example(schemas.TaskOut))
 async def list_tasks(
     principal: CurrentPrincipal,
     services: ServicesDep,

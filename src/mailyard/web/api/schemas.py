@@ -12,6 +12,22 @@ from mailyard.domain import identifiers
 T = TypeVar("T")
 
 Id = Annotated[int, Field(ge=1, le=identifiers.MAX_ID)]
+CREATED_AT = "2026-10-01T09:30:00Z"
+
+
+def with_examples(*examples: dict[str, Any]) -> ConfigDict:
+    """A model's examples in the OpenAPI schema (/docs shows the first); merged with its base's config."""
+    return ConfigDict(json_schema_extra={"examples": list(examples)})
+
+
+def page_example(item: type[BaseModel], *, status: int = 200) -> dict[int | str, dict[str, Any]]:
+    """A listing's answer in the OpenAPI schema: one page holding its item model's first example."""
+    extra = item.model_config.get("json_schema_extra")
+    assert isinstance(extra, dict), f"{item.__name__} has no examples"
+    examples = extra["examples"]
+    assert isinstance(examples, list)
+    page = {"items": [examples[0]], "total": 41, "offset": 40, "limit": 20}
+    return {status: {"content": {"application/json": {"example": page}}}}
 
 
 def _without_nul(value: Any) -> Any:
@@ -45,6 +61,15 @@ class PageOut(BaseModel, Generic[T]):
 
 
 class TemplateIn(Strict):
+    model_config = with_examples(
+        {
+            "name": "welcome",
+            "subject": "Hello {{name}}",
+            "text": "Hello {{name}}!",
+            "html": "<p>Hello <b>{{name}}</b>!</p>",
+        }
+    )
+
     name: Annotated[str, Field(min_length=1, max_length=100)]
     subject: Annotated[str | None, Field(max_length=400)] = None
     text: str | None = None
@@ -63,6 +88,8 @@ class TemplateOut(BaseModel):
 
 
 class PreviewIn(Strict):
+    model_config = with_examples({"variables": {"name": "Ada"}})
+
     variables: dict[str, Any] = {}
 
 
@@ -74,11 +101,26 @@ class PreviewOut(BaseModel):
 
 
 class ListIn(Strict):
+    model_config = with_examples({"name": "newsletter", "description": "Subscribers of the monthly letter"})
+
     name: Annotated[str, Field(min_length=1, max_length=200)]
     description: Annotated[str, Field(max_length=300)] = ""
 
 
 class ListOut(BaseModel):
+    model_config = with_examples(
+        {
+            "id": 1,
+            "name": "newsletter",
+            "description": "Subscribers of the monthly letter",
+            "total_count": 3,
+            "valid_count": 2,
+            "invalid_count": 1,
+            "status": "complete",
+            "created_at": CREATED_AT,
+        }
+    )
+
     id: int
     name: str
     description: str
@@ -95,6 +137,10 @@ class RecipientIn(Strict):
 
 
 class RecipientsIn(Strict):
+    model_config = with_examples(
+        {"recipients": [{"address": "ada@example.org", "variables": {"name": "Ada"}}, {"address": "alan@example.org"}]}
+    )
+
     recipients: Annotated[list[RecipientIn], Field(min_length=1)]
 
 
@@ -136,6 +182,8 @@ class DnsRecordOut(BaseModel):
 
 
 class DomainIn(Strict):
+    model_config = with_examples({"domain": "example.com"})
+
     domain: Annotated[str, Field(min_length=1, max_length=253)]
 
 
@@ -148,11 +196,15 @@ class DomainOut(BaseModel):
 
 
 class SenderIn(Strict):
+    model_config = with_examples({"address": "news@example.com", "display_name": "Example News"})
+
     address: Annotated[str, Field(min_length=3, max_length=254)]
     display_name: Annotated[str, Field(max_length=200)] = ""
 
 
 class SmtpPasswordIn(Strict):
+    model_config = with_examples({"password": "correct-horse-battery"})
+
     """The password a sender address signs in to SMTP submission with (kept only as a hash)."""
 
     password: Annotated[str, Field(min_length=10, max_length=64)]
@@ -180,7 +232,29 @@ class TrackingOptionIn(Strict):
 UnsubscribeLanguage = Literal["none", "zh-CN", "en", "zh-TW", "es", "fr", "de", "ja", "ko", "ar", "th", "id", "vi"]
 
 
+#: what a task's request and its record have in common, in the examples of both
+TASK_EXAMPLE: dict[str, Any] = {
+    "name": "October letter",
+    "from_address": "Example News <news@example.com>",
+    "reply_to": "help@example.com",
+    "subject": "Hello {{name}}",
+    "template_id": 1,
+    "variables": {"month": "October"},
+    "recipient_list_id": 1,
+}
+
+
 class TaskIn(Strict):
+    model_config = with_examples(
+        {
+            **TASK_EXAMPLE,
+            "schedule": {"type": "scheduled", "begin_at": "2027-01-05T09:00:00+08:00"},
+            "unsubscribe": "en",
+            "tracking": {"opens": True, "clicks": False},
+        },
+        {"from_address": "news@example.com", "subject": "Hello", "template_id": 1, "recipient_list_id": 1},
+    )
+
     name: Annotated[str | None, Field(max_length=200)] = None
     from_address: Annotated[str, Field(min_length=3, max_length=400)]
     reply_to: Annotated[str | None, Field(max_length=400)] = None
@@ -211,6 +285,22 @@ class ScheduleOut(BaseModel):
 
 
 class TaskOut(BaseModel):
+    model_config = with_examples(
+        {
+            "id": 7,
+            **TASK_EXAMPLE,
+            "owner": "alice",
+            "schedule": {"type": "immediate", "begin_at": None, "interval_hours": None, "terminated": True},
+            "paused": False,
+            "state": "done",
+            "error_message": None,
+            "counters": {"requested": 2, "sent": 2, "cached": 0, "failed": 0, "skipped": 0},
+            "next_fire_at": None,
+            "created_at": CREATED_AT,
+            "updated_at": "2026-10-01T09:31:12Z",
+        }
+    )
+
     id: int
     name: str
     owner: str
@@ -231,6 +321,8 @@ class TaskOut(BaseModel):
 
 
 class GrantIn(Strict):
+    model_config = with_examples({"nickname": "bob"})
+
     nickname: Annotated[str, Field(min_length=1, max_length=100)]
 
 
@@ -261,15 +353,21 @@ class DeliveryOut(BaseModel):
 
 
 class UserIn(Strict):
+    model_config = with_examples({"nickname": "bob", "role": "member"})
+
     nickname: Annotated[str, Field(min_length=1, max_length=100)]
     role: Literal["admin", "member"] = "member"
 
 
 class RoleIn(Strict):
+    model_config = with_examples({"role": "admin"})
+
     role: Literal["admin", "member"]
 
 
 class PasswordIn(Strict):
+    model_config = with_examples({"password": "a long sign-in passphrase"})
+
     password: Annotated[str, Field(min_length=1, max_length=1024)]
 
 
@@ -281,6 +379,8 @@ class UserOut(BaseModel):
 
 
 class KeyIn(Strict):
+    model_config = with_examples({"user_id": 2}, {})
+
     user_id: Id | None = None
 
 

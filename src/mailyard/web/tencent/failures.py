@@ -72,11 +72,9 @@ ERRORS_BY_CODE: dict[ErrorCode, tuple[str, str | None]] = {
     E.LIST_EMPTY: ("OperationDenied.ReceiverStatusError", "The recipient list is empty or not uploaded."),
     E.RECIPIENTS_MISSING: ("MissingParameter.EmailsNecessary", "Recipient addresses are required."),
     E.RECIPIENT_VARIABLES_INVALID: ("InvalidParameterValue.TemplateDataError", OWN_MESSAGE),
-    E.UPLOAD_TOO_LARGE: (
-        "LimitExceeded.ReceiverDetailRequestLimit",
-        "At most 20000 recipient addresses may be uploaded per request.",
-    ),
-    E.LIST_TOO_LARGE: ("LimitExceeded.ReceiverDetailCountLimit", "A recipient list holds at most 50000 addresses."),
+    # the limits are settings (MAILYARD_TENCENT_*_MAX_RECIPIENTS): the service's message quotes them
+    E.UPLOAD_TOO_LARGE: ("LimitExceeded.ReceiverDetailRequestLimit", OWN_MESSAGE),
+    E.LIST_TOO_LARGE: ("LimitExceeded.ReceiverDetailCountLimit", OWN_MESSAGE),
     # tasks and runs
     E.SUBJECT_LENGTH: ("InvalidParameterValue.SubjectLengthError", "The subject must be 1 to 100 characters."),
     E.REPLY_TO_INVALID: ("InvalidParameterValue.IllegalEmailAddress", "ReplyToAddresses is not a valid address."),
@@ -91,7 +89,7 @@ ERRORS_BY_CODE: dict[ErrorCode, tuple[str, str | None]] = {
     # suppressions and the custom blacklist
     E.DATE_RANGE_INVALID: ("InvalidParameterValue.WrongDate", "The start date is after the end date."),
     E.ADDRESSES_REQUIRED: ("MissingParameter.EmailsNecessary", "Email addresses are required."),
-    E.TOO_MANY_ADDRESSES: ("LimitExceeded.ReceiverDetailRequestLimit", "At most 20000 addresses per request."),
+    E.TOO_MANY_ADDRESSES: ("LimitExceeded.ReceiverDetailRequestLimit", OWN_MESSAGE),
     E.BLACKLIST_ENTRY_NOT_FOUND: ("ResourceNotFound", "The custom blacklist entry does not exist."),
     E.SUPPRESSION_NOT_FOUND: ("ResourceNotFound", "The address is not on the blacklist."),
     E.BLACKLIST_ENTRY_EXISTS: ("FailedOperation.EmailAddrInBlacklist", "The address is on the blacklist already."),
