@@ -61,7 +61,8 @@ def test_a_task_is_shared_run_and_cancelled(local: Cli, tmp_path: Path) -> None:
     assert f"task {task_id} cancelled" in local.output("tasks", "cancel", str(task_id))
     assert local.json("tasks", "show", str(task_id))["task"]["state"] == "cancelled"
     bar, last = local.output("tasks", "watch", str(task_id), "--interval", "0.1").splitlines()
-    assert bar.startswith(f"task {task_id} cancelled: 0 sent, 0 failed ━") and " 2/" in bar, bar  # the bar's last frame
+    # the bar's last frame: both cancelled copies are done, out of both
+    assert bar.startswith(f"task {task_id} cancelled: 0 sent, 0 failed ━") and " 2/2 " in bar, bar
     assert last == f"task {task_id} cancelled"
 
 

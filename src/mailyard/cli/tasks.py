@@ -155,8 +155,10 @@ def watch(
                 task = await client.call(api, "GET", f"/tasks/{task_id}")
                 counters = task["counters"]
                 finished = counters["sent"] + counters["failed"] + counters["skipped"]
+                # Every ledger row is requested or skipped (a cancel moves queued rows from one to the other).
+                total = counters["requested"] + counters["skipped"]
                 description = f"task {task_id} {task['state']}: {counters['sent']} sent, {counters['failed']} failed"
-                progress.update(bar, total=counters["requested"] or None, completed=finished, description=description)
+                progress.update(bar, total=total or None, completed=finished, description=description)
                 if task["state"] in FINAL_STATES or (
                     task["schedule"]["type"] == "recurring" and task["state"] == "pending"
                 ):
