@@ -13,14 +13,14 @@ import email.policy
 import email.utils
 import re
 from collections import deque
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.errors import HeaderParseError, MessageError
 from email.parser import HeaderParser
 
 from mailyard.domain import messages
-from mailyard.errors import ErrorCode, Forbidden, InvalidInput
+from mailyard.errors import ErrorCode, Forbidden, InvalidInput, LimitExceeded
 
 MAX_RECIPIENTS = messages.MAX_DESTINATIONS  #: envelope recipients of one submitted message
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024  #: Tencent's limit, images and attachments included
@@ -71,6 +71,33 @@ class Submitter:
                 f"header From {found} is not allowed: it must be {wanted}", code=ErrorCode.SENDER_NOT_ALLOWED
             )
         return found
+
+
+class EnvelopeRecipients:
+    """The envelope recipients of one message, each checked once, as it is given (the SMTP door adds them at
+    RCPT TO): valid addresses, each kept once in the order given, at most MAX_RECIPIENTS."""
+
+    __slots__ = ("_addresses",)
+
+    def __init__(self, addresses: Iterable[str] = ()) -> None:
+        self._addresses: dict[str, None] = {}
+        for address in addresses:
+            self.add(address)
+
+    def add(self, address: str) -> str:
+        """The address as kept (normalised); InvalidInput when it is not one, LimitExceeded past the limit."""
+        checked = messages.check_address(address, "recipient")
+        if checked not in self._addresses and len(self._addresses) >= MAX_RECIPIENTS:
+            raise LimitExceeded(f"at most {MAX_RECIPIENTS} recipients a message", code=ErrorCode.TOO_MANY_RECIPIENTS)
+        self._addresses[checked] = None
+        return checked
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        return tuple(self._addresses)
+
+    def __len__(self) -> int:
+        return len(self._addresses)
 
 
 @dataclass(frozen=True, kw_only=True)
