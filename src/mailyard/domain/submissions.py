@@ -188,7 +188,11 @@ def without_fields(content: bytes, names: frozenset[bytes]) -> bytes:
     continuation lines included; the body is kept as it is."""
     found = _HEADER_END.search(content)
     end = found.end() if found else len(content)  # the body is never split into lines
-    lines = content[:end].splitlines(keepends=True)
+    header = content[:end]
+    lowered = header.lower()
+    if not any(name in lowered for name in names):  # no field can have one of the names: nothing to drop
+        return content
+    lines = header.splitlines(keepends=True)
     kept: list[bytes] = []
     dropping = False
     for index, line in enumerate(lines):
