@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from mailyard import bootstrap
 from mailyard.errors import ErrorCode, LimitExceeded
@@ -89,3 +90,25 @@ async def test_pipelined_transactions_keep_the_daily_quota(runtime: bootstrap.Ru
     assert sum(isinstance(outcome, SentMessage) for outcome in outcomes) == 7
     refused = [outcome for outcome in outcomes if isinstance(outcome, LimitExceeded)]
     assert len(refused) == 13 and {error.code for error in refused} == {ErrorCode.QUOTA_EXHAUSTED}
+
+
+async def test_a_session_that_goes_away_while_its_group_commits_leaves_the_others_alone(
+    runtime: bootstrap.Runtime, account: str
+) -> None:
+    store = WatchedStore(runtime)
+    service = SubmissionService(store, runtime.services.clock, Argon2PasswordHasher())  # type: ignore[arg-type]
+    submitter = await service.for_account(account)
+    store.armed = True
+    first = asyncio.create_task(submission(service, submitter, "first@example.org"))
+    await store.first_open.wait()  # the first group's transaction is under way; a second group gathers
+    leaving = asyncio.create_task(submission(service, submitter, "leaving@example.org"))
+    staying = asyncio.create_task(submission(service, submitter, "staying@example.org"))
+    await asyncio.sleep(0)
+    leaving.cancel()
+    outcomes = [await first, await staying]
+    with suppress(asyncio.CancelledError):
+        await leaving
+    assert leaving.cancelled() and len({outcome.task_id for outcome in outcomes}) == 2
+    async with runtime.engine.connect() as connection:  # the message of the session that left is kept too
+        stored = await connection.execute(text("SELECT count(*) FROM submitted_messages"))
+        assert stored.scalar_one() == 3

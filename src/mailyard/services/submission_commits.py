@@ -68,8 +68,9 @@ class SubmissionCommits:
             committer = asyncio.create_task(self._commit_waiting(), name="mailyard-submission-commits")
             self._committers.add(committer)
             committer.add_done_callback(self._committers.discard)
-        # Shielded: a session that goes away while its message commits does not cancel the others'.
-        return await asyncio.shield(done)
+        # A session that goes away while its message commits cancels only its own future, which the group's
+        # committer then passes over: the others' are not touched (nor is the message, committed all the same).
+        return await done
 
     async def _commit_waiting(self) -> None:
         while self._waiting:
