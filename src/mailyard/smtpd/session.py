@@ -21,7 +21,7 @@ import logging
 import ssl
 from base64 import b64decode, b64encode
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from aiosmtpd.smtp import MISSING, AuthResult, Envelope, Session
 
@@ -82,8 +82,9 @@ class SmtpSession(asyncio.BufferedProtocol):
 
     # ---- the transport's events --------------------------------------------------------------------------
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+    def connection_made(self, base: asyncio.BaseTransport) -> None:
+        # A stream transport of whichever loop runs the server (uvloop's do not derive from asyncio.Transport).
+        transport = cast(asyncio.Transport, base)
         if self.transport is not None:  # the TLS transport after STARTTLS: the session goes on
             self.transport = transport
             return
