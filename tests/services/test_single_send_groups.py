@@ -55,9 +55,9 @@ async def test_a_group_costs_a_few_statements_and_counts_like_single_sends(
     finally:
         event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)
     writes = [statement for statement in statements if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT"))]
-    # suppressions, tasks, runs, deliveries, attachments; the daily ledger counters: the new rows by domain, the
-    # runs' local days, one upsert. As many for a group of 42 as for one.
-    assert len(writes) <= 8, writes
+    # the accounts' time zones with their suppressions, tasks, runs, deliveries, attachments, and one upsert of
+    # the daily ledger counters. As many for a group of 42 as for one.
+    assert len(writes) <= 6, writes
     assert len({message.task_id for message in stored}) == len(group)
 
     async with runtime.engine.connect() as connection:
