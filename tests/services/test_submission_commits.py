@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from mailyard import bootstrap
 from mailyard.errors import ErrorCode, LimitExceeded
@@ -29,6 +30,7 @@ class WatchedStore:
         self.armed = False
         self.open = 0
         self.most = 0
+        self.opened = 0
         self.first_open = asyncio.Event()
         self._second = asyncio.Event()
 
@@ -36,6 +38,7 @@ class WatchedStore:
     async def transaction(self) -> AsyncIterator[Any]:
         async with self._store.transaction() as repositories:
             self.open += 1
+            self.opened += 1
             self.most = max(self.most, self.open)
             try:
                 if self.armed and self.open == 1:
@@ -89,3 +92,69 @@ async def test_pipelined_transactions_keep_the_daily_quota(runtime: bootstrap.Ru
     assert sum(isinstance(outcome, SentMessage) for outcome in outcomes) == 7
     refused = [outcome for outcome in outcomes if isinstance(outcome, LimitExceeded)]
     assert len(refused) == 13 and {error.code for error in refused} == {ErrorCode.QUOTA_EXHAUSTED}
+
+
+async def first_transaction_begun(
+    runtime: bootstrap.Runtime, account: str
+) -> tuple[WatchedStore, SubmissionService, Any, asyncio.Task[SentMessage]]:
+    """A service over a watched store whose first message's transaction has begun and waits (3 s at most)
+    before it takes the messages waiting; transactions are counted from that one on."""
+    store = WatchedStore(runtime)
+    service = SubmissionService(store, runtime.services.clock, Argon2PasswordHasher())  # type: ignore[arg-type]
+    submitter = await service.for_account(account)
+    store.armed, store.opened = True, 0
+    first = asyncio.create_task(submission(service, submitter, "first@example.org"))
+    await store.first_open.wait()
+    return store, service, submitter, first
+
+
+async def test_a_session_that_goes_away_while_its_group_commits_leaves_the_others_alone(
+    runtime: bootstrap.Runtime, account: str
+) -> None:
+    _store, service, submitter, first = await first_transaction_begun(runtime, account)
+    leaving = asyncio.create_task(submission(service, submitter, "leaving@example.org"))
+    staying = asyncio.create_task(submission(service, submitter, "staying@example.org"))
+    await asyncio.sleep(0)
+    leaving.cancel()
+    outcomes = [await first, await staying]
+    with suppress(asyncio.CancelledError):
+        await leaving
+    assert leaving.cancelled() and len({outcome.task_id for outcome in outcomes}) == 2
+    async with runtime.engine.connect() as connection:  # the message of the session that left is kept too
+        stored = await connection.execute(text("SELECT count(*) FROM submitted_messages"))
+        assert stored.scalar_one() == 3
+
+
+async def test_messages_that_arrive_while_a_transaction_begins_join_it(
+    runtime: bootstrap.Runtime, account: str
+) -> None:
+    store, service, submitter, first = await first_transaction_begun(runtime, account)
+    later = [asyncio.create_task(submission(service, submitter, f"r{index}@example.org")) for index in range(5)]
+    outcomes = [await first, *[await task for task in later]]
+    assert len({outcome.task_id for outcome in outcomes}) == 6
+    assert store.opened == 1  # one transaction for all six
+
+
+class FailingStore:
+    """A store whose transactions cannot begin (the database is gone)."""
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Any]:
+        raise ConnectionError("database unreachable")
+        yield
+
+
+async def test_a_transaction_that_cannot_begin_fails_the_messages_waiting_for_it(
+    runtime: bootstrap.Runtime, account: str
+) -> None:
+    submitter = await SubmissionService(runtime.store, runtime.services.clock, Argon2PasswordHasher()).for_account(
+        account
+    )
+    service = SubmissionService(FailingStore(), runtime.services.clock, Argon2PasswordHasher())  # type: ignore[arg-type]
+    outcomes = await asyncio.wait_for(
+        asyncio.gather(
+            *(submission(service, submitter, f"r{index}@example.org") for index in range(3)), return_exceptions=True
+        ),
+        10,
+    )
+    assert all(isinstance(outcome, ConnectionError) for outcome in outcomes)

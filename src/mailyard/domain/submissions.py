@@ -13,14 +13,14 @@ import email.policy
 import email.utils
 import re
 from collections import deque
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.errors import HeaderParseError, MessageError
 from email.parser import HeaderParser
 
 from mailyard.domain import messages
-from mailyard.errors import ErrorCode, Forbidden, InvalidInput
+from mailyard.errors import ErrorCode, Forbidden, InvalidInput, LimitExceeded
 
 MAX_RECIPIENTS = messages.MAX_DESTINATIONS  #: envelope recipients of one submitted message
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024  #: Tencent's limit, images and attachments included
@@ -28,6 +28,8 @@ ACCOUNT_RATE = 20  #: submissions a second per account (Tencent's SMTP limit)
 RECIPIENT_HOURLY = 10  #: messages an hour from one sender to the same recipient (Tencent's SMTP limit)
 _HEADERS = HeaderParser(policy=email.policy.compat32)  # plain strings: much cheaper than the default policy
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
+_LINE_END = re.compile(r"(\r\n|\r|\n)")
+_FIELD_NAME = re.compile(r"[\041-\071\073-\176]+:")  # the email package's header line, as its parser knows it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +75,33 @@ class Submitter:
         return found
 
 
+class EnvelopeRecipients:
+    """The envelope recipients of one message, each checked once, as it is given (the SMTP door adds them at
+    RCPT TO): valid addresses, each kept once in the order given, at most MAX_RECIPIENTS."""
+
+    __slots__ = ("_addresses",)
+
+    def __init__(self, addresses: Iterable[str] = ()) -> None:
+        self._addresses: dict[str, None] = {}
+        for address in addresses:
+            self.add(address)
+
+    def add(self, address: str) -> str:
+        """The address as kept (normalised); InvalidInput when it is not one, LimitExceeded past the limit."""
+        checked = messages.check_address(address, "recipient")
+        if checked not in self._addresses and len(self._addresses) >= MAX_RECIPIENTS:
+            raise LimitExceeded(f"at most {MAX_RECIPIENTS} recipients a message", code=ErrorCode.TOO_MANY_RECIPIENTS)
+        self._addresses[checked] = None
+        return checked
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        return tuple(self._addresses)
+
+    def __len__(self) -> int:
+        return len(self._addresses)
+
+
 @dataclass(frozen=True, kw_only=True)
 class SubmittedHeaders:
     """What Mailyard reads of a submitted message: its one From address and its Subject (the task's name)."""
@@ -83,15 +112,63 @@ class SubmittedHeaders:
 
 def read_headers(content: bytes) -> SubmittedHeaders:
     """The From address (lower-cased) and decoded Subject; refuses a message without exactly one From address."""
+    text = _header_text(content)
     try:
-        headers = _HEADERS.parsestr(_header_text(content), headersonly=True)
-        addresses = email.utils.getaddresses([str(field) for field in headers.get_all("From") or []])
+        fields = _plain_fields(text)
+        if fields is None:  # anything unusual: the email package's parser decides
+            headers = _HEADERS.parsestr(text, headersonly=True)
+            fields = (list(headers.get_all("From") or []), headers.get("Subject"))
+        from_fields, subject = fields
+        addresses = email.utils.getaddresses([str(field) for field in from_fields])
     except (HeaderParseError, MessageError, IndexError, ValueError, TypeError) as error:
         raise InvalidInput("the From header cannot be read", field="from", code=ErrorCode.MESSAGE_INVALID) from error
     found = [address for _name, address in addresses if address]
     if len(found) != 1 or "@" not in found[0]:
         raise Forbidden("the message needs exactly one From address", code=ErrorCode.SENDER_NOT_ALLOWED)
-    return SubmittedHeaders(from_address=found[0].strip().lower(), subject=_decoded(headers.get("Subject")))
+    return SubmittedHeaders(from_address=found[0].strip().lower(), subject=_decoded(subject))
+
+
+def _plain_fields(text: str) -> tuple[list[str], str | None] | None:
+    """The From field values and the first Subject value of a header section made only of plain fields and
+    their continuation lines, as the email package (compat32) gives them, without parsing the other fields;
+    None for anything else (an mbox "From " line, a line that is not a field, a leading continuation line),
+    which is left to that package's parser."""
+    pieces = _LINE_END.split(text)  # line, its ending, line, its ending, ..., the last line
+    from_fields: list[str] = []
+    subject: str | None = None
+    kept: list[str] | None = None  # the lines of the From or first Subject field being read
+    for index in range(0, len(pieces), 2):
+        line = pieces[index]
+        if not line:
+            break  # the blank line that ends the header section, or the end of the text
+        ending = pieces[index + 1] if index + 1 < len(pieces) else ""
+        if line[0] in " \t":
+            if index == 0:
+                return None
+            if kept is not None:
+                kept.append(line + ending)
+            continue
+        if kept is not None:
+            subject = _keep(kept, from_fields, subject)
+            kept = None
+        name = _FIELD_NAME.match(line)
+        if name is None or line.startswith("From "):
+            return None
+        lowered = name.group()[:-1].lower()
+        if lowered == "from" or (lowered == "subject" and subject is None):
+            kept = [lowered, line[name.end() :].lstrip(" \t") + ending]
+    if kept is not None:
+        subject = _keep(kept, from_fields, subject)
+    return from_fields, subject
+
+
+def _keep(kept: list[str], from_fields: list[str], subject: str | None) -> str | None:
+    """File a field read by _plain_fields (its lower-case name, then its lines); the Subject as it now is."""
+    value = "".join(kept[1:]).rstrip("\r\n")
+    if kept[0] == "from":
+        from_fields.append(value)
+        return subject
+    return value
 
 
 def _header_text(content: bytes) -> str:
@@ -111,7 +188,11 @@ def without_fields(content: bytes, names: frozenset[bytes]) -> bytes:
     continuation lines included; the body is kept as it is."""
     found = _HEADER_END.search(content)
     end = found.end() if found else len(content)  # the body is never split into lines
-    lines = content[:end].splitlines(keepends=True)
+    header = content[:end]
+    lowered = header.lower()
+    if not any(name in lowered for name in names):  # no field can have one of the names: nothing to drop
+        return content
+    lines = header.splitlines(keepends=True)
     kept: list[bytes] = []
     dropping = False
     for index, line in enumerate(lines):

@@ -1,4 +1,5 @@
-"""Committing submitted messages in groups: the messages waiting when a transaction starts all go into it.
+"""Committing submitted messages in groups: the messages waiting once a transaction has begun all go into it
+(taken after BEGIN, so those that arrive while it begins join it too).
 
 With many SMTP sessions at once, one transaction stores them all and
 each session hears 250 once it has committed; a lone message is committed at once, alone. A message the daily
@@ -68,16 +69,18 @@ class SubmissionCommits:
             committer = asyncio.create_task(self._commit_waiting(), name="mailyard-submission-commits")
             self._committers.add(committer)
             committer.add_done_callback(self._committers.discard)
-        # Shielded: a session that goes away while its message commits does not cancel the others'.
-        return await asyncio.shield(done)
+        # A session that goes away while its message commits cancels only its own future, which the group's
+        # committer then passes over: the others' are not touched (nor is the message, committed all the same).
+        return await done
 
     async def _commit_waiting(self) -> None:
         while self._waiting:
-            batch = self._waiting[: self._most]
-            del self._waiting[: self._most]
+            batch: list[tuple[CheckedSubmission, asyncio.Future[SentMessage]]] = []
             try:
-                outcomes = await self._commit([submission for submission, _ in batch])
+                outcomes = await self._commit(batch)
             except Exception as error:  # every session of the batch hears it; the next batch still runs
+                if not batch:  # the transaction did not even begin: the messages waiting for it hear why
+                    batch = self._take()
                 outcomes = [error] * len(batch)
             for (_, done), outcome in zip(batch, outcomes, strict=True):
                 if done.done():
@@ -87,17 +90,26 @@ class SubmissionCommits:
                 else:
                     done.set_result(outcome)
 
-    async def _commit(self, batch: Sequence[CheckedSubmission]) -> list[Outcome]:
+    def _take(self) -> list[tuple[CheckedSubmission, asyncio.Future[SentMessage]]]:
+        batch = self._waiting[: self._most]
+        del self._waiting[: self._most]
+        return batch
+
+    async def _commit(self, batch: list[tuple[CheckedSubmission, asyncio.Future[SentMessage]]]) -> list[Outcome]:
+        """Commit the messages waiting once the transaction has begun (put into `batch`): those that arrived
+        while it began join it rather than wait for the next one."""
         now = self._clock.now()
         reserved: Counter[int] = Counter()
         try:
             async with self._store.transaction() as repositories:
-                outcomes = await _within_quotas(repositories, batch, now, self._in_flight)
-                for item, outcome in zip(batch, outcomes, strict=True):
+                batch.extend(self._take())
+                submissions = [submission for submission, _ in batch]
+                outcomes = await _within_quotas(repositories, submissions, now, self._in_flight)
+                for item, outcome in zip(submissions, outcomes, strict=True):
                     if outcome is None and item.submitter.daily_quota is not None:
                         reserved[item.submitter.account_id] += len(item.send.recipients.everyone)
                 self._in_flight.update(reserved)
-                return await _store_taken(repositories, batch, outcomes)
+                return await _store_taken(repositories, submissions, outcomes)
         finally:
             self._in_flight.subtract(reserved)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from mailyard.domain import messages, submissions
-from mailyard.domain.submissions import LimitWindow, ProcessCounts, Submitter
+from mailyard.domain.submissions import EnvelopeRecipients, LimitWindow, ProcessCounts, Submitter
 from mailyard.errors import AuthenticationFailed, ErrorCode, LimitExceeded, NotFound
 from mailyard.ports.clock import Clock
 from mailyard.ports.secrets import PasswordHasher
@@ -98,9 +98,10 @@ class SubmissionService:
         return await self._submitter(account.id, address=None)
 
     async def submit(
-        self, submitter: Submitter, *, mail_from: str, recipients: Sequence[str], content: bytes
+        self, submitter: Submitter, *, mail_from: str, recipients: Sequence[str] | EnvelopeRecipients, content: bytes
     ) -> SentMessage:
-        """Check the message against the submitter's rights and limits, then commit it as a single send."""
+        """Check the message against the submitter's rights and limits, then commit it as a single send.
+        Recipients given as EnvelopeRecipients were checked as they were added and are not checked again."""
         envelope_from = submitter.check_envelope_sender(mail_from)
         headers = submissions.read_headers(content)
         sender = submitter.check_header_from(headers)
@@ -161,11 +162,9 @@ class SubmissionService:
         )
 
 
-def check_recipients(recipients: Sequence[str]) -> tuple[str, ...]:
-    """Envelope recipients: valid addresses, each once, at most the single-send limit."""
-    addresses = tuple(dict.fromkeys(messages.check_address(address, "recipient") for address in recipients))
-    if not addresses:
+def check_recipients(recipients: Sequence[str] | EnvelopeRecipients) -> tuple[str, ...]:
+    """Envelope recipients: valid addresses, each once, at least one and at most the single-send limit."""
+    checked = recipients if isinstance(recipients, EnvelopeRecipients) else EnvelopeRecipients(recipients)
+    if not checked:
         raise LimitExceeded("give at least one recipient", code=ErrorCode.NO_RECIPIENT)
-    if len(addresses) > submissions.MAX_RECIPIENTS:
-        raise LimitExceeded(f"at most {submissions.MAX_RECIPIENTS} recipients", code=ErrorCode.TOO_MANY_RECIPIENTS)
-    return addresses
+    return checked.addresses

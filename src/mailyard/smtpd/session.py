@@ -1,4 +1,4 @@
-"""One SMTP server session as an asyncio `Protocol`: commands and the message body read from one buffer.
+"""One SMTP server session as an asyncio `BufferedProtocol`: commands and the message body read from one buffer.
 
 Both SMTP doors (submission and inbound) are served by it. Why not aiosmtpd's own server, whose hook names
 and data classes are kept: measured with Postfix's `smtp-source -d -s 16` on the development machine, aiosmtpd
@@ -21,7 +21,7 @@ import logging
 import ssl
 from base64 import b64decode, b64encode
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from aiosmtpd.smtp import MISSING, AuthResult, Envelope, Session
 
@@ -29,9 +29,22 @@ _log = logging.getLogger("mailyard.smtpd")
 MAX_LINE = 1000  #: RFC 5321 section 4.5.3.1.6, CRLF included
 _END_OF_DATA = b"\r\n.\r\n"
 _READ_AHEAD = 64 * 1024  #: bytes read beyond a whole message before reading pauses until they are answered
+# What one read of the socket may bring. The transport reads into this session's own area (a BufferedProtocol):
+# a plain Protocol gets a new bytes object of asyncio's 256 KiB for every read, which the allocator serves
+# with a fresh memory mapping each time, costing more than the read itself.
+_READ_SIZE = 32 * 1024
 
 
-class SmtpSession(asyncio.Protocol):
+class DoorEnvelope(Envelope):
+    """aiosmtpd's Envelope, plus what a door keeps of the message between its commands (the submission door:
+    the recipients it checked at RCPT, so DATA does not check them again)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.door_data: Any = None
+
+
+class SmtpSession(asyncio.BufferedProtocol):
     """Serves one connection; `options` is the listener's ListenerOptions, `sessions` its open-session count."""
 
     def __init__(self, handler: Any, options: Any, sessions: Any, *, implicit_tls: bool) -> None:
@@ -41,21 +54,37 @@ class SmtpSession(asyncio.Protocol):
         self._implicit_tls = implicit_tls
         self.transport: asyncio.Transport | None = None
         self.session: Session | None = None
-        self.envelope = Envelope()
+        self.envelope = DoorEnvelope()
         self._buffer = bytearray()
-        self._arrived: asyncio.Event | None = None
+        self._read_area = memoryview(bytearray(_READ_SIZE))
+        self._arrived: asyncio.Future[None] | None = None  # what _more waits on; resolved by the transport
         self._closed = False  # nothing more is read or written
         self._eof = False  # the client sent everything it will send; what it sent is still answered
         self._counted = False
         self._paused = False
         self._serving: asyncio.Task[None] | None = None
         self._idle: asyncio.TimerHandle | None = None
+        self._active_at = 0.0  # the loop's time of the client's last bytes
         self._hostname = options.hostname or "localhost"
+        self._commands: dict[str, Callable[[str], Awaitable[bool]]] = {
+            "EHLO": self._ehlo,
+            "HELO": self._helo,
+            "STARTTLS": self._starttls,
+            "AUTH": self._auth,
+            "MAIL": self._mail,
+            "RCPT": self._rcpt,
+            "DATA": self._data,
+            "RSET": self._rset,
+            "NOOP": self._noop,
+            "VRFY": self._vrfy,
+            "QUIT": self._quit,
+        }
 
     # ---- the transport's events --------------------------------------------------------------------------
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+    def connection_made(self, base: asyncio.BaseTransport) -> None:
+        # A stream transport of whichever loop runs the server (uvloop's do not derive from asyncio.Transport).
+        transport = cast(asyncio.Transport, base)
         if self.transport is not None:  # the TLS transport after STARTTLS: the session goes on
             self.transport = transport
             return
@@ -70,25 +99,29 @@ class SmtpSession(asyncio.Protocol):
         loop = asyncio.get_running_loop()
         self.session = Session(loop)
         self.session.peer = transport.get_extra_info("peername")
-        self._arrived = asyncio.Event()
         self._serving = loop.create_task(self._serve(), name="mailyard-smtp-session")
-        self._touch()
+        self._active_at = loop.time()
+        self._idle = loop.call_at(self._active_at + self._options.timeout_seconds, self._check_idle)
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._read_area
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(self._read_area[:nbytes])
+
+    def data_received(self, data: bytes | memoryview) -> None:
         if self._closed:
             return
         self._buffer += data
-        self._touch()
+        self._active_at = self._loop_time()
         if len(self._buffer) > self._options.max_message_bytes + _READ_AHEAD and self.transport is not None:
             self.transport.pause_reading()  # the client sends faster than its commands are answered
             self._paused = True
-        if self._arrived is not None:
-            self._arrived.set()
+        self._wake()
 
     def eof_received(self) -> bool | None:
         self._eof = True
-        if self._arrived is not None:
-            self._arrived.set()
+        self._wake()
         return True  # keep the transport open: the commands already received are answered first
 
     def connection_lost(self, error: Exception | None) -> None:
@@ -123,19 +156,7 @@ class SmtpSession(asyncio.Protocol):
 
     async def _serve(self) -> None:
         self._write(f"220 {self._hostname} Mailyard ESMTP")
-        commands: dict[str, Callable[[str], Awaitable[bool]]] = {
-            "EHLO": self._ehlo,
-            "HELO": self._helo,
-            "STARTTLS": self._starttls,
-            "AUTH": self._auth,
-            "MAIL": self._mail,
-            "RCPT": self._rcpt,
-            "DATA": self._data,
-            "RSET": self._rset,
-            "NOOP": self._noop,
-            "VRFY": self._vrfy,
-            "QUIT": self._quit,
-        }
+        commands = self._commands
         try:
             while (line := await self._line()) is not None:
                 name, _, argument = line.partition(b" ")
@@ -185,14 +206,23 @@ class SmtpSession(asyncio.Protocol):
 
     async def _more(self) -> bool:
         """Wait for more bytes; False once the connection is closed."""
-        if self._closed or self._eof or self._arrived is None:
+        if self._closed or self._eof or self.session is None:
             return False
         if self._paused and self.transport is not None:
             self._paused = False
             self.transport.resume_reading()
-        self._arrived.clear()
-        await self._arrived.wait()
+        self._arrived = arrived = self.session.loop.create_future()
+        try:
+            await arrived
+        finally:
+            self._arrived = None
         return not (self._closed or self._eof) or bool(self._buffer)
+
+    def _wake(self) -> None:
+        """Resume the session's task if it waits for bytes."""
+        arrived = self._arrived
+        if arrived is not None and not arrived.done():
+            arrived.set_result(None)
 
     async def _hook(self, name: str, *arguments: Any) -> Any:
         hook = getattr(self._handler, f"handle_{name}", None)
@@ -392,26 +422,30 @@ class SmtpSession(asyncio.Protocol):
         return self.transport is not None and self.transport.get_extra_info("sslcontext") is not None
 
     def _reset(self) -> None:
-        self.envelope = Envelope()
+        self.envelope = DoorEnvelope()
 
     def _write(self, text: str) -> None:
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(text.encode("utf-8", "replace") + b"\r\n")
 
-    def _touch(self) -> None:
-        if self._idle is not None:
-            self._idle.cancel()
-        loop = asyncio.get_running_loop()
-        self._idle = loop.call_later(self._options.timeout_seconds, self._timed_out)
+    def _loop_time(self) -> float:
+        return self.session.loop.time() if self.session is not None else 0.0
 
-    def _timed_out(self) -> None:
+    def _check_idle(self) -> None:
+        """One timer a session, moved on when it fires rather than at every read: the session is closed once
+        the client has sent nothing for `timeout_seconds`."""
+        if self._closed or self.session is None:
+            return
+        due = self._active_at + self._options.timeout_seconds
+        if due > self.session.loop.time():
+            self._idle = self.session.loop.call_at(due, self._check_idle)
+            return
         self._write("421 4.4.2 Idle for too long; closing")
         self._close()
 
     def _finish(self) -> None:
         self._closed = True
-        if self._arrived is not None:
-            self._arrived.set()
+        self._wake()
 
     def _close(self) -> None:
         self._finish()

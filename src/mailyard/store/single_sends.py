@@ -2,26 +2,51 @@
 
 The task and the run rows are made by the same code as a batch task's (`SqlTasks.new_row`, `SqlRuns.new_row`);
 only the ledger rows differ: one per address instead of one per list member. A group of single sends (the
-messages submitted over SMTP in one transaction) is written with one statement per table.
+messages submitted over SMTP in one transaction) is written with one statement per table. The daily ledger
+counters are moved from the rows as written (their runs were all requested now), not read back from the ledger.
 """
 
 from __future__ import annotations
 
 import builtins
+from collections import Counter as Tally
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mailyard.domain import messages, runs, tasks
-from mailyard.store import ledger_counts, tables
+from mailyard.domain import events, messages, runs, tasks
+from mailyard.domain.suppressions import local_day
+from mailyard.store import tables
+from mailyard.store.events import add_to_counters
 from mailyard.store.runs import SqlRuns
 from mailyard.store.suppressions import in_force
 from mailyard.store.tasks import SqlTasks
 
 _SKIPPED = runs.DeliveryState.SKIPPED.value
+_QUEUED = runs.DeliveryState.QUEUED.value
+_INSERT_DELIVERIES = insert(tables.deliveries)
+_INSERT_ATTACHMENTS = insert(tables.task_attachments)
+# The group's accounts, each with its time zone and its suppressions in force among the group's addresses (none:
+# one row of NULLs), oldest first. Built once: only the values change between groups.
+_ACCOUNT, _SUPPRESSION = tables.accounts, tables.suppressions
+_ACCOUNTS_AND_SUPPRESSIONS = (
+    select(_ACCOUNT.c.id, _ACCOUNT.c.time_zone, _SUPPRESSION.c.address, _SUPPRESSION.c.reason)
+    .select_from(
+        _ACCOUNT.outerjoin(
+            _SUPPRESSION,
+            and_(
+                _SUPPRESSION.c.account_id == _ACCOUNT.c.id,
+                _SUPPRESSION.c.address.in_(bindparam("addresses", expanding=True)),
+                in_force(cast(datetime, bindparam("now", type_=_SUPPRESSION.c.expires_at.type))),
+            ),
+        )
+    )
+    .where(_ACCOUNT.c.id.in_(bindparam("accounts", expanding=True)))
+    .order_by(_SUPPRESSION.c.id)
+)
 # A single send is sent once, at once: an immediate task that never fires again.
 _SCHEDULE = tasks.Schedule(type=tasks.TaskType.IMMEDIATE, terminated=True)
 
@@ -38,7 +63,7 @@ class SqlSingleSends:
         they get), the ledger rows and the attachments, after one look-up of the suppressed addresses."""
         if not sends:
             return []
-        suppressed = await self._suppressed(sends)
+        time_zones, suppressed = await self._accounts(sends)
         skipped = [sum((item.account_id, address) in suppressed for address in _everyone(item)) for item in sends]
         queued = [len(_everyone(item)) - count for item, count in zip(sends, skipped, strict=True)]
         task_ids = await self._tasks.insert_rows(
@@ -56,8 +81,9 @@ class SqlSingleSends:
             for address in _everyone(item)
         ]
         if rows:
-            await self._connection.execute(insert(tables.deliveries), rows)
-            await ledger_counts.count_new_ledgers(self._connection, run_ids)
+            await self._connection.execute(_INSERT_DELIVERIES, rows)
+            days = {account_id: local_day(self._now, time_zone) for account_id, time_zone in time_zones.items()}
+            await add_to_counters(self._connection, _counter_steps(rows, days))
         await self._write_attachments(
             [
                 (task_id, attachment)
@@ -114,7 +140,7 @@ class SqlSingleSends:
             "account_id": account_id,
             "address": address,
             "variables": None,
-            "state": _SKIPPED if suppressed_for else runs.DeliveryState.QUEUED.value,
+            "state": _SKIPPED if suppressed_for else _QUEUED,
             "attempts": 0,
             "reason": f"suppressed: {suppressed_for}" if suppressed_for else None,
             "updated_at": self._now,
@@ -124,7 +150,7 @@ class SqlSingleSends:
         if not attachments:
             return
         await self._connection.execute(
-            insert(tables.task_attachments),
+            _INSERT_ATTACHMENTS,
             [
                 {
                     "task_id": task_id,
@@ -136,25 +162,48 @@ class SqlSingleSends:
             ],
         )
 
-    async def _suppressed(self, sends: Sequence[messages.OwnedSingleSend]) -> dict[tuple[int, str], str]:
-        """(account, address) → suppression reason, for the addresses never to send to (the same rule as a list's
-        run), in one look-up for the group."""
-        accounts = {item.account_id for item in sends}
-        addresses = {address for item in sends for address in _everyone(item)}
-        suppression = tables.suppressions
-        statement = (
-            select(suppression.c.account_id, suppression.c.address, suppression.c.reason)
-            .where(
-                suppression.c.account_id.in_(accounts),
-                suppression.c.address.in_(addresses),
-                in_force(self._now),
-            )
-            .order_by(suppression.c.id)
-        )
+    async def _accounts(
+        self, sends: Sequence[messages.OwnedSingleSend]
+    ) -> tuple[dict[int, str], dict[tuple[int, str], str]]:
+        """The time zone of each account of the group, and (account, address) → suppression reason for the
+        addresses never to send to (the same rule as a list's run): one look-up for the group."""
+        parameters = {
+            "accounts": sorted({item.account_id for item in sends}),
+            "addresses": sorted({address for item in sends for address in _everyone(item)}),
+            "now": self._now,
+        }
+        time_zones: dict[int, str] = {}
         found: dict[tuple[int, str], str] = {}
-        for account_id, address, reason in await self._connection.execute(statement):
-            found.setdefault((account_id, address), reason)
-        return found
+        for account_id, time_zone, address, reason in await self._connection.execute(
+            _ACCOUNTS_AND_SUPPRESSIONS, parameters
+        ):
+            time_zones[account_id] = time_zone
+            if address is not None:
+                found.setdefault((account_id, address), reason)
+        return time_zones, found
+
+
+def _counter_steps(rows: Sequence[dict[str, Any]], days: dict[int, date]) -> list[events.CounterStep]:
+    """The daily ledger counters new ledger rows move (as `ledger_counts.count_new_ledgers` counts them from the
+    ledger): requested for every row, accepted for every row not skipped, per task, day and recipient domain."""
+    tally: Tally[tuple[int, int, events.Counter, str]] = Tally()
+    for row in rows:
+        key = (row["account_id"], row["task_id"])
+        domain = events.recipient_domain(row["address"])
+        tally[(*key, events.Counter.REQUESTED, domain)] += 1
+        if row["state"] != _SKIPPED:
+            tally[(*key, events.Counter.ACCEPTED, domain)] += 1
+    return [
+        events.CounterStep(
+            account_id=account_id,
+            task_id=task_id,
+            day=days[account_id],
+            recipient_domain=domain,
+            counter=counter,
+            amount=amount,
+        )
+        for (account_id, task_id, counter, domain), amount in tally.items()
+    ]
 
 
 def _everyone(item: messages.OwnedSingleSend) -> tuple[str, ...]:

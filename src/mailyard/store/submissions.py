@@ -12,6 +12,7 @@ from mailyard.domain import accounts, runs, submissions
 from mailyard.store import tables
 
 _WAITING = (runs.DeliveryState.QUEUED.value, runs.DeliveryState.SENDING.value)
+_INSERT_CONTENTS = insert(tables.submitted_messages)  # built once: a group of messages only brings its values
 
 
 class SqlSubmissions:
@@ -50,7 +51,7 @@ class SqlSubmissions:
                 {"task_id": task_id, "envelope_from": envelope_from, "content": content}
                 for task_id, envelope_from, content in rows
             ]
-            await self._connection.execute(insert(tables.submitted_messages), values)
+            await self._connection.execute(_INSERT_CONTENTS, values)
 
     async def content(self, task_id: int) -> tuple[str, bytes] | None:
         table = tables.submitted_messages

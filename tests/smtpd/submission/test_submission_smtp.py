@@ -245,6 +245,25 @@ async def test_rate_limits_are_451(submission: Submission) -> None:
     await refused(submission, lambda: starttls_plain(submission, message(), recipients=["z@example.org"]), "451 4.7.1")
 
 
+async def test_recipients_are_checked_at_rcpt_once_each_up_to_the_limit(submission: Submission) -> None:
+    def replies() -> list[int]:
+        with smtplib.SMTP("127.0.0.1", submission.port, timeout=10) as client:
+            client.starttls(context=submission.client_tls())
+            client.ehlo()
+            client.login(SENDER, PASSWORD)
+            client.mail(SENDER)
+            codes = [client.rcpt("not an address")[0], client.rcpt("ann@example.org")[0]]
+            codes += [client.rcpt("ANN@example.org")[0]]  # the same one again: not counted twice
+            codes += [client.rcpt(f"r{index}@example.org")[0] for index in range(49)]
+            codes += [client.rcpt("one-too-many@example.org")[0], client.rcpt("ann@example.org")[0]]
+            return codes
+
+    before = await submission.stored()
+    codes = await asyncio.to_thread(replies)
+    assert codes == [553] + [250] * 51 + [452, 250]
+    assert await submission.stored() == before
+
+
 async def test_relaying_without_auth_is_530(submission: Submission) -> None:
     def attempt() -> tuple[int, str]:
         with smtplib.SMTP("127.0.0.1", submission.port, timeout=10) as client:

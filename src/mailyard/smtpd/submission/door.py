@@ -17,7 +17,7 @@ from typing import Any
 
 from aiosmtpd.smtp import MISSING, AuthResult, Envelope, Session
 
-from mailyard.domain import messages, submissions
+from mailyard.domain import submissions
 from mailyard.errors import MailyardError
 from mailyard.services.submissions import SubmissionService
 from mailyard.smtpd.listener import client_address, is_encrypted
@@ -99,14 +99,15 @@ class SubmissionDoor:
     async def handle_RCPT(
         self, server: SmtpSession, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
-        if len(envelope.rcpt_tos) >= submissions.MAX_RECIPIENTS:
-            return f"452 4.5.3 At most {submissions.MAX_RECIPIENTS} recipients a message"
         if not address.isascii() and not envelope.smtp_utf8:
             return replies.UTF8_UNDECLARED
+        recipients = _recipients(envelope)
         try:
-            envelope.rcpt_tos.append(messages.check_address(address, "recipient"))
+            checked = recipients.add(address)  # checked here once: DATA hands these over as they are
         except MailyardError as error:
             return replies.reply_for(error)
+        if len(envelope.rcpt_tos) < len(recipients):
+            envelope.rcpt_tos.append(checked)
         return "250 2.1.5 Recipient OK"
 
     async def handle_DATA(self, server: SmtpSession, session: Session, envelope: Envelope) -> str:
@@ -117,7 +118,7 @@ class SubmissionDoor:
             sent = await self._service.submit(
                 submitter,
                 mail_from=envelope.mail_from or "",
-                recipients=envelope.rcpt_tos,
+                recipients=_recipients(envelope),
                 content=envelope.original_content or b"",
             )
         except MailyardError as error:
@@ -137,15 +138,26 @@ class SubmissionDoor:
         return AuthResult(success=True, auth_data=submitter, message=replies.SIGNED_IN)
 
     async def _submitter(self, server: SmtpSession, session: Session) -> submissions.Submitter | None:
-        """The session's signed-in sender, or the trusted account for a client of a trusted network."""
-        if session.authenticated and isinstance(session.auth_data, submissions.Submitter):
+        """The session's signed-in sender, or the trusted account for a client of a trusted network. Either is
+        kept in the session's auth data (which STARTTLS clears), so the network is looked at once a session."""
+        if isinstance(session.auth_data, submissions.Submitter):
             return session.auth_data
         if not self._policy.trusts(client_address(server)) or self._policy.trusted_account is None:
             return None
-        if not isinstance(session.auth_data, submissions.Submitter):
-            # aiosmtpd keeps free-form auth data here; a trusted session's submitter is kept the same way.
-            session.auth_data = await self._service.for_account(self._policy.trusted_account)  # type: ignore[assignment]
+        # aiosmtpd keeps free-form auth data here; a trusted session's submitter is kept the same way.
+        session.auth_data = await self._service.for_account(self._policy.trusted_account)  # type: ignore[assignment]
         return session.auth_data
+
+
+def _recipients(envelope: Envelope) -> submissions.EnvelopeRecipients:
+    """The recipients checked at RCPT, kept with the envelope (a new envelope starts with none)."""
+    kept = getattr(envelope, "door_data", None)
+    if isinstance(kept, submissions.EnvelopeRecipients):
+        return kept
+    recipients = submissions.EnvelopeRecipients(envelope.rcpt_tos)
+    if hasattr(envelope, "door_data"):
+        envelope.door_data = recipients
+    return recipients
 
 
 async def _credentials(server: SmtpSession, args: list[str], challenge: bytes) -> bytes | None:
