@@ -46,15 +46,33 @@ async def count_new_ledgers(connection: AsyncConnection, run_ids: Sequence[int])
         .order_by(delivery.c.run_id, domain, delivery.c.state)
     )
     states: dict[int, Tally[str]] = {run_id: Tally() for run_id in run_ids}
-    tally: Tally[tuple[int, events.Counter, str]] = Tally()
-    for run_id, raw_domain, state, count in await connection.execute(statement):
+    grouped = (await connection.execute(statement)).all()
+    for run_id, _raw_domain, state, count in grouped:
         states[run_id][state] += count
-        tally[(run_id, events.Counter.REQUESTED, raw_domain.lower())] += count
-        tally[(run_id, events.Counter.ACCEPTED, raw_domain.lower())] += 0 if state == _SKIPPED else count
-    if tally:
-        requested_on = await _requested_days(connection, {run_id for run_id, _, _ in tally})
-        await add_to_counters(connection, _steps(tally, requested_on))
+    if grouped:
+        requested_on = await _requested_days(connection, {run_id for run_id, _, _, _ in grouped})
+        rows = (
+            (*requested_on[run_id], raw_domain.lower(), state, count) for run_id, raw_domain, state, count in grouped
+        )
+        await add_to_counters(connection, new_ledger_steps(rows))
     return states
+
+
+def new_ledger_steps(rows: Iterable[tuple[int, int, date, str, str, int]]) -> list[events.CounterStep]:
+    """The daily counters new ledger rows move: requested for every row, accepted for every row not skipped,
+    per task, day and recipient domain. Rows: (task id, account id, local day the run was requested on,
+    recipient domain, state, how many rows)."""
+    tally: Tally[tuple[int, int, date, events.Counter, str]] = Tally()
+    for task_id, account_id, day, domain, state, count in rows:
+        tally[(task_id, account_id, day, events.Counter.REQUESTED, domain)] += count
+        if state != _SKIPPED:
+            tally[(task_id, account_id, day, events.Counter.ACCEPTED, domain)] += count
+    return [
+        events.CounterStep(
+            account_id=account_id, task_id=task_id, day=day, recipient_domain=domain, counter=counter, amount=amount
+        )
+        for (task_id, account_id, day, counter, domain), amount in tally.items()
+    ]
 
 
 async def count_cancelled(connection: AsyncConnection, cancelled: Iterable[tuple[int, str]]) -> None:

@@ -9,9 +9,8 @@ counters are moved from the rows as written (their runs were all requested now),
 from __future__ import annotations
 
 import builtins
-from collections import Counter as Tally
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import and_, bindparam, insert, select
@@ -19,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import events, messages, runs, tasks
 from mailyard.domain.suppressions import local_day
-from mailyard.store import tables
+from mailyard.store import ledger_counts, tables
 from mailyard.store.events import add_to_counters
 from mailyard.store.runs import SqlRuns
 from mailyard.store.suppressions import in_force
@@ -83,7 +82,18 @@ class SqlSingleSends:
         if rows:
             await self._connection.execute(_INSERT_DELIVERIES, rows)
             days = {account_id: local_day(self._now, time_zone) for account_id, time_zone in time_zones.items()}
-            await add_to_counters(self._connection, _counter_steps(rows, days))
+            counted = (
+                (
+                    row["task_id"],
+                    row["account_id"],
+                    days[row["account_id"]],
+                    events.recipient_domain(row["address"]),
+                    row["state"],
+                    1,
+                )
+                for row in rows
+            )
+            await add_to_counters(self._connection, ledger_counts.new_ledger_steps(counted))
         await self._write_attachments(
             [
                 (task_id, attachment)
@@ -181,29 +191,6 @@ class SqlSingleSends:
             if address is not None:
                 found.setdefault((account_id, address), reason)
         return time_zones, found
-
-
-def _counter_steps(rows: Sequence[dict[str, Any]], days: dict[int, date]) -> list[events.CounterStep]:
-    """The daily ledger counters new ledger rows move (as `ledger_counts.count_new_ledgers` counts them from the
-    ledger): requested for every row, accepted for every row not skipped, per task, day and recipient domain."""
-    tally: Tally[tuple[int, int, events.Counter, str]] = Tally()
-    for row in rows:
-        key = (row["account_id"], row["task_id"])
-        domain = events.recipient_domain(row["address"])
-        tally[(*key, events.Counter.REQUESTED, domain)] += 1
-        if row["state"] != _SKIPPED:
-            tally[(*key, events.Counter.ACCEPTED, domain)] += 1
-    return [
-        events.CounterStep(
-            account_id=account_id,
-            task_id=task_id,
-            day=days[account_id],
-            recipient_domain=domain,
-            counter=counter,
-            amount=amount,
-        )
-        for (account_id, task_id, counter, domain), amount in tally.items()
-    ]
 
 
 def _everyone(item: messages.OwnedSingleSend) -> tuple[str, ...]:
