@@ -64,6 +64,10 @@ class Worker:
         self._slots = asyncio.Semaphore(self.options.concurrency)
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()  # set on stop and when the scheduler starts runs
+        # Cleared while a tick fires due tasks: new batches wait for it, so that runs due at once all start
+        # promptly instead of sharing the process with the copies of the first ones.
+        self._not_firing = asyncio.Event()
+        self._not_firing.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set, then finish what is in flight and return.
@@ -129,7 +133,11 @@ class Worker:
 
     async def _tick(self) -> bool:
         """Fire due schedules; True when runs started."""
-        started = await self._scheduling.fire_due()
+        self._not_firing.clear()
+        try:
+            started = await self._scheduling.fire_due()
+        finally:
+            self._not_firing.set()
         for run in started:
             logger.info(
                 "task %s fired run %s (%s recipients)",
@@ -146,6 +154,7 @@ class Worker:
         A copy that could not be handed over (a database error while the outbox stores it) is recorded as
         a temporary failure with the others, then the first such error is raised for the supervisor.
         """
+        await self._not_firing.wait()
         batch = await self._sending.claim(self.name, self.options.batch_size)
         if not batch:
             return 0
