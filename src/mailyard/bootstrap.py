@@ -108,13 +108,25 @@ def create_mailer(
 REDIS_TIMEOUT_SECONDS = 1.0
 
 
+#: Redis connections a process opens at most: a burst of requests waits (up to REDIS_TIMEOUT_SECONDS) for one of
+#: them instead of opening a connection per request in flight
+REDIS_MAX_CONNECTIONS = 32
+
+
 def create_redis(redis_url: str | None) -> redis.asyncio.Redis | None:
-    """The process's Redis client when MAILYARD_REDIS_URL names one (connections open on first use)."""
+    """The process's Redis client when MAILYARD_REDIS_URL names one (connections open on first use, at most
+    REDIS_MAX_CONNECTIONS; closing the client closes them)."""
     if not redis_url:
         return None
-    return redis.asyncio.from_url(
-        redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, retry=None
+    pool = redis.asyncio.BlockingConnectionPool.from_url(
+        redis_url,
+        max_connections=REDIS_MAX_CONNECTIONS,
+        timeout=REDIS_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        retry=None,
     )
+    return redis.asyncio.Redis.from_pool(pool)
 
 
 @dataclass

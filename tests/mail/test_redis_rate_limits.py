@@ -188,3 +188,22 @@ async def test_redis_down_pauses_sending_until_it_answers(
     finally:
         await client.aclose()
         await proxy.down()
+
+
+async def test_a_burst_waits_for_the_process_redis_connections(redis_url: str) -> None:
+    """A burst of commands shares at most REDIS_MAX_CONNECTIONS connections instead of opening one each (counted
+    by the Redis server)."""
+    client, probe = bootstrap.create_redis(redis_url), redis.asyncio.from_url(redis_url)
+    assert client is not None
+    key = f"mailyard-test:burst:{uuid.uuid4().hex}"
+    burst = 10 * bootstrap.REDIS_MAX_CONNECTIONS
+    try:
+        before = len(await probe.client_list())
+        counts = await asyncio.gather(*(client.incr(key) for _ in range(burst)))
+        opened = len(await probe.client_list()) - before
+        assert sorted(counts) == list(range(1, burst + 1))
+        assert 1 <= opened <= bootstrap.REDIS_MAX_CONNECTIONS, opened
+        await client.delete(key)
+    finally:
+        await client.aclose()
+        await probe.aclose()
