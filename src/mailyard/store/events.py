@@ -208,17 +208,25 @@ class SqlEvents:
         return found
 
 
+def _counter_upsert(dialect: Any) -> Any:
+    table = tables.event_counts
+    upsert = dialect.insert(table)
+    return upsert.on_conflict_do_update(
+        index_elements=["task_id", "day", "recipient_domain", "counter"],
+        set_={"event_count": table.c.event_count + upsert.excluded.event_count},
+    )
+
+
+# Built once, the same for every batch of counters: building it and its cache key anew took 115 µs a call.
+_COUNTER_UPSERTS = {"postgresql": _counter_upsert(postgresql), "sqlite": _counter_upsert(sqlite)}
+
+
 async def add_to_counters(connection: AsyncConnection, steps: Sequence[events.CounterStep]) -> None:
     """Move daily counters: one upsert per counter row, the steps of a batch added up first."""
     tally: Tally[tuple[int, date, str, str, int]] = Tally()
     for step in steps:
         tally[(step.task_id, step.day, step.recipient_domain, step.counter.value, step.account_id)] += step.amount
-    table = tables.event_counts
-    upsert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(table)
-    statement = upsert.on_conflict_do_update(
-        index_elements=["task_id", "day", "recipient_domain", "counter"],
-        set_={"event_count": table.c.event_count + upsert.excluded.event_count},
-    )
+    statement = _COUNTER_UPSERTS[connection.dialect.name]
     rows = [
         {
             "task_id": task_id,
