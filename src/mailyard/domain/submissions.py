@@ -28,8 +28,6 @@ ACCOUNT_RATE = 20  #: submissions a second per account (Tencent's SMTP limit)
 RECIPIENT_HOURLY = 10  #: messages an hour from one sender to the same recipient (Tencent's SMTP limit)
 _HEADERS = HeaderParser(policy=email.policy.compat32)  # plain strings: much cheaper than the default policy
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
-_LINE_END = re.compile(r"(\r\n|\r|\n)")
-_FIELD_NAME = re.compile(r"[\041-\071\073-\176]+:")  # the email package's header line, as its parser knows it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,63 +110,15 @@ class SubmittedHeaders:
 
 def read_headers(content: bytes) -> SubmittedHeaders:
     """The From address (lower-cased) and decoded Subject; refuses a message without exactly one From address."""
-    text = _header_text(content)
     try:
-        fields = _plain_fields(text)
-        if fields is None:  # anything unusual: the email package's parser decides
-            headers = _HEADERS.parsestr(text, headersonly=True)
-            fields = (list(headers.get_all("From") or []), headers.get("Subject"))
-        from_fields, subject = fields
-        addresses = email.utils.getaddresses([str(field) for field in from_fields])
+        headers = _HEADERS.parsestr(_header_text(content), headersonly=True)
+        addresses = email.utils.getaddresses([str(field) for field in headers.get_all("From") or []])
     except (HeaderParseError, MessageError, IndexError, ValueError, TypeError) as error:
         raise InvalidInput("the From header cannot be read", field="from", code=ErrorCode.MESSAGE_INVALID) from error
     found = [address for _name, address in addresses if address]
     if len(found) != 1 or "@" not in found[0]:
         raise Forbidden("the message needs exactly one From address", code=ErrorCode.SENDER_NOT_ALLOWED)
-    return SubmittedHeaders(from_address=found[0].strip().lower(), subject=_decoded(subject))
-
-
-def _plain_fields(text: str) -> tuple[list[str], str | None] | None:
-    """The From field values and the first Subject value of a header section made only of plain fields and
-    their continuation lines, as the email package (compat32) gives them, without parsing the other fields;
-    None for anything else (an mbox "From " line, a line that is not a field, a leading continuation line),
-    which is left to that package's parser."""
-    pieces = _LINE_END.split(text)  # line, its ending, line, its ending, ..., the last line
-    from_fields: list[str] = []
-    subject: str | None = None
-    kept: list[str] | None = None  # the lines of the From or first Subject field being read
-    for index in range(0, len(pieces), 2):
-        line = pieces[index]
-        if not line:
-            break  # the blank line that ends the header section, or the end of the text
-        ending = pieces[index + 1] if index + 1 < len(pieces) else ""
-        if line[0] in " \t":
-            if index == 0:
-                return None
-            if kept is not None:
-                kept.append(line + ending)
-            continue
-        if kept is not None:
-            subject = _keep(kept, from_fields, subject)
-            kept = None
-        name = _FIELD_NAME.match(line)
-        if name is None or line.startswith("From "):
-            return None
-        lowered = name.group()[:-1].lower()
-        if lowered == "from" or (lowered == "subject" and subject is None):
-            kept = [lowered, line[name.end() :].lstrip(" \t") + ending]
-    if kept is not None:
-        subject = _keep(kept, from_fields, subject)
-    return from_fields, subject
-
-
-def _keep(kept: list[str], from_fields: list[str], subject: str | None) -> str | None:
-    """File a field read by _plain_fields (its lower-case name, then its lines); the Subject as it now is."""
-    value = "".join(kept[1:]).rstrip("\r\n")
-    if kept[0] == "from":
-        from_fields.append(value)
-        return subject
-    return value
+    return SubmittedHeaders(from_address=found[0].strip().lower(), subject=_decoded(headers.get("Subject")))
 
 
 def _header_text(content: bytes) -> str:
