@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy import text
 
 from mailyard import bootstrap
+from mailyard.domain import messages
 from mailyard.errors import ErrorCode, LimitExceeded
 from mailyard.services.single_sends import SentMessage
+from mailyard.services.submission_commits import CheckedSubmission, SubmissionCommits
 from mailyard.services.submissions import SubmissionService
 from mailyard.system.passwords import Argon2PasswordHasher
 
@@ -158,3 +160,31 @@ async def test_a_transaction_that_cannot_begin_fails_the_messages_waiting_for_it
         10,
     )
     assert all(isinstance(outcome, ConnectionError) for outcome in outcomes)
+
+
+async def test_a_message_right_after_a_group_committed_is_committed_too(
+    runtime: bootstrap.Runtime, account: str
+) -> None:
+    """The committer that has just finished is no longer counted: a message given in the same turn of the
+    event loop as the last one's answer starts a new committer instead of waiting for the finished one."""
+    submitter = await SubmissionService(runtime.store, runtime.services.clock, Argon2PasswordHasher()).for_account(
+        account
+    )
+    commits = SubmissionCommits(runtime.store, runtime.services.clock)
+
+    def checked(to: str) -> CheckedSubmission:
+        recipients = messages.Recipients(to=(to,), cc=(), bcc=())
+        send = messages.SingleSend(
+            from_address="news@news.example.com",
+            reply_to=None,
+            subject="hi",
+            template_id=None,
+            variables={},
+            recipients=recipients,
+        )
+        return CheckedSubmission(submitter=submitter, envelope_from="", send=send, content=CONTENT)
+
+    first = await commits.commit(checked("first@example.org"))
+    # Awaited directly: asyncio.wait_for would start it in a task of its own, one turn of the loop later.
+    second = await commits.commit(checked("second@example.org"))
+    assert first.task_id != second.task_id

@@ -68,12 +68,21 @@ class SubmissionCommits:
         if len(self._committers) < self._at_once:
             committer = asyncio.create_task(self._commit_waiting(), name="mailyard-submission-commits")
             self._committers.add(committer)
-            committer.add_done_callback(self._committers.discard)
         # A session that goes away while its message commits cancels only its own future, which the group's
         # committer then passes over: the others' are not touched (nor is the message, committed all the same).
         return await done
 
     async def _commit_waiting(self) -> None:
+        try:
+            await self._commit_while_waiting()
+        finally:
+            # Gone from the committers at once, with no await after the last look at `_waiting`: a done
+            # callback would run later, and a message arriving meanwhile would find no committer to take it.
+            task = asyncio.current_task()
+            assert task is not None
+            self._committers.discard(task)
+
+    async def _commit_while_waiting(self) -> None:
         while self._waiting:
             batch: list[tuple[CheckedSubmission, asyncio.Future[SentMessage]]] = []
             try:
