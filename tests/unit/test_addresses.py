@@ -65,3 +65,13 @@ def test_a_trailing_newline_is_not_part_of_a_valid_address() -> None:
 
 def test_bytes_an_smtp_session_could_not_decode_are_a_problem_not_a_crash() -> None:
     assert addresses.problem("j\udcffrg@example.org") == "address is not valid UTF-8"
+
+
+def test_answers_stay_the_same_when_an_address_comes_back() -> None:
+    """Valid addresses are remembered; a refused one is refused again, with the same reason."""
+    for _ in range(3):
+        assert addresses.canonical("Ann@Example.ORG") == "ann@example.org"
+        assert addresses.problem("ann@localhost") is not None
+        with pytest.raises(InvalidInput, match="not a valid email address"):
+            messages.check_address("no-at-sign", "destination")
+    assert addresses.canonical.cache_info().hits >= 2

@@ -8,18 +8,25 @@ email-validator library, without DNS lookups: quoted local parts, IP literals an
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from email_validator import EmailNotValidError, validate_email
 
 from mailyard.errors import ErrorCode, InvalidInput
 
 MAX_LENGTH = 254  #: RFC 5321 4.5.3.1.3: a path of 256 octets, less the angle brackets
 MAX_LOCAL_OCTETS = 64  #: RFC 5321 4.5.3.1.1
+# Addresses recently found valid, and their canonical form. A check by email-validator takes about 19 µs, a
+# tenth of the CPU an SMTP submission costs, and the same addresses come back message after message; the
+# check is pure (no DNS), so its answer never changes. A refused address raises and is not kept.
+_REMEMBERED = 16_384
 
 
 class AddressProblem(ValueError):
     """Why a text is not an address Mailyard sends to."""
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def canonical(address: str) -> str:
     """The address as Mailyard keeps and compares it: Unicode NFC, the domain in Unicode form, lower case, so
     `A@EXAMPLE.xn--p1ai` and `a@example.рф` are one address. Raises AddressProblem."""
