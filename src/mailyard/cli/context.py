@@ -13,6 +13,11 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+try:  # installed with uvicorn[standard] wherever it builds (not on Windows)
+    import uvloop
+except ImportError:  # pragma: no cover - asyncio's own loop then
+    uvloop = None  # type: ignore[assignment]
+
 from mailyard import bootstrap
 from mailyard.errors import MailyardError
 from mailyard.settings import Settings, load_settings
@@ -71,9 +76,13 @@ async def opened_runtime() -> AsyncIterator[bootstrap.Runtime]:
 
 
 def run(work: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine; known errors become one line on stderr and exit code 1."""
+    """Run a coroutine; known errors become one line on stderr and exit code 1.
+
+    It runs on uvloop where installed, as uvicorn's own runner would: its loop, transports and hand-offs from
+    threads cost less, which gave 6–12 % more SMTP submissions a second (docs/performance.md)."""
     try:
-        return asyncio.run(_awaited(work))
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop if uvloop else None) as runner:
+            return runner.run(_awaited(work))
     except MailyardError as error:
         fail(error.message)
     except ApiError as error:
