@@ -144,6 +144,7 @@ class Runtime:
 
     async def close(self) -> None:
         await self.services.sending.close()
+        await self.services.submissions.close()
         for closer in self.closers:
             await closer.close()
         await self.store.close()

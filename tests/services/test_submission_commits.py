@@ -4,7 +4,7 @@ once (pipelined): while one commits, the next is written. The daily quota still 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -64,6 +64,25 @@ async def submit_all(service: SubmissionService, account: str, count: int) -> li
     return await asyncio.gather(*(submission(service, submitter, to) for to in recipients), return_exceptions=True)
 
 
+MakeService = Callable[..., SubmissionService]
+
+
+@pytest.fixture
+async def make_service(runtime: bootstrap.Runtime) -> AsyncIterator[MakeService]:
+    """`make_service(store=None, **options)`: a service over the runtime's store (or `store`); its commits under
+    way end before the runtime closes, as the runtime's own service's do."""
+    made: list[SubmissionService] = []
+
+    def make(store: Any = None, **options: Any) -> SubmissionService:
+        service = SubmissionService(store or runtime.store, runtime.services.clock, Argon2PasswordHasher(), **options)
+        made.append(service)
+        return service
+
+    yield make
+    for service in made:
+        await service.close()
+
+
 @pytest.fixture
 async def account(runtime: bootstrap.Runtime, team: Any) -> str:
     await runtime.services.identities.create_domain(team.admin.principal, "news.example.com")
@@ -71,12 +90,12 @@ async def account(runtime: bootstrap.Runtime, team: Any) -> str:
 
 
 async def test_two_transactions_are_under_way_at_once_on_postgresql(
-    runtime: bootstrap.Runtime, account: str, database_kind: str
+    runtime: bootstrap.Runtime, make_service: MakeService, account: str, database_kind: str
 ) -> None:
     if database_kind != "postgres":
         pytest.skip("SQLite has one writer: its transactions follow each other")
     store = WatchedStore(runtime)
-    service = SubmissionService(store, runtime.services.clock, Argon2PasswordHasher(), transactions_at_once=2)  # type: ignore[arg-type]
+    service = make_service(store, transactions_at_once=2)
     submitter = await service.for_account(account)
     store.armed = True
     first = asyncio.create_task(submission(service, submitter, "first@example.org"))
@@ -87,9 +106,11 @@ async def test_two_transactions_are_under_way_at_once_on_postgresql(
     assert store.most == 2
 
 
-async def test_pipelined_transactions_keep_the_daily_quota(runtime: bootstrap.Runtime, account: str, team: Any) -> None:
+async def test_pipelined_transactions_keep_the_daily_quota(
+    runtime: bootstrap.Runtime, make_service: MakeService, account: str, team: Any
+) -> None:
     await runtime.services.access.update_account(team.admin.principal, daily_quota=7)
-    service = SubmissionService(runtime.store, runtime.services.clock, Argon2PasswordHasher(), transactions_at_once=3)
+    service = make_service(transactions_at_once=3)
     outcomes = await submit_all(service, account, 20)
     assert sum(isinstance(outcome, SentMessage) for outcome in outcomes) == 7
     refused = [outcome for outcome in outcomes if isinstance(outcome, LimitExceeded)]
@@ -97,12 +118,12 @@ async def test_pipelined_transactions_keep_the_daily_quota(runtime: bootstrap.Ru
 
 
 async def first_transaction_begun(
-    runtime: bootstrap.Runtime, account: str
+    runtime: bootstrap.Runtime, make_service: MakeService, account: str
 ) -> tuple[WatchedStore, SubmissionService, Any, asyncio.Task[SentMessage]]:
     """A service over a watched store whose first message's transaction has begun and waits (3 s at most)
     before it takes the messages waiting; transactions are counted from that one on."""
     store = WatchedStore(runtime)
-    service = SubmissionService(store, runtime.services.clock, Argon2PasswordHasher())  # type: ignore[arg-type]
+    service = make_service(store)
     submitter = await service.for_account(account)
     store.armed, store.opened = True, 0
     first = asyncio.create_task(submission(service, submitter, "first@example.org"))
@@ -111,9 +132,9 @@ async def first_transaction_begun(
 
 
 async def test_a_session_that_goes_away_while_its_group_commits_leaves_the_others_alone(
-    runtime: bootstrap.Runtime, account: str
+    runtime: bootstrap.Runtime, make_service: MakeService, account: str
 ) -> None:
-    _store, service, submitter, first = await first_transaction_begun(runtime, account)
+    _store, service, submitter, first = await first_transaction_begun(runtime, make_service, account)
     leaving = asyncio.create_task(submission(service, submitter, "leaving@example.org"))
     staying = asyncio.create_task(submission(service, submitter, "staying@example.org"))
     await asyncio.sleep(0)
@@ -128,9 +149,9 @@ async def test_a_session_that_goes_away_while_its_group_commits_leaves_the_other
 
 
 async def test_messages_that_arrive_while_a_transaction_begins_join_it(
-    runtime: bootstrap.Runtime, account: str
+    runtime: bootstrap.Runtime, make_service: MakeService, account: str
 ) -> None:
-    store, service, submitter, first = await first_transaction_begun(runtime, account)
+    store, service, submitter, first = await first_transaction_begun(runtime, make_service, account)
     later = [asyncio.create_task(submission(service, submitter, f"r{index}@example.org")) for index in range(5)]
     outcomes = [await first, *[await task for task in later]]
     assert len({outcome.task_id for outcome in outcomes}) == 6
@@ -147,12 +168,10 @@ class FailingStore:
 
 
 async def test_a_transaction_that_cannot_begin_fails_the_messages_waiting_for_it(
-    runtime: bootstrap.Runtime, account: str
+    make_service: MakeService, account: str
 ) -> None:
-    submitter = await SubmissionService(runtime.store, runtime.services.clock, Argon2PasswordHasher()).for_account(
-        account
-    )
-    service = SubmissionService(FailingStore(), runtime.services.clock, Argon2PasswordHasher())  # type: ignore[arg-type]
+    submitter = await make_service().for_account(account)
+    service = make_service(FailingStore())
     outcomes = await asyncio.wait_for(
         asyncio.gather(
             *(submission(service, submitter, f"r{index}@example.org") for index in range(3)), return_exceptions=True
@@ -163,13 +182,11 @@ async def test_a_transaction_that_cannot_begin_fails_the_messages_waiting_for_it
 
 
 async def test_a_message_right_after_a_group_committed_is_committed_too(
-    runtime: bootstrap.Runtime, account: str
+    runtime: bootstrap.Runtime, make_service: MakeService, account: str
 ) -> None:
     """The committer that has just finished is no longer counted: a message given in the same turn of the
     event loop as the last one's answer starts a new committer instead of waiting for the finished one."""
-    submitter = await SubmissionService(runtime.store, runtime.services.clock, Argon2PasswordHasher()).for_account(
-        account
-    )
+    submitter = await make_service().for_account(account)
     commits = SubmissionCommits(runtime.store, runtime.services.clock)
 
     def checked(to: str) -> CheckedSubmission:
@@ -187,4 +204,18 @@ async def test_a_message_right_after_a_group_committed_is_committed_too(
     first = await commits.commit(checked("first@example.org"))
     # Awaited directly: asyncio.wait_for would start it in a task of its own, one turn of the loop later.
     second = await commits.commit(checked("second@example.org"))
+    await commits.close()
     assert first.task_id != second.task_id
+
+
+async def test_closing_waits_for_the_transactions_under_way(
+    make_service: MakeService, runtime: bootstrap.Runtime, account: str
+) -> None:
+    """The runtime closes its submission service before the database. Transactions may still be under way once
+    every message has its answer (pipelined committers that began after another took every message end their
+    own, empty, transaction); closing waits for them, so no connection is left in use."""
+    service = make_service(transactions_at_once=3)
+    outcomes = await submit_all(service, account, 20)
+    assert all(isinstance(outcome, SentMessage) for outcome in outcomes)
+    await service.close()
+    assert runtime.engine.pool.checkedout() == 0  # type: ignore[attr-defined]

@@ -72,6 +72,12 @@ class SubmissionCommits:
         # committer then passes over: the others' are not touched (nor is the message, committed all the same).
         return await done
 
+    async def close(self) -> None:
+        """Wait for the transactions under way. A committer that began after another took every message still
+        ends its own (empty) transaction after the last answer; the engine must outlive it."""
+        while self._committers:
+            await asyncio.gather(*self._committers, return_exceptions=True)
+
     async def _commit_waiting(self) -> None:
         try:
             await self._commit_while_waiting()

@@ -62,6 +62,10 @@ class SubmissionService:
         self._commits = SubmissionCommits(store, clock, at_once=transactions_at_once)
         self._decoy: str | None = None  # checked when no address matches, so that costs as long as a wrong password
 
+    async def close(self) -> None:
+        """Wait for the commits under way (before the database is closed)."""
+        await self._commits.close()
+
     async def sign_in(self, address: str, password: str, client: str) -> Submitter:
         """The submitter a sender address and its SMTP password stand for.
 
