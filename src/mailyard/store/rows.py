@@ -1,12 +1,11 @@
-"""Shared statement pieces of the repositories: paging, result mapping, rows inserted in order, and rows of
-values to update from."""
+"""Shared statement pieces of the repositories: paging, result mapping, and rows of values to update from."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import FromClause, Select, Table, bindparam, column, func, insert, select, values
+from sqlalchemy import FromClause, Select, bindparam, column, func, select, values
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -38,19 +37,6 @@ def escape_like(text: str) -> str:
     """A LIKE pattern that matches `text` literally anywhere (escape character `\\`)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-async def insert_in_order(connection: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert rows (SQLAlchemy batches them into multi-row statements); their new ids, in the rows' order.
-
-    A statement takes the ids of its rows in the order of its VALUES, each above the last (the next rowid of
-    SQLite's single writer, one `nextval` a row of a PostgreSQL sequence), and its batches run in order, so the
-    ids sorted are the rows' ids in order. (`sort_by_parameter_order` would insert row by row on SQLite.)
-    """
-    if not rows:
-        return []
-    found = await connection.execute(insert(table).returning(table.c.id), list(rows))
-    return sorted(int(row_id) for row_id in found.scalars())
 
 
 def rows_as_values(

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import message_ids, paging, runs, tasks
 from mailyard.store import ledger_counts, ledger_moves, tables
-from mailyard.store.rows import escape_like, fetch_one, fetch_page, insert_in_order, rows_as_values
+from mailyard.store.driver_inserts import DriverInsert
+from mailyard.store.rows import escape_like, fetch_one, fetch_page, rows_as_values
 from mailyard.store.suppressions import in_force
 from mailyard.store.tasks import counted_new_ledger
 
@@ -56,6 +57,7 @@ def _delivery(row: Row[Any]) -> runs.Delivery:
 ANALYZE_AFTER_DELIVERIES = 10_000
 
 # Counters of a run that has not sent anything yet.
+_INSERT_RUNS = DriverInsert(tables.runs, returning_id=True)  # runs of new tasks (single sends)
 _ZERO_RUN_COUNTERS = {"requested_count": 0, "sent_count": 0, "failed_count": 0, "skipped_count": 0}
 
 
@@ -122,7 +124,7 @@ class SqlRuns:
     async def insert_rows(self, rows: Sequence[dict[str, Any]]) -> builtins.list[int]:
         """Write runs of new tasks (rows made by `new_row`; no fire time can have a run yet) in one statement;
         their ids, in order."""
-        return await insert_in_order(self._connection, tables.runs, rows)
+        return await _INSERT_RUNS.run(self._connection, rows)
 
     def _insert_runs(self) -> postgresql.Insert | sqlite.Insert:
         """An INSERT of runs that leaves out a fire time that already has a run."""

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from mailyard.domain import events, messages, runs, tasks
 from mailyard.domain.suppressions import local_day
 from mailyard.store import ledger_counts, tables
+from mailyard.store.driver_inserts import DriverInsert
 from mailyard.store.events import add_to_counters
 from mailyard.store.runs import SqlRuns
 from mailyard.store.suppressions import in_force
@@ -26,7 +27,7 @@ from mailyard.store.tasks import SqlTasks
 
 _SKIPPED = runs.DeliveryState.SKIPPED.value
 _QUEUED = runs.DeliveryState.QUEUED.value
-_INSERT_DELIVERIES = insert(tables.deliveries)
+_INSERT_DELIVERIES = DriverInsert(tables.deliveries, returning_id=False)
 _INSERT_ATTACHMENTS = insert(tables.task_attachments)
 # The group's accounts, each with its time zone and its suppressions in force among the group's addresses (none:
 # one row of NULLs), oldest first. Built once: only the values change between groups.
@@ -80,7 +81,7 @@ class SqlSingleSends:
             for address in _everyone(item)
         ]
         if rows:
-            await self._connection.execute(_INSERT_DELIVERIES, rows)
+            await _INSERT_DELIVERIES.run(self._connection, rows)
             days = {account_id: local_day(self._now, time_zone) for account_id, time_zone in time_zones.items()}
             counted = (
                 (

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mailyard.domain import accounts, runs, submissions
 from mailyard.store import tables
+from mailyard.store.driver_inserts import DriverInsert
 
 _WAITING = (runs.DeliveryState.QUEUED.value, runs.DeliveryState.SENDING.value)
-_INSERT_CONTENTS = insert(tables.submitted_messages)  # built once: a group of messages only brings its values
+_INSERT_CONTENTS = DriverInsert(tables.submitted_messages, returning_id=False)
 
 
 class SqlSubmissions:
@@ -51,7 +52,7 @@ class SqlSubmissions:
                 {"task_id": task_id, "envelope_from": envelope_from, "content": content}
                 for task_id, envelope_from, content in rows
             ]
-            await self._connection.execute(_INSERT_CONTENTS, values)
+            await _INSERT_CONTENTS.run(self._connection, values)
 
     async def content(self, task_id: int) -> tuple[str, bytes] | None:
         table = tables.submitted_messages

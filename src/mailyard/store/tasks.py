@@ -15,11 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from mailyard.domain import tasks as model
 from mailyard.domain.visibility import TaskScope
 from mailyard.store import tables
-from mailyard.store.rows import fetch_one, insert_in_order, rows_as_values
+from mailyard.store.driver_inserts import DriverInsert
+from mailyard.store.rows import fetch_one, rows_as_values
 
 #: the advisory lock that batches of fired tasks take turns on (PostgreSQL)
 FIRED_TASKS_LOCK = 0x6D61696C_66697265  # "mailfire"
 
+_INSERT_TASKS = DriverInsert(tables.tasks, returning_id=True)  # new tasks of a group of single sends
 # Counters of a task that has not sent anything yet.
 ZERO_TASK_COUNTERS = {
     "requested_count": 0,
@@ -155,7 +157,7 @@ class SqlTasks:
 
     async def insert_rows(self, rows: Sequence[dict[str, Any]]) -> builtins.list[int]:
         """Write several new tasks (rows made by `new_row`) in one statement; their ids, in order."""
-        return await insert_in_order(self._connection, tables.tasks, rows)
+        return await _INSERT_TASKS.run(self._connection, rows)
 
     def new_row(
         self,
