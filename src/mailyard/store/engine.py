@@ -11,6 +11,7 @@ import asyncpg
 from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util import await_only
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PING_AFTER_IDLE_SECONDS = 5.0
@@ -115,5 +116,7 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 def _begin_immediate(connection: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front, so two writers wait on the busy timeout
-    # instead of failing with "database is locked" when a read transaction upgrades.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # instead of failing with "database is locked" when a read transaction upgrades. It goes to aiosqlite
+    # directly: one call into its thread where SQLAlchemy's statement makes three (cursor, execute, close), which
+    # saves about 0.25 ms of CPU on every transaction (docs/performance.md, "Submitting over SMTP").
+    await_only(connection.connection.driver_connection.execute_fetchall("BEGIN IMMEDIATE"))
