@@ -101,3 +101,15 @@ async def test_nothing_is_written_outside_its_transaction(
     async with runtime.engine.connect() as connection:
         found = await connection.execute(select(tables.tasks.c.id).where(tables.tasks.c.name == "outside"))
         assert found.first() is None
+
+
+async def test_a_column_left_out_gets_its_default_as_with_sqlalchemy(runtime: bootstrap.Runtime, team: Any) -> None:
+    principal = team.admin.principal
+    row = task_row(principal.account_id, principal.user_id, "defaults")
+    for name in ("paused", "variables", "sent_count"):  # each has a plain default in the table
+        del row[name]
+    async with runtime.engine.begin() as connection:
+        await connection.execute(text("SELECT 1"))
+        (task_id,) = await DriverInsert(tables.tasks, returning_id=True).run(connection, [row])
+        (stored,) = await stored_tasks(connection, [task_id])
+    assert (stored["paused"], stored["variables"], stored["sent_count"]) == (False, "{}", 0)

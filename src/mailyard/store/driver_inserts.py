@@ -21,6 +21,7 @@ rows' ids in order.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table
@@ -31,13 +32,23 @@ MOST_ROWS_WITH_IDS = 256  #: rows of one INSERT that returns ids on SQLite (one 
 Processor = Callable[[Any], Any] | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How rows with the given columns are written: those columns, then each column left out that has a
+    default of its own in the table (as SQLAlchemy fills it in), with the value that goes to the driver."""
+
+    columns: tuple[str, ...]
+    processors: tuple[Processor, ...]  #: of the given columns
+    defaults: tuple[Any, ...]  #: processed values of the columns after the given ones
+
+
 class DriverInsert:
     """New rows of `table`; every row a mapping of the same columns."""
 
     def __init__(self, table: Table, *, returning_id: bool) -> None:
         self._table = table
         self._returning_id = returning_id
-        self._processors: dict[tuple[str, tuple[str, ...]], list[Processor]] = {}
+        self._plans: dict[tuple[str, tuple[str, ...]], _Plan] = {}
         self._statements: dict[tuple[str, tuple[str, ...], int], str] = {}
 
     async def run(self, connection: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
@@ -45,39 +56,54 @@ class DriverInsert:
         if not rows:
             return []
         dialect = connection.dialect
-        columns = tuple(rows[0])
-        processors = self._processors_for(dialect, columns)
+        given = tuple(rows[0])
+        plan = self._plan(dialect, given)
         driver: Any = (await connection.get_raw_connection()).driver_connection
         if dialect.name == "postgresql":
             if not driver.is_in_transaction():  # SQLAlchemy begins on its first statement; nothing may run outside
                 raise RuntimeError("a driver INSERT must follow a statement of its transaction")
             arrays = [
                 [row[name] for row in rows] if processor is None else [processor(row[name]) for row in rows]
-                for name, processor in zip(columns, processors, strict=True)
+                for name, processor in zip(given, plan.processors, strict=True)
             ]
-            statement = self._statement(dialect, columns, 0)
+            arrays += [[value] * len(rows) for value in plan.defaults]
+            statement = self._statement(dialect, plan.columns, 0)
             if not self._returning_id:
                 await driver.execute(statement, *arrays)
                 return []
             found = await driver.fetch(statement, *arrays)
             return sorted(int(row[0]) for row in found)
-        values = [_processed(row, columns, processors) for row in rows]
+        values = [_processed(row, given, plan.processors) + plan.defaults for row in rows]
         if not self._returning_id:
-            await driver.executemany(self._statement(dialect, columns, 1), values)
+            await driver.executemany(self._statement(dialect, plan.columns, 1), values)
             return []
         ids: list[int] = []
         for start in range(0, len(values), MOST_ROWS_WITH_IDS):
             chunk = values[start : start + MOST_ROWS_WITH_IDS]
             flat = [value for row in chunk for value in row]
-            found = await driver.execute_fetchall(self._statement(dialect, columns, len(chunk)), flat)
+            found = await driver.execute_fetchall(self._statement(dialect, plan.columns, len(chunk)), flat)
             ids += sorted(int(row[0]) for row in found)
         return ids
 
-    def _processors_for(self, dialect: Dialect, columns: tuple[str, ...]) -> list[Processor]:
-        key = (dialect.name, columns)
-        if key not in self._processors:
-            self._processors[key] = [self._table.c[name].type.bind_processor(dialect) for name in columns]
-        return self._processors[key]
+    def _plan(self, dialect: Dialect, given: tuple[str, ...]) -> _Plan:
+        key = (dialect.name, given)
+        if key not in self._plans:
+            defaulted = [
+                column for column in self._table.columns if column.name not in given and column.default is not None
+            ]
+            if any(not column.default.is_scalar for column in defaulted):  # type: ignore[union-attr]
+                raise ValueError(f"give every column of {self._table.name} whose default is not a plain value")
+            processors = [column.type.bind_processor(dialect) for column in defaulted]
+            values = [column.default.arg for column in defaulted]  # type: ignore[union-attr]
+            self._plans[key] = _Plan(
+                columns=given + tuple(column.name for column in defaulted),
+                processors=tuple(self._table.c[name].type.bind_processor(dialect) for name in given),
+                defaults=tuple(
+                    value if processor is None else processor(value)
+                    for value, processor in zip(values, processors, strict=True)
+                ),
+            )
+        return self._plans[key]
 
     def _statement(self, dialect: Dialect, columns: tuple[str, ...], count: int) -> str:
         """The INSERT of `count` rows (PostgreSQL: of any number, `count` 0)."""
@@ -99,7 +125,7 @@ class DriverInsert:
         return self._statements[key]
 
 
-def _processed(row: Mapping[str, Any], columns: tuple[str, ...], processors: list[Processor]) -> tuple[Any, ...]:
+def _processed(row: Mapping[str, Any], columns: tuple[str, ...], processors: tuple[Processor, ...]) -> tuple[Any, ...]:
     return tuple(
         row[name] if processor is None else processor(row[name])
         for name, processor in zip(columns, processors, strict=True)
