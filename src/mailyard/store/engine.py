@@ -11,7 +11,11 @@ import asyncpg
 from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.util import await_only
+
+try:  # SQLAlchemy 2.1 renamed it; the old name goes in 2.2
+    from sqlalchemy.util import await_
+except ImportError:  # pragma: no cover - SQLAlchemy 2.0
+    from sqlalchemy.util import await_only as await_
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PING_AFTER_IDLE_SECONDS = 5.0
@@ -119,4 +123,4 @@ def _begin_immediate(connection: Any) -> None:
     # instead of failing with "database is locked" when a read transaction upgrades. It goes to aiosqlite
     # directly: one call into its thread where SQLAlchemy's statement makes three (cursor, execute, close), which
     # saves about 0.25 ms of CPU on every transaction (docs/performance.md, "Submitting over SMTP").
-    await_only(connection.connection.driver_connection.execute_fetchall("BEGIN IMMEDIATE"))
+    await_(connection.connection.driver_connection.execute_fetchall("BEGIN IMMEDIATE"))
