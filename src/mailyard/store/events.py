@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from mailyard.domain import events, message_ids, paging
 from mailyard.domain.visibility import TaskScope
 from mailyard.store import tables
+from mailyard.store.driver_inserts import DriverInsert
 from mailyard.store.rows import fetch_page
 from mailyard.store.tasks import scope_condition, sent_from_domain
 
@@ -219,15 +220,30 @@ def _counter_upsert(dialect: Any) -> Any:
 
 # Built once, the same for every batch of counters: building it and its cache key anew took 115 µs a call.
 _COUNTER_UPSERTS = {"postgresql": _counter_upsert(postgresql), "sqlite": _counter_upsert(sqlite)}
+_INSERT_COUNTERS = DriverInsert(tables.event_counts, returning_id=False)
 
 
 async def add_to_counters(connection: AsyncConnection, steps: Sequence[events.CounterStep]) -> None:
     """Move daily counters: one upsert per counter row, the steps of a batch added up first."""
+    rows = _counter_rows(steps)
+    if rows:
+        await connection.execute(_COUNTER_UPSERTS[connection.dialect.name], rows)
+
+
+async def count_new_tasks(connection: AsyncConnection, steps: Sequence[events.CounterStep]) -> None:
+    """The first counters of tasks created in this transaction: no row of theirs can exist yet, so they are
+    inserted in one call of the driver, not upserted one by one (two rows a submitted message)."""
+    rows = _counter_rows(steps)
+    if rows:
+        await _INSERT_COUNTERS.run(connection, rows)
+
+
+def _counter_rows(steps: Sequence[events.CounterStep]) -> builtins.list[dict[str, Any]]:
+    """One row per counter, the steps on it added up, in the counters' key order (the order of their locks)."""
     tally: Tally[tuple[int, date, str, str, int]] = Tally()
     for step in steps:
         tally[(step.task_id, step.day, step.recipient_domain, step.counter.value, step.account_id)] += step.amount
-    statement = _COUNTER_UPSERTS[connection.dialect.name]
-    rows = [
+    return [
         {
             "task_id": task_id,
             "day": day,
@@ -238,8 +254,6 @@ async def add_to_counters(connection: AsyncConnection, steps: Sequence[events.Co
         }
         for (task_id, day, domain, counter, account_id), amount in sorted(tally.items())
     ]
-    if rows:
-        await connection.execute(statement, rows)
 
 
 def _as_date(value: date | str) -> date:

@@ -20,7 +20,7 @@ from mailyard.domain import events, messages, runs, tasks
 from mailyard.domain.suppressions import local_day
 from mailyard.store import ledger_counts, tables
 from mailyard.store.driver_inserts import DriverInsert
-from mailyard.store.events import add_to_counters
+from mailyard.store.events import count_new_tasks
 from mailyard.store.runs import SqlRuns
 from mailyard.store.suppressions import in_force
 from mailyard.store.tasks import SqlTasks
@@ -94,7 +94,7 @@ class SqlSingleSends:
                 )
                 for row in rows
             )
-            await add_to_counters(self._connection, ledger_counts.new_ledger_steps(counted))
+            await count_new_tasks(self._connection, ledger_counts.new_ledger_steps(counted))
         await self._write_attachments(
             [
                 (task_id, attachment)
