@@ -4,12 +4,14 @@ commit, SQLAlchemy's own ROLLBACK would be one more call into aiosqlite's thread
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import aiosqlite
 import pytest
 from sqlalchemy import text
+from sqlalchemy.pool import PoolResetState
 
-from mailyard.store.engine import create_engine
+from mailyard.store.engine import _roll_back_if_open, create_engine
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -65,3 +67,13 @@ async def test_a_transaction_left_open_is_rolled_back_before_the_connection_is_r
             assert (await connection.execute(text("SELECT x FROM t"))).scalars().all() == [2]
     finally:
         await engine.dispose()
+
+
+async def test_a_closed_connection_is_left_alone(tmp_path: Path) -> None:
+    """Nothing to roll back on a connection aiosqlite has closed already: no call, no error."""
+    closed = await aiosqlite.connect(tmp_path / "closed.db")
+    await closed.close()
+    adapted = SimpleNamespace(driver_connection=closed, rollback=lambda: pytest.fail("rolled back"))
+    _roll_back_if_open(
+        adapted, None, PoolResetState(transaction_was_reset=False, terminate_only=False, asyncio_safe=True)
+    )

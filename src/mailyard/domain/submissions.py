@@ -175,7 +175,7 @@ def _decoded(subject: str) -> str:
     try:
         text = str(email.header.make_header(email.header.decode_header(subject)))
     except (HeaderParseError, UnicodeError, LookupError, ValueError):
-        text = str(subject)
+        text = subject
     return " ".join(text.split())
 
 

@@ -140,5 +140,11 @@ def _roll_back_if_open(dbapi_connection: Any, _record: Any, reset_state: Any) ->
     whether one is open, without a call into that thread. A connection dropped without asyncio (by the garbage
     collector) is closed, not reused, so it is left alone here as SQLAlchemy does.
     """
-    if reset_state.asyncio_safe and dbapi_connection.driver_connection.in_transaction:
+    if not reset_state.asyncio_safe:
+        return
+    try:
+        still_open = dbapi_connection.driver_connection.in_transaction
+    except ValueError:  # aiosqlite's connection is closed already: nothing to roll back
+        return
+    if still_open:
         dbapi_connection.rollback()
