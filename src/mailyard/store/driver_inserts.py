@@ -1,5 +1,6 @@
 """Many new rows of one table in one call of the database driver, for the hottest write of all: a group of
-messages submitted over SMTP (tasks, runs, ledger rows and contents, one statement per table).
+messages submitted over SMTP (tasks, runs, ledger rows, their first counters and contents, one statement
+per table).
 
 Through SQLAlchemy, each statement costs a few hundred µs of CPU before the database sees it: the statement's
 cache key, every parameter of every row through its type's processor, and on SQLite three or four calls into

@@ -56,8 +56,8 @@ def _delivery(row: Row[Any]) -> runs.Delivery:
 
 ANALYZE_AFTER_DELIVERIES = 10_000
 
-# Counters of a run that has not sent anything yet.
 _INSERT_RUNS = DriverInsert(tables.runs, returning_id=True)  # runs of new tasks (single sends)
+# Counters of a run that has not sent anything yet.
 _ZERO_RUN_COUNTERS = {"requested_count": 0, "sent_count": 0, "failed_count": 0, "skipped_count": 0}
 
 
