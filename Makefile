@@ -54,7 +54,18 @@ $(NODE_STAMP): | $(BIN)/python
 		npm install --silent --no-audit --no-fund --prefix $(VENV)/node $(NODE_CLIENTS) && touch $@; \
 	else echo "npm not found: the Node.js SDK tests will skip (CI requires them)"; fi
 
-clients: $(NODE_STAMP)
+# tccli brings Tencent's whole Python SDK, whose files would replace those of the pinned SES SDK the tests
+# use as a client: it gets a virtual environment of its own.
+TCCLI := tccli==3.1.189.1 tencentcloud-sdk-python==3.1.195
+TCCLI_STAMP := $(VENV)/tccli/.installed-$(shell echo $(TCCLI) | sha1sum | cut -c1-12)
+
+$(TCCLI_STAMP): | $(BIN)/python
+	rm -rf $(VENV)/tccli
+	$(PYTHON) -m venv $(VENV)/tccli
+	$(VENV)/tccli/bin/python -m pip install --quiet $(TCCLI)
+	touch $@
+
+clients: $(NODE_STAMP) $(TCCLI_STAMP)
 
 # The dashboard tests drive Debian's Chromium through Playwright; no browser is downloaded.
 browser:

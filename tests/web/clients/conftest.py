@@ -36,8 +36,9 @@ def tencent_node_sdk() -> Path:
 
 @pytest.fixture(scope="session")
 def tccli() -> Path:
-    """Tencent Cloud's command line (PyPI `tccli`), beside this Python."""
-    found = Path(sys.executable).with_name("tccli")
+    """Tencent Cloud's command line (PyPI `tccli`), in the virtual environment of its own that `make test`
+    gives it (`.venv/tccli`)."""
+    found = Path(sys.executable).parent.parent / "tccli" / "bin" / "tccli"
     require_client("tccli", found.is_file())
     return found
 
