@@ -88,18 +88,17 @@ def _mount_native_api(
 
 
 def _show_unknown_paths_to_browsers(app: FastAPI, pages: Pages, doors: Sequence[FrontDoor]) -> None:
-    """A browser asking for a path nothing serves gets the dashboard's 404 page; API clients (/v1, a cloud
-    door's request, anything not asking for HTML) keep the native API's JSON answer."""
+    """A browser asking for a path nothing serves, or posting a form to it, gets the dashboard's 404 page; API
+    clients (/v1, a cloud door's request, anything not asking for HTML) keep the native API's JSON answer."""
     answer_in_json = app.exception_handlers[HTTPException]
 
     async def unknown_path(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
-        if (
-            error.status_code in (404, 405)
-            and dashboard_front.wants_page(request)
-            and dashboard_front.is_page_path(request)
-            and not any(door.claims(request) for door in doors)
-        ):
+        # A form post looks like a Tencent v1 call to its door; no SDK asks for HTML, a browser does.
+        asks_for_page = dashboard_front.sent_by_a_form(request) or (
+            dashboard_front.wants_page(request) and not any(door.claims(request) for door in doors)
+        )
+        if error.status_code in (404, 405) and asks_for_page and dashboard_front.is_page_path(request):
             return await dashboard_front.not_found_page(pages, request, error.status_code)
         answered = answer_in_json(request, error)
         return await answered if inspect.isawaitable(answered) else answered

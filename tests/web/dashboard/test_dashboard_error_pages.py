@@ -44,6 +44,10 @@ async def test_a_browser_asking_for_an_unknown_path_gets_the_404_page(
     assert signed_in.status_code == 404 and MENU in signed_in.text and ">Tasks</a>" in signed_in.text
     chinese = await api.get("/no/such/page", headers=_with_cookies(PAGE, {"mailyard_session": token, **CHINESE}))
     assert "找不到" in chinese.text and ">任务</a>" in chinese.text and 'lang="zh-Hans"' in chinese.text
+    # A form posted to a path nothing serves (a stale bookmark, an old form) gets the page too.
+    posted = await api.post("/no/such/form", headers=PAGE, data={"field": "value"})
+    assert posted.status_code == 404 and posted.headers["content-type"].startswith("text/html")
+    assert "Not found" in posted.text
     # A GET on a path that only takes forms is no page either.
     assert (await api.get("/admin/keys", headers=PAGE)).headers["content-type"].startswith("text/html")
 
@@ -61,6 +65,8 @@ async def test_api_clients_keep_their_json_on_unknown_paths(api: httpx.AsyncClie
         assert answer.json()["error"]["code"] == "not_found", (path, headers)
     posted = await api.post("/no/such/page", headers=PAGE, content=b"x")
     assert posted.status_code == 404 and posted.json()["error"]["code"] == "not_found"
+    as_json = await api.post("/no/such/page", headers={"accept": "application/json"}, data={"field": "value"})
+    assert as_json.status_code == 404 and as_json.json()["error"]["code"] == "not_found"
 
 
 async def test_refusals_carry_the_menu_and_the_persons_language(

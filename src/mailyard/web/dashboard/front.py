@@ -42,6 +42,16 @@ def wants_page(request: Request) -> bool:
     return request.method in ("GET", "HEAD") and "text/html" in request.headers.get("accept", "")
 
 
+def sent_by_a_form(request: Request) -> bool:
+    """A browser's form post: asking for HTML with a form's body (a raw or JSON body is an API client's)."""
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return (
+        request.method == "POST"
+        and "text/html" in request.headers.get("accept", "")
+        and content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+    )
+
+
 def is_page_path(request: Request) -> bool:
     """Not the native API's: /v1 answers in JSON whoever asks."""
     path = request.url.path
