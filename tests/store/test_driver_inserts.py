@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import Column, Integer, MetaData, Table, Text, insert, select, text
 
 from mailyard import bootstrap
 from mailyard.domain import tasks
@@ -113,3 +113,15 @@ async def test_a_column_left_out_gets_its_default_as_with_sqlalchemy(runtime: bo
         (task_id,) = await DriverInsert(tables.tasks, returning_id=True).run(connection, [row])
         (stored,) = await stored_tasks(connection, [task_id])
     assert (stored["paused"], stored["variables"], stored["sent_count"]) == (False, "{}", 0)
+
+
+async def test_rows_of_one_column(runtime: bootstrap.Runtime) -> None:
+    notes = Table("driver_insert_notes", MetaData(), Column("id", Integer, primary_key=True), Column("note", Text))
+    key = "SERIAL" if runtime.engine.dialect.name == "postgresql" else "INTEGER"
+    async with runtime.engine.begin() as connection:
+        await connection.execute(text(f"CREATE TEMPORARY TABLE driver_insert_notes (id {key} PRIMARY KEY, note TEXT)"))
+        ids = await DriverInsert(notes, returning_id=True).run(connection, [{"note": "first"}, {"note": "second"}])
+        await DriverInsert(notes, returning_id=False).run(connection, [{"note": "third"}])
+        found = (await connection.execute(select(notes.c.id, notes.c.note).order_by(notes.c.id))).all()
+    assert [tuple(row) for row in found[:2]] == list(zip(ids, ["first", "second"], strict=True))
+    assert [row.note for row in found] == ["first", "second", "third"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from mailyard.domain import addresses
@@ -146,7 +147,13 @@ class Volume:
 
 def message_id_of(task_id: int, created_at: datetime) -> str:
     """The MessageId SendEmail returns: the task id plus its UTC creation time, for people reading logs."""
-    return f"{MESSAGE_ID_PREFIX}{task_id}-{created_at:%Y%m%d%H%M%S}"
+    return f"{MESSAGE_ID_PREFIX}{task_id}-{_stamp(created_at)}"
+
+
+@lru_cache(maxsize=64)
+def _stamp(created_at: datetime) -> str:
+    # The tasks of one transaction share their creation time: strftime runs once for a group of them.
+    return f"{created_at:%Y%m%d%H%M%S}"
 
 
 def task_id_of(message_id: str) -> int | None:

@@ -95,8 +95,18 @@ def select_tasks() -> Select[Any]:
 
 
 def _variables_json(variables: Mapping[str, Any]) -> str:
-    # Compact, as ListSendTasks shows a task's TemplateData: the listing sends the stored text as it is.
+    # Compact, as ListSendTasks shows a task's TemplateData: the listing sends the stored text as it is. {}
+    # (none) is the common case of a single send, every message submitted over SMTP among them: no encoder for it.
+    if not variables:
+        return "{}"
     return json.dumps(variables, ensure_ascii=False, separators=(",", ":"))
+
+
+def _addresses_json(addresses: Sequence[str] | None) -> str | None:
+    """Cc or Bcc addresses as stored; most single sends have none."""
+    if addresses is None:
+        return None
+    return json.dumps(list(addresses)) if addresses else "[]"
 
 
 def scope_condition(scope: TaskScope) -> ColumnElement[bool]:
@@ -191,8 +201,8 @@ class SqlTasks:
             template_id=template_id,
             variables=_variables_json(variables),
             recipient_list_id=recipient_list_id,
-            cc=None if cc is None else json.dumps(list(cc)),
-            bcc=None if bcc is None else json.dumps(list(bcc)),
+            cc=_addresses_json(cc),
+            bcc=_addresses_json(bcc),
             task_type=int(schedule.type),
             begin_at=schedule.begin_at,
             interval_hours=schedule.interval_hours,
