@@ -20,6 +20,7 @@ from mailyard.domain import events, messages, runs, tasks
 from mailyard.domain.suppressions import local_day
 from mailyard.store import ledger_counts, tables
 from mailyard.store.driver_inserts import DriverInsert
+from mailyard.store.driver_selects import DriverSelect
 from mailyard.store.events import count_new_tasks
 from mailyard.store.runs import SqlRuns
 from mailyard.store.suppressions import in_force
@@ -32,7 +33,7 @@ _INSERT_ATTACHMENTS = insert(tables.task_attachments)
 # The group's accounts, each with its time zone and its suppressions in force among the group's addresses (none:
 # one row of NULLs), oldest first. Built once: only the values change between groups.
 _ACCOUNT, _SUPPRESSION = tables.accounts, tables.suppressions
-_ACCOUNTS_AND_SUPPRESSIONS = (
+_ACCOUNTS_AND_SUPPRESSIONS = DriverSelect(
     select(_ACCOUNT.c.id, _ACCOUNT.c.time_zone, _SUPPRESSION.c.address, _SUPPRESSION.c.reason)
     .select_from(
         _ACCOUNT.outerjoin(
@@ -185,8 +186,8 @@ class SqlSingleSends:
         }
         time_zones: dict[int, str] = {}
         found: dict[tuple[int, str], str] = {}
-        for account_id, time_zone, address, reason in await self._connection.execute(
-            _ACCOUNTS_AND_SUPPRESSIONS, parameters
+        for account_id, time_zone, address, reason in await _ACCOUNTS_AND_SUPPRESSIONS.rows(
+            self._connection, parameters
         ):
             time_zones[account_id] = time_zone
             if address is not None:

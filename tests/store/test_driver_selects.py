@@ -1,0 +1,63 @@
+"""A read through SQLite's driver gives the rows SQLAlchemy gives, for any number of values in its lists; on
+PostgreSQL it is SQLAlchemy's read. Columns that need result processing are refused."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import bindparam, insert, select
+
+from mailyard import bootstrap
+from mailyard.store import tables
+from mailyard.store.driver_selects import DriverSelect
+from mailyard.store.single_sends import _ACCOUNTS_AND_SUPPRESSIONS
+
+pytestmark = pytest.mark.timeout(60)
+NOW = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=ZoneInfo("Asia/Shanghai"))  # not UTC: converted on the way
+
+
+async def test_the_rows_are_sqlalchemys_for_every_count_of_values(
+    runtime: bootstrap.Runtime, team: Any, rival: Any
+) -> None:
+    ours, theirs = team.admin.principal.account_id, rival.admin.principal.account_id
+    suppressed = [
+        (ours, "forever@example.org", "custom", None),
+        (ours, "later@example.org", "hard_bounce", NOW + timedelta(hours=2)),
+        (ours, "expired@example.org", "custom", NOW - timedelta(seconds=1)),
+        (ours, "at-now@example.org", "custom", NOW),  # the expiry is the first moment it no longer holds
+        (theirs, "forever@example.org", "complaint", None),
+    ]
+    addresses = ["at-now@example.org", "expired@example.org", "forever@example.org", "later@example.org", "x@y.org"]
+    async with runtime.engine.begin() as connection:
+        await connection.execute(
+            insert(tables.suppressions),
+            [
+                {"account_id": account, "address": address, "reason": reason, "expires_at": expires, "created_at": NOW}
+                for account, address, reason, expires in suppressed
+            ],
+        )
+        for accounts in ([ours], [ours, theirs], [theirs]):
+            for count in (1, 3, 5):
+                parameters = {"accounts": accounts, "addresses": addresses[:count], "now": NOW}
+                through_driver = await _ACCOUNTS_AND_SUPPRESSIONS.rows(connection, parameters)
+                through_sqlalchemy = await connection.execute(_ACCOUNTS_AND_SUPPRESSIONS.statement, parameters)
+                assert [tuple(row) for row in through_driver] == [tuple(row) for row in through_sqlalchemy]
+        both = await _ACCOUNTS_AND_SUPPRESSIONS.rows(
+            connection, {"accounts": [ours, theirs], "addresses": addresses, "now": NOW}
+        )
+    found = {(row[0], row[2]) for row in both if row[2] is not None}
+    assert found == {(ours, "forever@example.org"), (ours, "later@example.org"), (theirs, "forever@example.org")}
+
+
+async def test_columns_that_need_result_processing_are_refused(runtime: bootstrap.Runtime) -> None:
+    users = tables.users
+    when = DriverSelect(select(users.c.created_at).where(users.c.id.in_(bindparam("ids", expanding=True))))
+    async with runtime.engine.begin() as connection:
+        if connection.dialect.name != "sqlite":
+            assert await when.rows(connection, {"ids": [0]}) == []
+            return
+        with pytest.raises(ValueError, match="created_at"):
+            await when.rows(connection, {"ids": [0]})
