@@ -125,3 +125,23 @@ async def test_rows_of_one_column(runtime: bootstrap.Runtime) -> None:
         found = (await connection.execute(select(notes.c.id, notes.c.note).order_by(notes.c.id))).all()
     assert [tuple(row) for row in found[:2]] == list(zip(ids, ["first", "second"], strict=True))
     assert [row.note for row in found] == ["first", "second", "third"]
+
+
+async def test_times_are_stored_in_the_same_text_as_sqlalchemys(runtime: bootstrap.Runtime, team: Any) -> None:
+    """On a whole second too: SQLite compares times as text, so "09:30:15" and "09:30:15.000000" would differ."""
+    principal = team.admin.principal
+    whole_second = NOW.replace(microsecond=0)
+    row = task_row(principal.account_id, principal.user_id, "whole second") | {
+        "created_at": whole_second,
+        "updated_at": whole_second,
+        "next_fire_at": whole_second,
+    }
+    async with runtime.engine.begin() as connection:
+        await connection.execute(text("SELECT 1"))
+        (ours,) = await DriverInsert(tables.tasks, returning_id=True).run(connection, [row])
+        theirs = (await connection.execute(insert(tables.tasks).returning(tables.tasks.c.id), [row])).scalar_one()
+        stored = await connection.exec_driver_sql(
+            f"SELECT created_at, updated_at, next_fire_at FROM tasks WHERE id IN ({ours}, {theirs}) ORDER BY id"
+        )
+        first, second = stored.all()
+    assert tuple(first) == tuple(second)

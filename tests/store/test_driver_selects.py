@@ -19,15 +19,17 @@ pytestmark = pytest.mark.timeout(60)
 NOW = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=ZoneInfo("Asia/Shanghai"))  # not UTC: converted on the way
 
 
+@pytest.mark.parametrize("now", [NOW, NOW.replace(microsecond=0)], ids=["fraction", "whole-second"])
 async def test_the_rows_are_sqlalchemys_for_every_count_of_values(
-    runtime: bootstrap.Runtime, team: Any, rival: Any
+    runtime: bootstrap.Runtime, team: Any, rival: Any, now: datetime
 ) -> None:
+    """On a whole second too: SQLite compares times as text, so "09:30:15" and "09:30:15.000000" would differ."""
     ours, theirs = team.admin.principal.account_id, rival.admin.principal.account_id
     suppressed = [
         (ours, "forever@example.org", "custom", None),
-        (ours, "later@example.org", "hard_bounce", NOW + timedelta(hours=2)),
-        (ours, "expired@example.org", "custom", NOW - timedelta(seconds=1)),
-        (ours, "at-now@example.org", "custom", NOW),  # the expiry is the first moment it no longer holds
+        (ours, "later@example.org", "hard_bounce", now + timedelta(hours=2)),
+        (ours, "expired@example.org", "custom", now - timedelta(seconds=1)),
+        (ours, "at-now@example.org", "custom", now),  # the expiry is the first moment it no longer holds
         (theirs, "forever@example.org", "complaint", None),
     ]
     addresses = ["at-now@example.org", "expired@example.org", "forever@example.org", "later@example.org", "x@y.org"]
@@ -35,18 +37,18 @@ async def test_the_rows_are_sqlalchemys_for_every_count_of_values(
         await connection.execute(
             insert(tables.suppressions),
             [
-                {"account_id": account, "address": address, "reason": reason, "expires_at": expires, "created_at": NOW}
+                {"account_id": account, "address": address, "reason": reason, "expires_at": expires, "created_at": now}
                 for account, address, reason, expires in suppressed
             ],
         )
         for accounts in ([ours], [ours, theirs], [theirs]):
             for count in (1, 3, 5):
-                parameters = {"accounts": accounts, "addresses": addresses[:count], "now": NOW}
+                parameters = {"accounts": accounts, "addresses": addresses[:count], "now": now}
                 through_driver = await _ACCOUNTS_AND_SUPPRESSIONS.rows(connection, parameters)
                 through_sqlalchemy = await connection.execute(_ACCOUNTS_AND_SUPPRESSIONS.statement, parameters)
                 assert [tuple(row) for row in through_driver] == [tuple(row) for row in through_sqlalchemy]
         both = await _ACCOUNTS_AND_SUPPRESSIONS.rows(
-            connection, {"accounts": [ours, theirs], "addresses": addresses, "now": NOW}
+            connection, {"accounts": [ours, theirs], "addresses": addresses, "now": now}
         )
     found = {(row[0], row[2]) for row in both if row[2] is not None}
     assert found == {(ours, "forever@example.org"), (ours, "later@example.org"), (theirs, "forever@example.org")}

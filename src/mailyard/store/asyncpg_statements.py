@@ -19,6 +19,8 @@ import asyncpg
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 
+from mailyard.store.driver_inserts import bind_processor
+
 Process = Callable[[Any], Any]
 
 
@@ -53,9 +55,7 @@ def compiled(statement: Select[Any], dialect: Dialect) -> AsyncpgStatement:
     if any(bind.expanding for _, bind in binds):
         raise ValueError("expanding parameters need a compile per execution; bind each value on its own")
     bind_processors = {
-        name: process
-        for name, bind in binds
-        if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        name: process for name, bind in binds if (process := bind_processor(bind.type, dialect)) is not None
     }
     result_processors = {
         column.name: process

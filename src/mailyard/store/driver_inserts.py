@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import TypeEngine
 
 MOST_ROWS_WITH_IDS = 256  #: rows of one INSERT that returns ids on SQLite (one statement text per count)
 
@@ -102,9 +103,9 @@ class DriverInsert:
             ]
             if any(not column.default.is_scalar for column in defaulted):  # type: ignore[union-attr]
                 raise ValueError(f"give every column of {self._table.name} whose default is not a plain value")
-            processors = [column.type.bind_processor(dialect) for column in defaulted]
+            processors = [bind_processor(column.type, dialect) for column in defaulted]
             values = [column.default.arg for column in defaulted]  # type: ignore[union-attr]
-            given_processors = [self._table.c[name].type.bind_processor(dialect) for name in given]
+            given_processors = [bind_processor(self._table.c[name].type, dialect) for name in given]
             self._plans[key] = _Plan(
                 columns=given + tuple(column.name for column in defaulted),
                 values_of=_values_of(given),
@@ -146,3 +147,9 @@ def _values_of(columns: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[
         (name,) = columns
         return lambda row: (row[name],)
     return itemgetter(*columns)
+
+
+def bind_processor(type_: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy applies to a value of this type: the dialect's form of the type decides. (The generic
+    type's own would leave a time as a datetime on SQLite, which the driver would turn into text differently.)"""
+    return type_.dialect_impl(dialect).bind_processor(dialect)

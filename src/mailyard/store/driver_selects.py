@@ -24,6 +24,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from mailyard.store.driver_inserts import bind_processor
+
 MOST_TEXTS = 256  #: texts kept per statement (one per count of values in each list); past it, they start anew
 
 
@@ -69,7 +71,9 @@ class DriverSelect:
     def _compile(self, dialect: Dialect) -> SQLCompiler:
         if self._compiled is None:
             processed = [
-                column for column in self.statement.selected_columns if column.type.result_processor(dialect, None)
+                column
+                for column in self.statement.selected_columns
+                if column.type.dialect_impl(dialect).result_processor(dialect, None)
             ]
             if processed:
                 names = ", ".join(str(column.name) for column in processed)
@@ -97,5 +101,5 @@ def _expanded(compiled: SQLCompiler, dialect: Dialect, parameters: Mapping[str, 
             index = int(position) - 1
             if parameters[name][index] != expanded.parameters[placeholder]:
                 raise RuntimeError(f"placeholder {placeholder} does not stand for {name}[{index}]")
-        sources.append((name, index, compiled.binds[name].type.bind_processor(dialect)))
+        sources.append((name, index, bind_processor(compiled.binds[name].type, dialect)))
     return _Text(sql=expanded.statement, sources=tuple(sources))
