@@ -95,8 +95,8 @@ def select_tasks() -> Select[Any]:
 
 
 def _variables_json(variables: Mapping[str, Any]) -> str:
-    # Compact, as ListSendTasks shows a task's TemplateData: the listing sends the stored text as it is. {}
-    # (none) is the common case of a single send, every message submitted over SMTP among them: no encoder for it.
+    # Compact, as ListSendTasks shows a task's TemplateData: the listing sends the stored text as it is. Most
+    # single sends (every message submitted over SMTP) have none: "{}" without the encoder.
     if not variables:
         return "{}"
     return json.dumps(variables, ensure_ascii=False, separators=(",", ":"))
