@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mailyard.domain import submissions
 from mailyard.domain.submissions import SubmittedHeaders, read_headers, without_bcc
 from mailyard.errors import Forbidden
 
@@ -50,3 +51,13 @@ def test_a_message_without_exactly_one_from_address_is_refused_every_time(field:
     for _ in range(2):  # a refused From is refused again, not remembered as taken
         with pytest.raises(Forbidden):
             read_headers(field + b"\r\nSubject: hi\r\n\r\nbody\r\n")
+
+
+def test_long_fields_are_read_but_not_remembered() -> None:
+    subject, name = "news " * 20_000, "N" * 20_000
+    message = f'From: "{name}" <news@example.com>\r\nSubject: {subject}\r\n\r\nbody\r\n'.encode()
+    remembered = (submissions._remembered_subject.cache_info(), submissions._remembered_from_addresses.cache_info())
+    for _ in range(2):
+        assert read_headers(message) == SubmittedHeaders(from_address="news@example.com", subject=subject.strip())
+    after = (submissions._remembered_subject.cache_info(), submissions._remembered_from_addresses.cache_info())
+    assert [info.currsize for info in after] == [info.currsize for info in remembered]

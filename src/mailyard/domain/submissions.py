@@ -124,12 +124,25 @@ def read_headers(content: bytes) -> SubmittedHeaders:
     )
 
 
-# The same From fields come back message after message (one sender): their readings are remembered, as are
-# decoded Subjects (one newsletter, `_decoded`); the email package's parser and decoder took 10-20 µs each.
-@functools.lru_cache(maxsize=4096)
+# The same From fields come back message after message (one sender), and so do Subjects (one newsletter): the
+# readings of 4,096 of each are remembered; the email package's parser and decoder took 10-20 µs each. Only
+# fields of up to this many characters, so that what is remembered stays within a few megabytes whatever the
+# senders write.
+MOST_REMEMBERED_CHARACTERS = 1_000
+
+
 def _from_addresses(fields: tuple[str, ...]) -> tuple[str, ...]:
     """The addresses of the From fields' values (those with an address part)."""
+    if sum(map(len, fields)) <= MOST_REMEMBERED_CHARACTERS:
+        return _remembered_from_addresses(fields)
+    return _read_from_addresses(fields)
+
+
+def _read_from_addresses(fields: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(address for _name, address in email.utils.getaddresses(fields) if address)
+
+
+_remembered_from_addresses = functools.lru_cache(maxsize=4096)(_read_from_addresses)
 
 
 def _header_text(content: bytes) -> str:
@@ -169,14 +182,22 @@ def without_fields(content: bytes, names: frozenset[bytes]) -> bytes:
     return b"".join(kept) + content[end:]
 
 
-@functools.lru_cache(maxsize=4096)
 def _decoded(subject: str) -> str:
     """A Subject field's text, its encoded words (RFC 2047) decoded and its white space collapsed."""
+    if len(subject) <= MOST_REMEMBERED_CHARACTERS:
+        return _remembered_subject(subject)
+    return _decode_subject(subject)
+
+
+def _decode_subject(subject: str) -> str:
     try:
         text = str(email.header.make_header(email.header.decode_header(subject)))
     except (HeaderParseError, UnicodeError, LookupError, ValueError):
         text = subject
     return " ".join(text.split())
+
+
+_remembered_subject = functools.lru_cache(maxsize=4096)(_decode_subject)
 
 
 @dataclass(frozen=True, slots=True)
