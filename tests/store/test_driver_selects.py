@@ -63,3 +63,18 @@ async def test_columns_that_need_result_processing_are_refused(runtime: bootstra
             return
         with pytest.raises(ValueError, match="created_at"):
             await when.rows(connection, {"ids": [0]})
+
+
+async def test_values_fixed_in_the_statement_are_bound_too(runtime: bootstrap.Runtime, team: Any) -> None:
+    users = tables.users
+    admins = DriverSelect(
+        select(users.c.id)
+        .where(users.c.account_id.in_(bindparam("accounts", expanding=True)), users.c.role == "admin")
+        .order_by(users.c.id)
+    )
+    parameters = {"accounts": [team.admin.principal.account_id]}
+    async with runtime.engine.begin() as connection:
+        found = await admins.rows(connection, parameters)
+        expected = await connection.execute(admins.statement, parameters)
+        assert [tuple(row) for row in found] == [tuple(row) for row in expected]
+    assert [row[0] for row in found] == [team.admin.principal.user_id]

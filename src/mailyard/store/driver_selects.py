@@ -38,11 +38,13 @@ class _Text:
 
     sql: str
     sources: tuple[tuple[str, int | None, Callable[[Any], Any] | None], ...]
+    fixed: Mapping[str, Any]  #: values fixed in the statement itself, such as the 'admin' of role == 'admin'
 
     def values(self, parameters: Mapping[str, Any]) -> list[Any]:
+        given = {**self.fixed, **parameters} if self.fixed else parameters
         values = []
         for name, index, processor in self.sources:
-            value = parameters[name] if index is None else parameters[name][index]
+            value = given[name] if index is None else given[name][index]
             values.append(value if processor is None else processor(value))
         return values
 
@@ -96,14 +98,18 @@ def _expanded(compiled: SQLCompiler, dialect: Dialect, parameters: Mapping[str, 
     expanded = compiled.construct_expanded_state(dict(parameters))
     if expanded.positiontup is None:
         raise ValueError("a statement read through the driver must have positional placeholders")
-    sources = []
+    sources: list[tuple[str, int | None, Callable[[Any], Any] | None]] = []
+    fixed: dict[str, Any] = {}
     for placeholder in expanded.positiontup:
-        if placeholder in parameters and not compiled.binds[placeholder].expanding:
+        bind = compiled.binds.get(placeholder)
+        if bind is not None and not bind.expanding:
             name, index = placeholder, None
+            if placeholder not in parameters:
+                fixed[placeholder] = expanded.parameters[placeholder]
         else:
             name, _, position = placeholder.rpartition("_")
             index = int(position) - 1
             if parameters[name][index] != expanded.parameters[placeholder]:
                 raise RuntimeError(f"placeholder {placeholder} does not stand for {name}[{index}]")
         sources.append((name, index, bind_processor(compiled.binds[name].type, dialect)))
-    return _Text(sql=expanded.statement, sources=tuple(sources))
+    return _Text(sql=expanded.statement, sources=tuple(sources), fixed=fixed)
